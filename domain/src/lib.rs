@@ -1,0 +1,25 @@
+//! # superstore-domain
+//!
+//! The typed model of a Superstore sale and everything that can be said about
+//! it without touching the outside world: the validation rules with their
+//! reason codes, the mapping to and from Avro values of `schemas/sale/*.avsc`,
+//! and a seeded generator of realistic sales.
+//!
+//! This crate does no I/O. No Kafka, no SQL, no HTTP: other teams read it to
+//! learn what a sale is, and the runtime (`superstore-actors`) depends on it,
+//! never the other way round.
+
+mod avro;
+mod enums;
+pub mod generator;
+mod money;
+mod resolution;
+mod sale;
+mod validation;
+
+pub use avro::{sale_from_avro, sale_to_avro, schema_v1, AvroMappingError, SALE_SCHEMA_V1};
+pub use enums::{Category, Region, Segment, ShipMode, UnknownSymbol};
+pub use resolution::resolve_to_reader;
+pub use money::{Discount, Money, MoneyError, Quantity};
+pub use sale::{Customer, Location, Product, Sale, SaleEvent};
+pub use validation::{validate, RejectReason, Rejection};
