@@ -1,0 +1,49 @@
+//! The command line of `superstore` (clap). Every subcommand has `--help`.
+
+use crate::generate::GenerateArgs;
+use crate::telemetry::LogFormat;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+
+/// The Superstore streaming data platform: sale events from Kafka to a PostgreSQL warehouse.
+///
+/// Without KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and SCHEMA_REGISTRY_URL, commands use the
+/// local stack under .superstore/ (or SUPERSTORE_HOME), starting it when needed.
+#[derive(Debug, Parser)]
+#[command(name = "superstore", version, propagate_version = true)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "SUPERSTORE_LOG_FORMAT", value_enum, default_value = "human")]
+    pub log_format: LogFormat,
+    /// More detailed logs (RUST_LOG overrides).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the local stack (PostgreSQL, Kafka, registry) and wait until every service answers.
+    Up,
+    /// Stop the local stack; its data stays on disk.
+    Down,
+    /// Show whether each service of the local stack answers (exit 3 if one does not).
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the `export` lines that point other tools at the running local stack.
+    Env,
+    /// Apply the embedded database migrations.
+    Migrate,
+    /// Serve the schema registry (Confluent API) over HTTP.
+    Registry {
+        /// Address to listen on.
+        #[arg(long, env = "SUPERSTORE_REGISTRY_BIND", default_value = "127.0.0.1:8081")]
+        bind: SocketAddr,
+    },
+    /// Publish seeded sale events to Kafka.
+    Generate(GenerateArgs),
+}

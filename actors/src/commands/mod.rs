@@ -1,0 +1,5 @@
+//! The commands of `superstore` that are not a pipeline of their own.
+
+pub mod migrate;
+pub mod serve_registry;
+pub mod stack;

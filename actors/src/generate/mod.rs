@@ -1,0 +1,135 @@
+//! `superstore generate`: publishes seeded sale events to Kafka, framed for
+//! the registry, with a progress bar and a closing line with the rate.
+
+mod publisher;
+mod watermark;
+
+pub use publisher::encode;
+
+use crate::endpoints;
+use crate::failure::Failure;
+use crate::kafka::{self, producer::idempotent_producer};
+use crate::registry::{RegistryClient, RegistryClientError};
+use actix::Supervisor;
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use publisher::{PublishPlan, Publisher};
+use serde::Serialize;
+use std::io::Write;
+use std::time::{Duration, Instant};
+use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
+use superstore_domain::{SaleEvent, SALE_SCHEMA_V1};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// How many events to publish.
+    #[arg(long)]
+    pub count: u64,
+    /// Seed of the generator; the same seed publishes the same events. Random if omitted (and printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Events per second; as fast as Kafka takes them if omitted.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Topic to publish to.
+    #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
+    pub topic: String,
+    /// Share of events that re-send an earlier event unchanged (exactly ⌊count × ratio⌋).
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate_ratio: f64,
+    /// Share of events that break one domain rule each, in turn (exactly ⌊count × ratio⌋).
+    #[arg(long, default_value_t = 0.0)]
+    pub invalid_ratio: f64,
+    /// Partitions of the topic, if this run creates it.
+    #[arg(long, default_value_t = 3)]
+    pub partitions: i32,
+    /// Print the events as JSON lines instead of publishing them.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// One line of `--dry-run` output.
+#[derive(Serialize)]
+struct PreviewLine<'a> {
+    provenance: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broken_rule: Option<&'static str>,
+    #[serde(flatten)]
+    event: &'a SaleEvent,
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let mut config = GeneratorConfig::new(seed, args.count);
+    config.duplicate_ratio = args.duplicate_ratio;
+    config.invalid_ratio = args.invalid_ratio;
+    config.check().map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Failure::Usage(format!("--rate must be a positive number of events per second, got {rate}")).into());
+        }
+    }
+    if args.dry_run {
+        return preview(config);
+    }
+
+    let endpoints = endpoints::resolve()?;
+    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
+    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+
+    let registry_url = endpoints.schema_registry_url.clone();
+    actix::System::new().block_on(async move {
+        let registry = RegistryClient::new(&registry_url);
+        let subject = format!("{}-value", args.topic);
+        let schema_id = registry.register(&subject, SALE_SCHEMA_V1).await.map_err(|e| match e {
+            RegistryClientError::Unreachable { .. } => Failure::registry(&registry_url, e),
+            other => Failure::Refused(format!("the registry refused schema v1 under {subject}: {other}")),
+        })?;
+        kafka::ensure_topic(&bootstrap, &args.topic, args.partitions).await.map_err(|e| Failure::kafka(&bootstrap, e))?;
+        let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
+
+        let progress = ProgressBar::new(config.count).with_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events ({per_sec}, eta {eta})")
+                .expect("valid template"),
+        );
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let plan = PublishPlan { config: config.clone(), topic: args.topic.clone(), schema_id, rate: args.rate };
+        let started = Instant::now();
+        let bar = progress.clone();
+        let _publisher = Supervisor::start(move |_| Publisher::new(plan, producer, bar, done_tx));
+        let report = done_rx.await.context("the publisher stopped without a report")?.context("publishing failed")?;
+        progress.finish_and_clear();
+
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "published {} events to {} in {:.1} s ({:.0} events/s): {} fresh, {} duplicates, {} invalid; schema id {}, seed {}{}",
+            report.delivered,
+            args.topic,
+            seconds,
+            report.delivered as f64 / seconds.max(1e-9),
+            config.fresh_count(),
+            config.duplicate_count(),
+            config.invalid_count(),
+            schema_id,
+            seed,
+            if report.restarts > 0 { format!(", {} publisher restart(s)", report.restarts) } else { String::new() },
+        );
+        Ok(())
+    })
+}
+
+fn preview(config: GeneratorConfig) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for generated in SaleGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
+        let (provenance, broken_rule) = match generated.provenance {
+            Provenance::Fresh => ("fresh", None),
+            Provenance::Duplicate => ("duplicate", None),
+            Provenance::Invalid(rule) => ("invalid", Some(rule.code())),
+        };
+        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event: &generated.event })?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

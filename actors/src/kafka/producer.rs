@@ -1,0 +1,18 @@
+//! The producer settings every publisher of sale events uses.
+
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::FutureProducer;
+
+/// An idempotent producer with `acks=all`: a retried send is written once,
+/// and a send counts as delivered only when every in-sync replica has it.
+pub fn idempotent_producer(bootstrap: &str) -> Result<FutureProducer, rdkafka::error::KafkaError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "10")
+        .set("compression.type", "lz4")
+        .set("queue.buffering.max.messages", "200000")
+        .set("message.timeout.ms", "120000")
+        .create()
+}
