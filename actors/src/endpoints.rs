@@ -27,8 +27,9 @@ pub fn from_environment() -> Result<Option<Endpoints>, Failure> {
         _ => {
             let missing: Vec<&str> =
                 VARIABLES.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(name, _)| *name).collect();
+            let verb = if missing.len() == 1 { "is" } else { "are" };
             Err(Failure::Usage(format!(
-                "{} is not set while the other service variables are. Set all three of {} to use your own services, or none to use the local stack",
+                "{} {verb} not set while the other service variables are. Set all three of {} to use your own services, or none to use the local stack",
                 missing.join(" and "),
                 VARIABLES.join(", ")
             )))

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh machine, idempotently:
+#   - checks the system prerequisites (and installs missing build packages
+#     with apt-get when run as root on Debian);
+#   - builds the `superstore` binary (release);
+#   - creates the Python environment .venv from requirements.txt.
+# The Kafka broker jars are resolved from Maven Central by `superstore up`
+# on its first start, and the PostgreSQL cluster is created by it as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+find_pg_tool() {
+  command -v "$1" 2>/dev/null && return 0
+  ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
+}
+
+install_system_packages() {
+  local missing=()
+  command -v cc >/dev/null || missing+=(gcc)
+  command -v c++ >/dev/null || missing+=(g++)
+  command -v make >/dev/null || missing+=(make)
+  command -v perl >/dev/null || missing+=(perl)
+  command -v pkg-config >/dev/null || missing+=(pkg-config)
+  command -v runuser >/dev/null || missing+=(util-linux)
+  [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+  [ -n "$(find_pg_tool initdb)" ] || missing+=(postgresql)
+  command -v mvn >/dev/null || missing+=(maven)
+  command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    die "missing system packages: ${missing[*]} (install them, then run again)"
+  fi
+}
+
+check_versions() {
+  command -v cargo >/dev/null || die "Rust is missing: install it with rustup (stable)"
+  local java_major
+  java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
+  [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "Kafka 4 needs Java 17 or newer; found ${java_major:-none}"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python 3.10 or newer is needed"
+}
+
+build_binary() {
+  say "building superstore (release)"
+  cargo build --release --locked
+}
+
+python_environment() {
+  local stamp=.venv/.requirements.sha256
+  local wanted
+  wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    return 0
+  fi
+  say "installing Python tooling into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$wanted" > "$stamp"
+}
+
+install_system_packages
+check_versions
+build_binary
+python_environment
+say "setup done: target/release/superstore and .venv are ready"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: sets everything up, starts the local stack (or uses the
+# services named by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and
+# SCHEMA_REGISTRY_URL), and runs every test suite: Rust unit and
+# integration tests, then the end-to-end and interop tests with pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DO_NOT_TRACK=1
+
+./scripts/setup.sh
+bin=target/release/superstore
+
+stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  "$bin" status >/dev/null 2>&1 || trap stop_stack EXIT
+  "$bin" up
+  database_url=$("$bin" env | sed -n 's/^export DATABASE_URL=//p')
+else
+  database_url=$DATABASE_URL
+fi
+
+printf '\033[1m==> Rust tests\033[0m\n'
+DATABASE_URL=$database_url cargo test --release --locked --workspace
+
+printf '\033[1m==> end-to-end and interop tests\033[0m\n'
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests
