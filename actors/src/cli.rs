@@ -1,5 +1,6 @@
 //! The command line of `superstore` (clap). Every subcommand has `--help`.
 
+use crate::commands::run::RunArgs;
 use crate::generate::GenerateArgs;
 use crate::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
@@ -46,4 +47,6 @@ pub enum Command {
     },
     /// Publish seeded sale events to Kafka.
     Generate(GenerateArgs),
+    /// Run the pipeline: consume, decode, validate, deduplicate and stage the events, exactly once.
+    Run(RunArgs),
 }

@@ -12,6 +12,7 @@ pub mod endpoints;
 pub mod failure;
 pub mod generate;
 pub mod kafka;
+pub mod pipeline;
 pub mod registry;
 pub mod stack;
 mod supervision;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Migrate => commands::migrate::run(),
         Command::Registry { bind } => commands::serve_registry::run(bind),
         Command::Generate(args) => generate::run(args),
+        Command::Run(args) => commands::run::run(args),
     };
     failure::report(outcome)
 }

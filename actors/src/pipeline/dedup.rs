@@ -1,0 +1,149 @@
+//! Stage 4, dedup: drops re-sent events by `event_id`.
+//!
+//! It remembers the most recent `window` accepted ids. The memory is a
+//! projection of the event log: on start it is rebuilt from the newest rows
+//! of `staging.sales_events`, so a restart forgets nothing that was
+//! committed. The primary key of staging stays the final guard for ids older
+//! than the window (the writer counts those as duplicates too).
+//!
+//! Accepts: `Records` (acts on `Valid` envelopes), `Flush`.
+//! Emits: the same envelopes, a repeated `Valid` one turned `Duplicate`.
+
+use super::envelope::{Flush, Records, Verdict};
+use super::writer::Writer;
+use crate::db::schema::sales_events;
+use crate::db::PgPool;
+use actix::prelude::*;
+use diesel::prelude::*;
+use std::collections::{HashSet, VecDeque};
+use uuid::Uuid;
+
+/// The ids seen most recently, bounded.
+pub struct RecentIds {
+    capacity: usize,
+    set: HashSet<Uuid>,
+    order: VecDeque<Uuid>,
+}
+
+impl RecentIds {
+    pub fn new(capacity: usize) -> Self {
+        RecentIds { capacity, set: HashSet::with_capacity(capacity.min(1 << 20)), order: VecDeque::new() }
+    }
+
+    /// Records `id`; false if it was already there.
+    pub fn insert(&mut self, id: Uuid) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.set.remove(&oldest);
+            }
+        }
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+}
+
+pub struct Dedup {
+    pool: PgPool,
+    recent: RecentIds,
+    writer: Addr<Writer>,
+}
+
+impl Dedup {
+    pub fn new(pool: PgPool, window: usize, writer: Addr<Writer>) -> Self {
+        Dedup { pool, recent: RecentIds::new(window), writer }
+    }
+
+    /// Reloads the newest ids of the event log, oldest first.
+    fn rebuild(&mut self) -> Result<(), String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let mut newest: Vec<Uuid> = sales_events::table
+            .select(sales_events::event_id)
+            .order((sales_events::ingested_at.desc(), sales_events::kafka_offset.desc()))
+            .limit(self.recent.capacity as i64)
+            .load(&mut conn)
+            .map_err(|e| e.to_string())?;
+        newest.reverse();
+        self.recent = RecentIds::new(self.recent.capacity);
+        for id in newest {
+            self.recent.insert(id);
+        }
+        Ok(())
+    }
+}
+
+impl Actor for Dedup {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(4);
+        match self.rebuild() {
+            Ok(()) => tracing::info!(ids = self.recent.len(), "dedup window rebuilt from staging"),
+            // Not fatal: staging's primary key still refuses the duplicates.
+            Err(e) => tracing::warn!(error = %e, "cannot rebuild the dedup window; relying on the primary key"),
+        }
+    }
+}
+
+impl Supervised for Dedup {}
+
+impl Handler<Records> for Dedup {
+    type Result = ();
+
+    fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
+        for envelope in &mut envelopes {
+            if let Verdict::Valid { sale, .. } = &envelope.verdict {
+                if !self.recent.insert(sale.event_id) {
+                    envelope.verdict = Verdict::Duplicate;
+                }
+            }
+        }
+        let writer = self.writer.clone();
+        ctx.wait(
+            async move {
+                if let Err(e) = writer.send(Records(envelopes)).await {
+                    tracing::error!(error = %e, "writer unavailable");
+                }
+            }
+            .into_actor(self),
+        );
+    }
+}
+
+impl Handler<Flush> for Dedup {
+    type Result = ();
+
+    fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
+        let writer = self.writer.clone();
+        ctx.wait(
+            async move {
+                let _ = writer.send(flush).await;
+            }
+            .into_actor(self),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentIds;
+    use uuid::Uuid;
+
+    #[test]
+    fn the_window_forgets_the_oldest_first() {
+        let mut recent = RecentIds::new(2);
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        assert!(recent.insert(a));
+        assert!(!recent.insert(a));
+        assert!(recent.insert(b));
+        assert!(recent.insert(c));
+        assert!(recent.insert(a), "a fell out of the window");
+        assert!(!recent.insert(c));
+    }
+}

@@ -1,0 +1,72 @@
+//! What travels between the stages: every consumed Kafka record, wrapped
+//! with its coordinates and, as it moves along, its verdict. No stage drops
+//! an envelope: each record reaches the writer as accepted, rejected or
+//! duplicate, so that every offset is accounted for in the batch that
+//! commits it.
+
+use actix::Message;
+use superstore_domain::{Rejection, Sale, SaleEvent};
+
+/// Where a record sits in Kafka.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Coordinates {
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// Why the pipeline refused a record, in staging's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantine {
+    /// A stable reason code (`staging.rejected_events.reason`).
+    pub reason: String,
+    pub detail: String,
+    pub schema_id: Option<i32>,
+}
+
+impl From<Rejection> for Quarantine {
+    fn from(rejection: Rejection) -> Self {
+        Quarantine { reason: rejection.reason.code().to_owned(), detail: rejection.detail, schema_id: None }
+    }
+}
+
+/// How far a record got.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Consumed, not yet decoded.
+    Raw,
+    /// Decoded into the reader schema's shape, not yet validated.
+    Decoded { event: Box<SaleEvent>, schema_id: i32 },
+    /// Passed every domain rule.
+    Valid { sale: Box<Sale>, schema_id: i32 },
+    /// Seen before (by `event_id`): nothing to insert.
+    Duplicate,
+    /// Refused, to be quarantined with its bytes.
+    Rejected(Quarantine),
+}
+
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub coordinates: Coordinates,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+    pub verdict: Verdict,
+}
+
+impl Envelope {
+    pub fn reject(&mut self, quarantine: Quarantine) {
+        self.verdict = Verdict::Rejected(quarantine);
+    }
+}
+
+/// A chunk of envelopes handed from one stage to the next, in offset order
+/// per partition.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Records(pub Vec<Envelope>);
+
+/// Sent down the chain behind the last records on shutdown: each stage
+/// forwards it after everything before it, and the writer answers it once
+/// its open batch is committed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush(pub tokio::sync::oneshot::Sender<()>);

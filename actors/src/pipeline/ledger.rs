@@ -1,0 +1,75 @@
+//! State the source and the writer share: how many consumed records are not
+//! yet committed (the backpressure gauge), the next offset committed to
+//! PostgreSQL per partition (for idleness and for Kafka's lag view), and the
+//! run's counters for the closing summary.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    in_flight: AtomicU64,
+    committed: Mutex<HashMap<i32, i64>>,
+    pub consumed: AtomicU64,
+    pub inserted: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub batches: AtomicU64,
+    pub restarts: AtomicU64,
+    rejected: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Ledger {
+    /// The source handed `n` records downstream.
+    pub fn consumed(&self, n: u64) {
+        self.in_flight.fetch_add(n, Ordering::SeqCst);
+        self.consumed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Records handed downstream and not yet committed or skipped.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The writer settled `n` records (committed, or found already committed).
+    pub fn settled(&self, n: u64) {
+        self.in_flight.fetch_sub(n, Ordering::SeqCst);
+    }
+
+    /// Records what one committed batch did.
+    pub fn committed_batch(&self, next_offsets: &[(i32, i64)], inserted: u64, duplicates: u64, rejected: &[(String, u64)]) {
+        {
+            let mut committed = self.committed.lock().expect("ledger lock");
+            for (partition, next) in next_offsets {
+                let entry = committed.entry(*partition).or_insert(*next);
+                *entry = (*entry).max(*next);
+            }
+        }
+        self.inserted.fetch_add(inserted, Ordering::Relaxed);
+        self.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        let mut by_reason = self.rejected.lock().expect("ledger lock");
+        for (reason, n) in rejected {
+            *by_reason.entry(reason.clone()).or_default() += n;
+        }
+    }
+
+    /// Seeds the committed position of a partition read from PostgreSQL.
+    pub fn set_committed(&self, partition: i32, next_offset: i64) {
+        let mut committed = self.committed.lock().expect("ledger lock");
+        let entry = committed.entry(partition).or_insert(next_offset);
+        *entry = (*entry).max(next_offset);
+    }
+
+    pub fn committed_offsets(&self) -> HashMap<i32, i64> {
+        self.committed.lock().expect("ledger lock").clone()
+    }
+
+    pub fn rejected_by_reason(&self) -> BTreeMap<String, u64> {
+        self.rejected.lock().expect("ledger lock").clone()
+    }
+
+    pub fn restarted(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+}
