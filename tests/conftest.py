@@ -63,3 +63,41 @@ def preview(count: int, seed: int, *extra: str) -> list[dict]:
     """The events `generate` would publish, from its --dry-run."""
     out = run_superstore("generate", "--count", str(count), "--seed", str(seed), "--dry-run", *extra).stdout
     return [json.loads(line) for line in out.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def db(endpoints):
+    """An autocommit connection to the staging database."""
+    import psycopg
+
+    with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:
+        yield connection
+
+
+def scalar(db, sql: str, *params):
+    return db.execute(sql, params).fetchone()[0]
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """The high watermark of every partition of `topic`."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "end-offsets"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        consumer.close()
+
+
+def stored_offsets(db, topic: str) -> dict[int, int]:
+    rows = db.execute(
+        "select partition, next_offset from staging.consumer_offsets where group_id = 'superstore-staging' and topic = %s",
+        (topic,),
+    ).fetchall()
+    return dict(rows)
+
+
+def run_until_idle(topic: str, *extra: str) -> str:
+    """Runs the pipeline on `topic` until it is drained; returns its summary."""
+    return run_superstore("run", "--until-idle", "--topic", topic, *extra).stdout
