@@ -1,6 +1,7 @@
 //! The command line of `superstore` (clap). Every subcommand has `--help`.
 
 use crate::commands::run::RunArgs;
+use crate::commands::schemas::SchemasArgs;
 use crate::generate::GenerateArgs;
 use crate::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ pub enum Command {
     },
     /// Publish seeded sale events to Kafka.
     Generate(GenerateArgs),
+    /// Register, check, list and configure the sale schemas in the registry.
+    Schemas(SchemasArgs),
     /// Run the pipeline: consume, decode, validate, deduplicate and stage the events, exactly once.
     Run(RunArgs),
 }

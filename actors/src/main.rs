@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Registry { bind } => commands::serve_registry::run(bind),
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Schemas(args) => commands::schemas::run(args),
     };
     failure::report(outcome)
 }

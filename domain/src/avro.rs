@@ -1,9 +1,10 @@
 //! The mapping between a [`SaleEvent`] and the Avro values of
-//! `schemas/sale/v1.avsc`. The decoder in the runtime resolves every message
-//! to the reader schema first, so this mapping only ever sees reader-shaped
-//! records; fields it does not know are ignored.
+//! `schemas/sale/v{1,2}.avsc`. The decoder in the runtime resolves every
+//! message to the newest reader schema first, so this mapping only ever sees
+//! reader-shaped records; fields it does not know are ignored, and the
+//! fields v2 added take their schema defaults when absent.
 
-use crate::enums::{Category, Region, Segment, ShipMode, UnknownSymbol};
+use crate::enums::{Category, PaymentMethod, Region, Segment, ShipMode, UnknownSymbol};
 use crate::money::{Discount, Money, MoneyError, Quantity};
 use crate::sale::{Customer, Location, Product, SaleEvent};
 use crate::validation::{RejectReason, Rejection};
@@ -18,10 +19,40 @@ use uuid::Uuid;
 /// runtime always knows the schema it was built against.
 pub const SALE_SCHEMA_V1: &str = include_str!("../../schemas/sale/v1.avsc");
 
+/// The text of `schemas/sale/v2.avsc`: adds `payment_method` and `loyalty_id`, with defaults.
+pub const SALE_SCHEMA_V2: &str = include_str!("../../schemas/sale/v2.avsc");
+
+/// The newest version this build knows: the reader schema of the pipeline.
+pub const LATEST_SCHEMA_VERSION: u32 = 2;
+
+/// The text of a released version of the sale schema.
+pub fn sale_schema_text(version: u32) -> Option<&'static str> {
+    match version {
+        1 => Some(SALE_SCHEMA_V1),
+        2 => Some(SALE_SCHEMA_V2),
+        _ => None,
+    }
+}
+
+/// The parsed schema of a released version.
+pub fn sale_schema(version: u32) -> Option<&'static Schema> {
+    static SCHEMAS: OnceLock<Vec<Schema>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        (1..=LATEST_SCHEMA_VERSION)
+            .map(|v| Schema::parse_str(sale_schema_text(v).expect("listed")).expect("released schemas are valid Avro"))
+            .collect()
+    });
+    schemas.get(usize::try_from(version).ok()?.checked_sub(1)?)
+}
+
 /// The parsed v1 schema.
 pub fn schema_v1() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::parse_str(SALE_SCHEMA_V1).expect("schemas/sale/v1.avsc is valid Avro"))
+    sale_schema(1).expect("v1 exists")
+}
+
+/// The newest schema this build knows.
+pub fn schema_latest() -> &'static Schema {
+    sale_schema(LATEST_SCHEMA_VERSION).expect("the latest version exists")
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,15 +81,16 @@ impl From<AvroMappingError> for Rejection {
     }
 }
 
-/// The Avro value of an event, shaped like `schemas/sale/v1.avsc`.
-pub fn sale_to_avro(event: &SaleEvent) -> Result<Value, AvroMappingError> {
+/// The Avro value of an event, shaped like `schemas/sale/v{version}.avsc`
+/// (fields the version does not have are left out).
+pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappingError> {
     let decimal = |field: &str, bytes: Result<Vec<u8>, MoneyError>| {
         bytes
             .map(|b| Value::Decimal(apache_avro::Decimal::from(b)))
             .map_err(|source| AvroMappingError::Decimal { field: field.to_owned(), source })
     };
     let enum_value = |index: u32, symbol: &str| Value::Enum(index, symbol.to_owned());
-    Ok(Value::Record(vec![
+    let mut fields = vec![
         ("event_id".into(), Value::Uuid(event.event_id)),
         ("event_time".into(), Value::TimestampMillis(event.event_time.timestamp_millis())),
         ("order_id".into(), Value::String(event.order_id.clone())),
@@ -96,7 +128,16 @@ pub fn sale_to_avro(event: &SaleEvent) -> Result<Value, AvroMappingError> {
         ("quantity".into(), Value::Int(event.quantity.0)),
         ("discount".into(), decimal("discount", event.discount.to_avro_bytes())?),
         ("profit".into(), decimal("profit", event.profit.to_avro_bytes())?),
-    ]))
+    ];
+    if version >= 2 {
+        fields.push(("payment_method".into(), enum_value(event.payment_method.index(), event.payment_method.symbol())));
+        let loyalty = match &event.loyalty_id {
+            Some(id) => Value::Union(1, Box::new(Value::String(id.clone()))),
+            None => Value::Union(0, Box::new(Value::Null)),
+        };
+        fields.push(("loyalty_id".into(), loyalty));
+    }
+    Ok(Value::Record(fields))
 }
 
 /// The event carried by a record value resolved to the reader schema.
@@ -134,6 +175,11 @@ pub fn sale_from_avro(value: Value) -> Result<SaleEvent, AvroMappingError> {
         quantity: Quantity(top.int("quantity")?),
         discount: top.decimal("discount", Discount::from_avro_bytes)?,
         profit: top.decimal("profit", Money::from_avro_bytes)?,
+        payment_method: match top.has("payment_method") {
+            true => top.symbol("payment_method", PaymentMethod::from_symbol)?,
+            false => PaymentMethod::Unknown,
+        },
+        loyalty_id: top.optional_string("loyalty_id")?,
     })
 }
 
@@ -172,6 +218,22 @@ impl Fields {
             .remove(field)
             .map(unwrap_union)
             .ok_or_else(|| AvroMappingError::MissingField(self.path(field)))
+    }
+
+    fn has(&self, field: &str) -> bool {
+        self.by_name.contains_key(field)
+    }
+
+    /// A nullable string; absent or null is None.
+    fn optional_string(&mut self, field: &str) -> Result<Option<String>, AvroMappingError> {
+        if !self.has(field) {
+            return Ok(None);
+        }
+        match self.take(field)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            other => Err(self.wrong(field, "a string or null", &other)),
+        }
     }
 
     fn wrong(&self, field: &str, expected: &'static str, found: &Value) -> AvroMappingError {

@@ -87,6 +87,19 @@ avro_enum!(
     }
 );
 
+avro_enum!(
+    /// How the customer paid (schema v2). `Unknown` is the Avro default: it
+    /// is what events written before v2 carry, and what a reader makes of a
+    /// payment symbol it does not know.
+    PaymentMethod {
+        Cash => "CASH",
+        Card => "CARD",
+        MobileWallet => "MOBILE_WALLET",
+        GiftCard => "GIFT_CARD",
+        Unknown => "UNKNOWN",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,8 +17,11 @@ mod resolution;
 mod sale;
 mod validation;
 
-pub use avro::{sale_from_avro, sale_to_avro, schema_v1, AvroMappingError, SALE_SCHEMA_V1};
-pub use enums::{Category, Region, Segment, ShipMode, UnknownSymbol};
+pub use avro::{
+    sale_from_avro, sale_schema, sale_schema_text, sale_to_avro, schema_latest, schema_v1, AvroMappingError, LATEST_SCHEMA_VERSION,
+    SALE_SCHEMA_V1, SALE_SCHEMA_V2,
+};
+pub use enums::{Category, PaymentMethod, Region, Segment, ShipMode, UnknownSymbol};
 pub use resolution::resolve_to_reader;
 pub use money::{Discount, Money, MoneyError, Quantity};
 pub use sale::{Customer, Location, Product, Sale, SaleEvent};

@@ -2,7 +2,7 @@
 //! yet trusted; a `Sale` is a `SaleEvent` that passed every rule of
 //! [`crate::validate`], and can only be obtained from it.
 
-use crate::enums::{Category, Region, Segment, ShipMode};
+use crate::enums::{Category, PaymentMethod, Region, Segment, ShipMode};
 use crate::money::{Discount, Money, Quantity};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,10 @@ pub struct SaleEvent {
     pub quantity: Quantity,
     pub discount: Discount,
     pub profit: Money,
+    /// Since schema v2; `Unknown` for events written with v1.
+    pub payment_method: PaymentMethod,
+    /// Since schema v2; `None` for events written with v1.
+    pub loyalty_id: Option<String>,
 }
 
 /// A sale that satisfies every domain rule.

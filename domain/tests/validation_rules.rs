@@ -43,6 +43,8 @@ fn valid_event() -> SaleEvent {
         quantity: Quantity(2),
         discount: discount("0.00"),
         profit: money("41.91"),
+        payment_method: superstore_domain::PaymentMethod::Card,
+        loyalty_id: None,
     }
 }
 
@@ -165,7 +167,7 @@ fn order_date_is_not_after_the_event_date_in_utc() {
 #[test]
 fn unknown_enum_symbols_are_rejected_at_mapping() {
     use apache_avro::types::Value;
-    let mut value = superstore_domain::sale_to_avro(&valid_event()).unwrap();
+    let mut value = superstore_domain::sale_to_avro(&valid_event(), 1).unwrap();
     if let Value::Record(fields) = &mut value {
         let ship_mode = fields.iter_mut().find(|(name, _)| name == "ship_mode").unwrap();
         ship_mode.1 = Value::Enum(7, "TELEPORT".into());

@@ -2,5 +2,6 @@
 
 pub mod migrate;
 pub mod run;
+pub mod schemas;
 pub mod serve_registry;
 pub mod stack;

@@ -15,7 +15,8 @@ use actix::{SyncArbiter, Supervisor};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_domain::schema_v1;
+use crate::pipeline::staging_columns::{missing_columns, staging_columns};
+use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -42,13 +43,28 @@ pub struct RunArgs {
     pub dedup_window: usize,
 }
 
+/// Refuses to run when staging cannot hold every field of the reader schema.
+fn refuse_if_staging_lags(pool: &crate::db::PgPool) -> Result<(), Failure> {
+    let mut conn = pool.get().map_err(Failure::database)?;
+    let existing = staging_columns(&mut conn).map_err(Failure::database)?;
+    let missing = missing_columns(schema_latest(), &existing);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Refused(format!(
+        "staging.sales_events has no column for {} of the reader schema (sale v{LATEST_SCHEMA_VERSION}); \
+         refusing to start rather than lose those fields. Fix: run `superstore migrate` against this database",
+        missing.join(", ")
+    )))
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.batch_size == 0 {
         return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
     }
     let endpoints = endpoints::resolve()?;
-    crate::db::migrate(&endpoints.database_url).map_err(Failure::database)?;
     let pool = crate::db::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
+    refuse_if_staging_lags(&pool)?;
     let bootstrap = endpoints.kafka_bootstrap_servers.clone();
     crate::kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
     let registry_url = endpoints.schema_registry_url.clone();
@@ -75,7 +91,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 move |_| Dedup::new(pool, args.dedup_window, writer)
             });
             let validator = Supervisor::start(move |_| Validator::new(dedup));
-            let reader = Arc::new(schema_v1().clone());
+            let reader = Arc::new(schema_latest().clone());
             let decoder = Supervisor::start(move |_| Decoder::new(registry, reader, validator));
             let settings = SourceSettings {
                 bootstrap: bootstrap.clone(),

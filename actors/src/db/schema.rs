@@ -52,6 +52,8 @@ diesel::table! {
         kafka_partition -> Int4,
         kafka_offset -> Int8,
         ingested_at -> Timestamptz,
+        payment_method -> Text,
+        loyalty_id -> Nullable<Text>,
     }
 }
 
@@ -85,6 +87,8 @@ diesel::table! {
         kafka_topic -> Text,
         kafka_partition -> Int4,
         kafka_offset -> Int8,
+        payment_method -> Text,
+        loyalty_id -> Nullable<Text>,
     }
 }
 
@@ -124,5 +128,13 @@ diesel::table! {
         n_rejected -> Int4,
         n_duplicate -> Int4,
         committed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    registry.config (subject) {
+        subject -> Text,
+        compatibility_level -> Text,
+        updated_at -> Timestamptz,
     }
 }

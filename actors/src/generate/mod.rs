@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::time::{Duration, Instant};
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
-use superstore_domain::{SaleEvent, SALE_SCHEMA_V1};
+use superstore_domain::{sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
@@ -43,6 +43,9 @@ pub struct GenerateArgs {
     /// Partitions of the topic, if this run creates it.
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
+    /// Version of schemas/sale to write with (1 for an older producer).
+    #[arg(long, default_value_t = LATEST_SCHEMA_VERSION)]
+    pub schema_version: u32,
     /// Print the events as JSON lines instead of publishing them.
     #[arg(long)]
     pub dry_run: bool,
@@ -50,12 +53,24 @@ pub struct GenerateArgs {
 
 /// One line of `--dry-run` output.
 #[derive(Serialize)]
-struct PreviewLine<'a> {
+struct PreviewLine {
     provenance: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     broken_rule: Option<&'static str>,
     #[serde(flatten)]
-    event: &'a SaleEvent,
+    event: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The event as JSON, without the fields `version` does not have.
+fn shaped_for(event: &SaleEvent, version: u32) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(event)? else {
+        anyhow::bail!("an event serializes to a JSON object")
+    };
+    if version < 2 {
+        fields.remove("payment_method");
+        fields.remove("loyalty_id");
+    }
+    Ok(fields)
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
@@ -63,6 +78,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let mut config = GeneratorConfig::new(seed, args.count);
     config.duplicate_ratio = args.duplicate_ratio;
     config.invalid_ratio = args.invalid_ratio;
+    config.schema_version = args.schema_version;
     config.check().map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(rate) = args.rate {
         if !(rate.is_finite() && rate > 0.0) {
@@ -81,9 +97,13 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let registry = RegistryClient::new(&registry_url);
         let subject = format!("{}-value", args.topic);
-        let schema_id = registry.register(&subject, SALE_SCHEMA_V1).await.map_err(|e| match e {
+        let schema_text = sale_schema_text(args.schema_version).expect("checked with the config");
+        let schema_id = registry.register(&subject, schema_text).await.map_err(|e| match e {
             RegistryClientError::Unreachable { .. } => Failure::registry(&registry_url, e),
-            other => Failure::Refused(format!("the registry refused schema v1 under {subject}: {other}")),
+            other => Failure::Refused(format!(
+                "the registry refused schema v{} under {subject}: {other}",
+                args.schema_version
+            )),
         })?;
         kafka::ensure_topic(&bootstrap, &args.topic, args.partitions).await.map_err(|e| Failure::kafka(&bootstrap, e))?;
         let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
@@ -93,7 +113,13 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
                 .expect("valid template"),
         );
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let plan = PublishPlan { config: config.clone(), topic: args.topic.clone(), schema_id, rate: args.rate };
+        let plan = PublishPlan {
+            config: config.clone(),
+            topic: args.topic.clone(),
+            schema_id,
+            schema_version: args.schema_version,
+            rate: args.rate,
+        };
         let started = Instant::now();
         let bar = progress.clone();
         let _publisher = Supervisor::start(move |_| Publisher::new(plan, producer, bar, done_tx));
@@ -121,13 +147,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
 fn preview(config: GeneratorConfig) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let version = config.schema_version;
     for generated in SaleGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
         let (provenance, broken_rule) = match generated.provenance {
             Provenance::Fresh => ("fresh", None),
             Provenance::Duplicate => ("duplicate", None),
             Provenance::Invalid(rule) => ("invalid", Some(rule.code())),
         };
-        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event: &generated.event })?;
+        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event: shaped_for(&generated.event, version)? })?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
-use superstore_domain::{sale_to_avro, schema_v1};
+use superstore_domain::{sale_schema, sale_to_avro};
 use tokio::sync::oneshot;
 
 /// Sends not yet confirmed, at most. Bounds memory and the resend window.
@@ -49,6 +49,8 @@ pub struct PublishPlan {
     pub config: GeneratorConfig,
     pub topic: String,
     pub schema_id: i32,
+    /// The version of schemas/sale the events are written with.
+    pub schema_version: u32,
     /// Events per second; None publishes as fast as Kafka takes them.
     pub rate: Option<f64>,
 }
@@ -185,7 +187,7 @@ async fn publish(
             let due = started + Duration::from_secs_f64(offset as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
         }
-        let payload = encode(&generated.event, plan.schema_id).map_err(|detail| PublishError::Encode { index, detail })?;
+        let payload = encode(&generated.event, plan.schema_version, plan.schema_id).map_err(|detail| PublishError::Encode { index, detail })?;
         let key = generated.event.order_id.as_str();
         let delivery = loop {
             match producer.send_result(FutureRecord::to(&plan.topic).key(key).payload(&payload)) {
@@ -215,9 +217,11 @@ async fn publish(
 
 type DeliveryOutcome = Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>;
 
-/// The Confluent-framed Avro bytes of an event.
-pub fn encode(event: &superstore_domain::SaleEvent, schema_id: i32) -> Result<Vec<u8>, String> {
-    let value = sale_to_avro(event).map_err(|e| e.to_string())?;
-    let datum = apache_avro::to_avro_datum(schema_v1(), value).map_err(|e| e.to_string())?;
+/// The Confluent-framed Avro bytes of an event, written with `schemas/sale/v{version}.avsc`
+/// registered as `schema_id`.
+pub fn encode(event: &superstore_domain::SaleEvent, version: u32, schema_id: i32) -> Result<Vec<u8>, String> {
+    let schema = sale_schema(version).ok_or_else(|| format!("schema version {version} is not released"))?;
+    let value = sale_to_avro(event, version).map_err(|e| e.to_string())?;
+    let datum = apache_avro::to_avro_datum(schema, value).map_err(|e| e.to_string())?;
     Ok(wire::frame(schema_id, &datum))
 }

@@ -18,6 +18,7 @@ pub mod dedup;
 pub mod envelope;
 pub mod ledger;
 pub mod source;
+pub mod staging_columns;
 pub mod staging_store;
 pub mod validator;
 pub mod writer;

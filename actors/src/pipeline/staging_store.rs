@@ -113,6 +113,8 @@ struct StagedSale {
     kafka_topic: String,
     kafka_partition: i32,
     kafka_offset: i64,
+    payment_method: String,
+    loyalty_id: Option<String>,
 }
 
 impl StagedSale {
@@ -144,6 +146,8 @@ impl StagedSale {
             kafka_topic: topic.to_owned(),
             kafka_partition: envelope.coordinates.partition,
             kafka_offset: envelope.coordinates.offset,
+            payment_method: sale.payment_method.symbol().to_owned(),
+            loyalty_id: sale.loyalty_id.clone(),
         }
     }
 }
@@ -300,6 +304,7 @@ fn insert_isolating(
         let subset: Vec<&StagedSale> = indices.iter().map(|&i| &rows[i]).collect();
         diesel::copy_from(sales_events_incoming::table).from_insertable(subset).execute(conn)?;
         diesel::sql_query(
+            // Same column order: the temporary table is created LIKE staging.sales_events.
             "insert into staging.sales_events select * from sales_events_incoming on conflict (event_id) do nothing",
         )
         .execute(conn)

@@ -93,6 +93,68 @@ impl RegistryClient {
         Ok(schema)
     }
 
+    /// Whether `schema_text` could be registered under `subject` now, and why not.
+    /// A subject with no versions accepts anything.
+    pub async fn check_compatibility(&self, subject: &str, schema_text: &str) -> Result<Vec<String>, RegistryClientError> {
+        #[derive(Deserialize)]
+        struct Verdict {
+            is_compatible: bool,
+            #[serde(default)]
+            messages: Vec<String>,
+        }
+        let url = format!("{}/compatibility/subjects/{}/versions/latest?verbose=true", self.base_url, encode(subject));
+        match self.send::<Verdict>(self.http.post(&url).json(&json!({ "schema": schema_text }))).await {
+            Ok(verdict) if verdict.is_compatible => Ok(Vec::new()),
+            Ok(verdict) if verdict.messages.is_empty() => Ok(vec!["the registry found the schema incompatible".into()]),
+            Ok(verdict) => Ok(verdict.messages),
+            Err(e) if e.code() == Some(40401) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The version of `subject` that holds `schema_text`.
+    pub async fn lookup(&self, subject: &str, schema_text: &str) -> Result<i32, RegistryClientError> {
+        #[derive(Deserialize)]
+        struct Found {
+            version: i32,
+        }
+        let url = format!("{}/subjects/{}", self.base_url, encode(subject));
+        let found: Found = self.send(self.http.post(&url).json(&json!({ "schema": schema_text }))).await?;
+        Ok(found.version)
+    }
+
+    /// The live versions of `subject`.
+    pub async fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryClientError> {
+        self.send(self.http.get(format!("{}/subjects/{}/versions", self.base_url, encode(subject)))).await
+    }
+
+    /// The compatibility level of `subject` (falling back to the global one), or the global one.
+    pub async fn compatibility(&self, subject: Option<&str>) -> Result<String, RegistryClientError> {
+        #[derive(Deserialize)]
+        struct Level {
+            #[serde(rename = "compatibilityLevel")]
+            level: String,
+        }
+        let url = match subject {
+            Some(s) => format!("{}/config/{}?defaultToGlobal=true", self.base_url, encode(s)),
+            None => format!("{}/config", self.base_url),
+        };
+        Ok(self.send::<Level>(self.http.get(url)).await?.level)
+    }
+
+    /// Sets the compatibility level of `subject`, or the global one.
+    pub async fn set_compatibility(&self, subject: Option<&str>, level: &str) -> Result<String, RegistryClientError> {
+        #[derive(Deserialize)]
+        struct Level {
+            compatibility: String,
+        }
+        let url = match subject {
+            Some(s) => format!("{}/config/{}", self.base_url, encode(s)),
+            None => format!("{}/config", self.base_url),
+        };
+        Ok(self.send::<Level>(self.http.put(url).json(&json!({ "compatibility": level }))).await?.compatibility)
+    }
+
     /// Lists the subjects, as a reachability probe and for the CLI.
     pub async fn subjects(&self) -> Result<Vec<String>, RegistryClientError> {
         self.send(self.http.get(format!("{}/subjects", self.base_url))).await

@@ -8,6 +8,7 @@ mod schema_text;
 pub mod server;
 mod store;
 
+pub mod compatibility;
 pub use client::{RegistryClient, RegistryClientError};
 pub use error::RegistryError;
 pub use schema_text::NormalizedSchema;

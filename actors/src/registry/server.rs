@@ -2,6 +2,7 @@
 //! registering, looking up and listing schemas. Responses use Confluent's
 //! media type and error bodies, so Confluent's own clients work unchanged.
 
+use super::compatibility::CompatibilityLevel;
 use super::store::{self, VersionSelector};
 use super::{NormalizedSchema, RegistryError, CONTENT_TYPE};
 use crate::db::PgPool;
@@ -131,6 +132,132 @@ async fn versions_of_schema(pool: web::Data<PgPool>, id: web::Path<i32>) -> Resu
     Ok(ok(json!(body)))
 }
 
+/// Query flags Confluent's clients send; unknown ones are ignored.
+#[derive(Debug, Default, Deserialize)]
+struct Flags {
+    #[serde(default)]
+    verbose: bool,
+    #[serde(default)]
+    permanent: bool,
+    #[serde(default, rename = "defaultToGlobal")]
+    default_to_global: bool,
+}
+
+async fn check_compatibility(
+    pool: web::Data<PgPool>,
+    path: web::Path<(String, String)>,
+    flags: web::Query<Flags>,
+    body: web::Bytes,
+) -> Result<HttpResponse, RegistryError> {
+    let (subject, raw_version) = path.into_inner();
+    let selector = VersionSelector::parse(&raw_version)?;
+    compatibility_answer(pool, subject, Some(selector), flags.verbose, body).await
+}
+
+async fn check_compatibility_all(
+    pool: web::Data<PgPool>,
+    subject: web::Path<String>,
+    flags: web::Query<Flags>,
+    body: web::Bytes,
+) -> Result<HttpResponse, RegistryError> {
+    compatibility_answer(pool, subject.into_inner(), None, flags.verbose, body).await
+}
+
+async fn compatibility_answer(
+    pool: web::Data<PgPool>,
+    subject: String,
+    selector: Option<VersionSelector>,
+    verbose: bool,
+    body: web::Bytes,
+) -> Result<HttpResponse, RegistryError> {
+    let schema = SchemaRequest::parse(&body)?;
+    let reasons = with_conn(&pool, move |c| store::check_compatibility(c, &subject, selector, &schema)).await?;
+    let mut answer = json!({ "is_compatible": reasons.is_empty() });
+    if verbose {
+        answer["messages"] = json!(reasons);
+    }
+    Ok(ok(answer))
+}
+
+/// The body of a config update.
+#[derive(Debug, Deserialize)]
+struct ConfigRequest {
+    compatibility: String,
+}
+
+fn parse_level(body: &[u8]) -> Result<CompatibilityLevel, RegistryError> {
+    let request: ConfigRequest = serde_json::from_slice(body)
+        .map_err(|e| RegistryError::InvalidCompatibilityLevel(format!("the body is not a config update: {e}")))?;
+    request.compatibility.parse().map_err(RegistryError::InvalidCompatibilityLevel)
+}
+
+async fn get_global_config(pool: web::Data<PgPool>) -> Result<HttpResponse, RegistryError> {
+    let level = with_conn(&pool, store::global_level).await?;
+    Ok(ok(json!({ "compatibilityLevel": level.as_str() })))
+}
+
+async fn put_global_config(pool: web::Data<PgPool>, body: web::Bytes) -> Result<HttpResponse, RegistryError> {
+    let level = parse_level(&body)?;
+    with_conn(&pool, move |c| store::set_level(c, None, level)).await?;
+    Ok(ok(json!({ "compatibility": level.as_str() })))
+}
+
+async fn get_subject_config(
+    pool: web::Data<PgPool>,
+    subject: web::Path<String>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, RegistryError> {
+    let subject = subject.into_inner();
+    let default_to_global = flags.default_to_global;
+    let level = with_conn(&pool, move |c| match store::subject_level(c, &subject)? {
+        Some(level) => Ok(level),
+        None if default_to_global => store::global_level(c),
+        None => Err(RegistryError::SubjectLevelNotConfigured(subject)),
+    })
+    .await?;
+    Ok(ok(json!({ "compatibilityLevel": level.as_str() })))
+}
+
+async fn put_subject_config(
+    pool: web::Data<PgPool>,
+    subject: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, RegistryError> {
+    let level = parse_level(&body)?;
+    let subject = subject.into_inner();
+    with_conn(&pool, move |c| store::set_level(c, Some(&subject), level)).await?;
+    Ok(ok(json!({ "compatibility": level.as_str() })))
+}
+
+async fn delete_subject_config(pool: web::Data<PgPool>, subject: web::Path<String>) -> Result<HttpResponse, RegistryError> {
+    let subject = subject.into_inner();
+    let previous = with_conn(&pool, move |c| store::delete_level(c, &subject)).await?;
+    Ok(ok(json!({ "compatibilityLevel": previous.as_str() })))
+}
+
+async fn delete_subject(
+    pool: web::Data<PgPool>,
+    subject: web::Path<String>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, RegistryError> {
+    let subject = subject.into_inner();
+    let permanent = flags.permanent;
+    let versions = with_conn(&pool, move |c| store::delete_subject(c, &subject, permanent)).await?;
+    Ok(ok(json!(versions)))
+}
+
+async fn delete_version(
+    pool: web::Data<PgPool>,
+    path: web::Path<(String, String)>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, RegistryError> {
+    let (subject, raw_version) = path.into_inner();
+    let selector = VersionSelector::parse(&raw_version)?;
+    let permanent = flags.permanent;
+    let version = with_conn(&pool, move |c| store::delete_version(c, &subject, selector, permanent)).await?;
+    Ok(ok(json!(version)))
+}
+
 fn version_body(found: &store::SubjectVersion) -> serde_json::Value {
     json!({
         "subject": found.subject,
@@ -157,6 +284,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/schemas/ids/{id}/versions", web::get().to(versions_of_schema))
         .route("/subjects", web::get().to(list_subjects))
         .route("/subjects/{subject}", web::post().to(lookup))
+        .route("/subjects/{subject}", web::delete().to(delete_subject))
+        .route("/subjects/{subject}/versions/{version}", web::delete().to(delete_version))
+        .route("/compatibility/subjects/{subject}/versions/{version}", web::post().to(check_compatibility))
+        .route("/compatibility/subjects/{subject}/versions", web::post().to(check_compatibility_all))
+        .route("/config", web::get().to(get_global_config))
+        .route("/config", web::put().to(put_global_config))
+        .route("/config/{subject}", web::get().to(get_subject_config))
+        .route("/config/{subject}", web::put().to(put_subject_config))
+        .route("/config/{subject}", web::delete().to(delete_subject_config))
         .route("/subjects/{subject}/versions", web::get().to(list_versions))
         .route("/subjects/{subject}/versions", web::post().to(register))
         .route("/subjects/{subject}/versions/{version}", web::get().to(get_version))

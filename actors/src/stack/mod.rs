@@ -116,7 +116,7 @@ impl LocalStack {
     /// Starts whatever is not running, migrates the database, and waits
     /// until every service answers.
     pub fn up(&self) -> Result<StackEndpoints, StackError> {
-        tracing::info!(home = %self.home.display(), "starting the local stack");
+        tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
         self.postgres.start()?;
         self.postgres.ensure_database()?;
@@ -125,11 +125,11 @@ impl LocalStack {
         for name in applied {
             tracing::info!(migration = %name, "applied");
         }
-        tracing::info!(port = self.postgres.port, "PostgreSQL is up");
+        tracing::debug!(port = self.postgres.port, "PostgreSQL is up");
         self.kafka.start(Duration::from_secs(120))?;
-        tracing::info!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
+        tracing::debug!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
         self.registry.start(&endpoints.database_url, Duration::from_secs(30))?;
-        tracing::info!(url = %self.registry.url(), "registry is up");
+        tracing::debug!(url = %self.registry.url(), "registry is up");
         Ok(endpoints)
     }
 

@@ -16,7 +16,7 @@ mod places;
 
 pub use invalid::BREAKABLE_RULES;
 
-use crate::enums::ShipMode;
+use crate::enums::{PaymentMethod, ShipMode};
 use crate::money::{Discount, Money, Quantity};
 use crate::sale::{Location, SaleEvent};
 use crate::validation::RejectReason;
@@ -43,6 +43,9 @@ pub struct GeneratorConfig {
     pub invalid_ratio: f64,
     /// When the first order is placed.
     pub start: DateTime<Utc>,
+    /// The schema version the events are shaped for: from 2 on they carry
+    /// a payment method and, for loyalty members, a loyalty id.
+    pub schema_version: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -51,6 +54,8 @@ pub enum GeneratorConfigError {
     RatioOutOfRange { name: &'static str, value: f64 },
     #[error("duplicate and invalid ratios together must stay below 1, got {0}")]
     RatiosTooLarge(f64),
+    #[error("schema version {0} is not released; this build knows 1 to {latest}", latest = crate::LATEST_SCHEMA_VERSION)]
+    UnknownSchemaVersion(u32),
 }
 
 impl GeneratorConfig {
@@ -64,6 +69,7 @@ impl GeneratorConfig {
                 .and_then(|d| d.and_hms_opt(8, 0, 0))
                 .expect("valid start")
                 .and_utc(),
+            schema_version: 1,
         }
     }
 
@@ -72,6 +78,9 @@ impl GeneratorConfig {
             if !(0.0..1.0).contains(&value) {
                 return Err(GeneratorConfigError::RatioOutOfRange { name, value });
             }
+        }
+        if crate::sale_schema(self.schema_version).is_none() {
+            return Err(GeneratorConfigError::UnknownSchemaVersion(self.schema_version));
         }
         let total = self.duplicate_ratio + self.invalid_ratio;
         if total >= 1.0 {
@@ -140,6 +149,10 @@ pub struct SaleGenerator {
     duplicates_left: u64,
     invalid_left: u64,
     invalid_emitted: usize,
+    /// Draws for the v2 fields only, so that the same seed gives the same
+    /// base events whatever the schema version.
+    extras: ChaCha8Rng,
+    loyalty_ids: Vec<Option<String>>,
 }
 
 impl SaleGenerator {
@@ -148,7 +161,13 @@ impl SaleGenerator {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let cities = places::cities();
         let customers = customers::customer_pool(&mut rng, &cities);
+        let mut extras = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_0000_0000_0002);
+        let loyalty_ids = (0..customers.len())
+            .map(|i| extras.random_bool(0.4).then(|| format!("LOY-{:08}", 20_000_000 + i * 7 + extras.random_range(0..7))))
+            .collect();
         Ok(SaleGenerator {
+            extras,
+            loyalty_ids,
             duplicates_left: config.duplicate_count(),
             invalid_left: config.invalid_count(),
             clock: config.start,
@@ -237,7 +256,8 @@ impl SaleGenerator {
         let sales = Money::round(item.list_price * units * (Decimal::ONE - discount.fraction()));
         let cost = item.list_price * (Decimal::ONE - item.margin) * units;
         let profit = Money::round(sales.amount() - cost);
-        SaleEvent {
+        let customer = order.customer;
+        let mut event = SaleEvent {
             event_id: uuid::Builder::from_random_bytes(id_bytes).into_uuid(),
             event_time: order.placed_at + Duration::seconds(order.line_number.into()),
             order_id: order.order_id.clone(),
@@ -251,7 +271,20 @@ impl SaleGenerator {
             quantity: Quantity(quantity),
             discount,
             profit,
+            payment_method: PaymentMethod::Unknown,
+            loyalty_id: None,
+        };
+        if self.config.schema_version >= 2 {
+            event.payment_method = match self.extras.random_range(0..100) {
+                0..55 => PaymentMethod::Card,
+                55..75 => PaymentMethod::Cash,
+                75..93 => PaymentMethod::MobileWallet,
+                _ => PaymentMethod::GiftCard,
+            };
+            // Members show their card at most checkouts.
+            event.loyalty_id = self.loyalty_ids[customer].clone().filter(|_| self.extras.random_bool(0.8));
         }
+        event
     }
 
     /// Most lines sell at list price; deep discounts are rare and lose money.
