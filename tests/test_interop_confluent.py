@@ -17,6 +17,7 @@ SHIP_MODES = {"STANDARD_CLASS", "SECOND_CLASS", "FIRST_CLASS", "SAME_DAY"}
 SEGMENTS = {"CONSUMER", "CORPORATE", "HOME_OFFICE"}
 REGIONS = {"CENTRAL", "EAST", "SOUTH", "WEST"}
 CATEGORIES = {"FURNITURE", "OFFICE_SUPPLIES", "TECHNOLOGY"}
+PAYMENT_METHODS = {"CASH", "CARD", "MOBILE_WALLET", "GIFT_CARD", "UNKNOWN"}
 
 
 def consume_all(bootstrap: str, topic: str, expected: int) -> list:
@@ -57,6 +58,8 @@ def as_contract(decoded: dict) -> dict:
         assert isinstance(decoded[money], Decimal), money
         assert decoded[money].as_tuple().exponent == -2, f"{money} keeps two decimals"
     assert isinstance(decoded["quantity"], int)
+    assert decoded["payment_method"] in PAYMENT_METHODS
+    assert decoded["loyalty_id"] is None or decoded["loyalty_id"].startswith("LOY-")
     return {
         **decoded,
         "event_id": str(decoded["event_id"]),
@@ -70,6 +73,7 @@ def as_contract(decoded: dict) -> dict:
 
 
 def test_confluent_avro_deserializer_decodes_every_generated_event(endpoints, topic):
+    """Written with the newest schema (v2), the generator's default."""
     count, seed = 600, 20261124
     options = ("--duplicate-ratio", "0.05", "--invalid-ratio", "0.05")
     published = run_superstore("generate", "--count", str(count), "--seed", str(seed), "--topic", topic, *options)

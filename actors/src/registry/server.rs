@@ -132,15 +132,21 @@ async fn versions_of_schema(pool: web::Data<PgPool>, id: web::Path<i32>) -> Resu
     Ok(ok(json!(body)))
 }
 
-/// Query flags Confluent's clients send; unknown ones are ignored.
+/// Query flags Confluent's clients send. Values are read leniently
+/// (`true`, `True`, `TRUE`), as clients differ; unknown flags are ignored.
 #[derive(Debug, Default, Deserialize)]
+#[serde(from = "std::collections::HashMap<String, String>")]
 struct Flags {
-    #[serde(default)]
     verbose: bool,
-    #[serde(default)]
     permanent: bool,
-    #[serde(default, rename = "defaultToGlobal")]
     default_to_global: bool,
+}
+
+impl From<std::collections::HashMap<String, String>> for Flags {
+    fn from(query: std::collections::HashMap<String, String>) -> Self {
+        let flag = |name: &str| query.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        Flags { verbose: flag("verbose"), permanent: flag("permanent"), default_to_global: flag("defaultToGlobal") }
+    }
 }
 
 async fn check_compatibility(
