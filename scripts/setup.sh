@@ -56,13 +56,15 @@ build_binary() {
 python_environment() {
   local stamp=.venv/.requirements.sha256
   local wanted
-  wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+  wanted=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     return 0
   fi
-  say "installing Python tooling into .venv"
+  say "installing Python tooling into .venv (dbt, Airflow, confluent-kafka, pytest)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  # uv installs the locked set in seconds where pip takes minutes.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+  .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
   echo "$wanted" > "$stamp"
 }
 

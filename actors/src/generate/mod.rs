@@ -43,6 +43,9 @@ pub struct GenerateArgs {
     /// Partitions of the topic, if this run creates it.
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
+    /// Day of the first order (UTC), e.g. 2024-06-01; orders then follow a few minutes apart.
+    #[arg(long)]
+    pub start_date: Option<chrono::NaiveDate>,
     /// Version of schemas/sale to write with (1 for an older producer).
     #[arg(long, default_value_t = LATEST_SCHEMA_VERSION)]
     pub schema_version: u32,
@@ -79,6 +82,9 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     config.duplicate_ratio = args.duplicate_ratio;
     config.invalid_ratio = args.invalid_ratio;
     config.schema_version = args.schema_version;
+    if let Some(day) = args.start_date {
+        config.start = day.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
+    }
     config.check().map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(rate) = args.rate {
         if !(rate.is_finite() && rate > 0.0) {

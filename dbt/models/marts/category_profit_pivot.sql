@@ -1,0 +1,35 @@
+-- Profit per order date, one column per category present at build time
+-- (<category>_profit), plus the total.
+{%- set categories_query %}
+    select distinct category from {{ ref('dim_product') }} order by category
+{%- endset %}
+{%- set categories = run_query(categories_query).columns[0].values() if execute else [] %}
+
+with sales as (
+
+    select * from {{ ref('fct_sales') }}
+
+),
+
+products as (
+
+    select * from {{ ref('dim_product') }}
+
+),
+
+final as (
+
+    select
+        sales.order_date_key as order_date,
+        {%- for category in categories %}
+        sum(case when products.category = '{{ category }}' then sales.profit_amount else 0 end) as {{ adapter.quote(category | lower ~ '_profit') }},
+        {%- endfor %}
+        sum(sales.profit_amount) as total_profit
+    from sales
+    inner join products using (product_key)
+    group by
+        sales.order_date_key
+
+)
+
+select * from final

@@ -1,0 +1,6 @@
+{# Fails on every row where the column is below zero. #}
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}
