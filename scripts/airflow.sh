@@ -12,6 +12,8 @@ export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+# The CLI warns on every start that graphviz is missing; only `dags show` needs it.
+export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Could not import graphviz"
 
 # Quietly: commands that never touch the warehouse (list-import-errors) must not
 # need the local stack; scripts/dbt.sh asks again, and fails loudly, when dbt runs.

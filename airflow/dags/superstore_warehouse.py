@@ -23,7 +23,7 @@ import shlex
 from datetime import timedelta
 from pathlib import Path
 
-import pendulum, nosuchmod
+import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 

@@ -2,17 +2,45 @@
 
 Each test parses the DAG folder afresh with DagBag, under the environment it
 sets, since the DAG reads its configuration from the environment at parse time.
+The tests parse files only: they need no metadata database.
 """
 
+import atexit
+import os
 import shlex
+import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
 PROJECT_DIR = DAGS_FOLDER.parents[1]
+
+# Airflow reads AIRFLOW_HOME and its configuration once, when it is first
+# imported, so they are set before the import. This is not in a conftest.py:
+# tests/ imports names from its own `conftest` module, and two conftest modules
+# collected in one session would shadow each other.
+if "airflow" in sys.modules:
+    raise RuntimeError("airflow was imported before airflow/tests/test_dag.py could configure it")
+airflow_home = tempfile.mkdtemp(prefix="superstore-airflow-tests-")
+atexit.register(shutil.rmtree, airflow_home, ignore_errors=True)
+os.environ.update(
+    {
+        "AIRFLOW_HOME": airflow_home,
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_NO_ANALYTICS": "true",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+)
+
+from airflow.dag_processing.dagbag import DagBag  # noqa: E402  (after the environment above)
+
 DAG_ID = "superstore_warehouse"
 LAYERS = ["staging", "core", "marts"]
 TELEMETRY_OFF = {
