@@ -10,6 +10,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$root/.superstore/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
+# The UI and API (standalone, api-server) listen on loopback unless told otherwise.
+export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"
 export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 # The CLI warns on every start that graphviz is missing; only `dags show` needs it.

@@ -3,7 +3,9 @@
 #   - checks the system prerequisites (and installs missing build packages
 #     with apt-get when run as root on Debian);
 #   - builds the `superstore` binary (release);
-#   - creates the Python environment .venv from requirements.txt.
+#   - creates the Python environment .venv (dbt, Airflow, confluent-kafka,
+#     pytest) from requirements.lock;
+#   - fetches the modules of the compose validator (Go).
 # The Kafka broker jars are resolved from Maven Central by `superstore up`
 # on its first start, and the PostgreSQL cluster is created by it as well.
 set -euo pipefail
@@ -53,6 +55,13 @@ build_binary() {
   cargo build --release --locked
 }
 
+compose_checker() {
+  # tests/test_compose.py validates docker-compose.yml with tools/compose-check
+  # (compose-go, the loader of Docker Compose v2): fetch its modules now.
+  command -v go >/dev/null || die "Go 1.24 or newer is needed to validate docker-compose.yml (tools/compose-check)"
+  (cd tools/compose-check && go mod download && go build -trimpath -buildvcs=false -o /dev/null .)
+}
+
 python_environment() {
   local stamp=.venv/.requirements.sha256
   local wanted
@@ -72,4 +81,5 @@ install_system_packages
 check_versions
 build_binary
 python_environment
+compose_checker
 say "setup done: target/release/superstore and .venv are ready"

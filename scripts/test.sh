@@ -22,5 +22,12 @@ fi
 printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace
 
-printf '\033[1m==> end-to-end and interop tests\033[0m\n'
+printf '\033[1m==> end-to-end, interop, warehouse and compose tests\033[0m\n'
 SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests
+
+# The DAG checks run in a pytest session of their own: they set AIRFLOW_HOME
+# before Airflow is imported.
+printf '\033[1m==> Airflow DAG: DagBag tests, import errors, a real run against the stack\033[0m\n'
+.venv/bin/python -m pytest -ra airflow/tests
+./scripts/airflow.sh dags list-import-errors -l
+./scripts/airflow.sh dags test superstore_warehouse

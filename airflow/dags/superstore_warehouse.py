@@ -48,6 +48,10 @@ default_args = {
         "DO_NOT_TRACK": "1",
         "SCARF_NO_ANALYTICS": "true",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # A layer's build runs only the tests whose every parent it built: the
+        # marts' cross-checks must wait for the marts, not run on stale ones
+        # while core is rebuilt.
+        "DBT_INDIRECT_SELECTION": "cautious",
     },
 }
 

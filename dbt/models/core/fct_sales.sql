@@ -1,16 +1,43 @@
-{{ config(unique_key='sale_key') }}
+{{ config(
+    unique_key='sale_key',
+    indexes=[
+        {'columns': ['sale_key'], 'unique': True},
+        {'columns': ['event_id'], 'unique': True},
+        {'columns': ['ingested_at']},
+    ],
+) }}
 
 -- One row per sale event (one order line), with a foreign key to every
 -- dimension. Keys are hashes of business keys, computed here without a
--- lookup. Staging is append-only and keyed by event_id, so each event gives
--- exactly one row, and re-reading the lookback window replaces rows with
--- identical ones.
+-- lookup. Staging is append-only and its rows never change, so an
+-- incremental run inserts only the events of the lookback window that the
+-- fact does not hold yet: re-reading the window rewrites nothing.
 with events as (
 
     select * from {{ ref('stg_sales_events') }}
     {{ ingested_since(target_column='ingested_at') }}
 
 ),
+
+{% if is_incremental() %}
+new_events as (
+
+    select events.*
+    from events
+    where not exists (
+        select 1
+        from {{ this }} as facts
+        where facts.event_id = events.event_id
+    )
+
+),
+{% else %}
+new_events as (
+
+    select * from events
+
+),
+{% endif %}
 
 final as (
 
@@ -32,7 +59,7 @@ final as (
         profit_amount,
         event_at,
         ingested_at
-    from events
+    from new_events
 
 )
 

@@ -1,0 +1,40 @@
+"""Prints what the platform holds: staging's accounting and a short mart summary."""
+
+import os
+
+import psycopg
+
+
+def main() -> None:
+    with psycopg.connect(os.environ["DATABASE_URL"]) as db:
+        rows = lambda sql: db.execute(sql).fetchall()  # noqa: E731
+        [(events, sales)] = rows("select count(*), coalesce(sum(sales), 0) from staging.sales_events")
+        [(batches, n_in, inserted, rejected, duplicates)] = rows(
+            "select count(*), coalesce(sum(n_in), 0), coalesce(sum(n_inserted), 0), "
+            "coalesce(sum(n_rejected), 0), coalesce(sum(n_duplicate), 0) from staging.ingest_batches"
+        )
+        print(f"\nstaging: {events:,} sale events, {sales:,.2f} USD")
+        print(f"  {batches:,} batches: consumed {n_in:,} = inserted {inserted:,} + rejected {rejected:,} + duplicates {duplicates:,}")
+        for reason, n in rows("select reason, count(*) from staging.rejected_events group by 1 order by 2 desc, 1"):
+            print(f"  rejected {reason:<30} {n:>8,}")
+
+        print("\nmarts.daily_sales: categories by profit")
+        for category, profit, sales in rows(
+            "select category, sum(profit), sum(sales) from marts.daily_sales group by category order by 2 desc"
+        ):
+            print(f"  {category:<16} profit {profit:>16,.2f}   sales {sales:>16,.2f}")
+        print("\nmarts.daily_sales: sales by region")
+        for region, sales, orders in rows(
+            "select region, sum(sales), sum(order_count) from marts.daily_sales group by region order by 2 desc"
+        ):
+            print(f"  {region:<8} sales {sales:>16,.2f}   orders {orders:>10,}")
+        print("\nmarts.customer_summary: top customers by lifetime sales")
+        for name, segment, orders, lifetime in rows(
+            "select customer_name, segment, order_count, lifetime_sales from marts.customer_summary "
+            "order by lifetime_sales desc limit 5"
+        ):
+            print(f"  {name:<28} {segment:<12} {orders:>4} orders   {lifetime:>14,.2f}")
+
+
+if __name__ == "__main__":
+    main()
