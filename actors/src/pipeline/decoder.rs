@@ -11,7 +11,7 @@
 //! A registry that cannot be reached is retried with backoff: the records
 //! wait, none is rejected for it.
 
-use super::envelope::{Envelope, Flush, Quarantine, Records, Verdict};
+use super::envelope::{pass_on, Envelope, Flush, Quarantine, Records, Verdict};
 use super::validator::Validator;
 use crate::registry::{RegistryClient, RegistryClientError};
 use crate::supervision::{panic_message, restart_backoff};
@@ -140,12 +140,6 @@ impl Handler<Flush> for Decoder {
     type Result = ();
 
     fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
-        let validator = self.validator.clone();
-        ctx.wait(
-            async move {
-                let _ = validator.send(flush).await;
-            }
-            .into_actor(self),
-        );
+        pass_on(ctx, &self.validator, flush);
     }
 }

@@ -9,7 +9,7 @@
 //! Accepts: `Records` (acts on `Valid` envelopes), `Flush`.
 //! Emits: the same envelopes, a repeated `Valid` one turned `Duplicate`.
 
-use super::envelope::{Flush, Records, Verdict};
+use super::envelope::{pass_on, Flush, Records, Verdict};
 use super::writer::Writer;
 use crate::db::schema::sales_events;
 use crate::db::PgPool;
@@ -104,15 +104,7 @@ impl Handler<Records> for Dedup {
                 }
             }
         }
-        let writer = self.writer.clone();
-        ctx.wait(
-            async move {
-                if let Err(e) = writer.send(Records(envelopes)).await {
-                    tracing::error!(error = %e, "writer unavailable");
-                }
-            }
-            .into_actor(self),
-        );
+        pass_on(ctx, &self.writer, Records(envelopes));
     }
 }
 
@@ -120,13 +112,7 @@ impl Handler<Flush> for Dedup {
     type Result = ();
 
     fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
-        let writer = self.writer.clone();
-        ctx.wait(
-            async move {
-                let _ = writer.send(flush).await;
-            }
-            .into_actor(self),
-        );
+        pass_on(ctx, &self.writer, flush);
     }
 }
 

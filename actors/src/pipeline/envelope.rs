@@ -70,3 +70,21 @@ pub struct Records(pub Vec<Envelope>);
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Flush(pub tokio::sync::oneshot::Sender<()>);
+
+/// Hands `message` to the next stage, holding this stage's mailbox until the
+/// next one has taken it: with bounded mailboxes, that is the backpressure.
+pub fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
+where
+    A: actix::Actor<Context = actix::Context<A>>,
+    B: actix::Actor + actix::Handler<M>,
+    B::Context: actix::dev::ToEnvelope<B, M>,
+    M: actix::Message<Result = ()> + Send + 'static,
+{
+    use actix::AsyncContext;
+    let next = next.clone();
+    ctx.wait(actix::fut::wrap_future(async move {
+        if let Err(e) = next.send(message).await {
+            tracing::error!(error = %e, "the next pipeline stage is gone");
+        }
+    }));
+}

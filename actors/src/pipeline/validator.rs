@@ -5,7 +5,7 @@
 //! the rule's reason code.
 
 use super::dedup::Dedup;
-use super::envelope::{Flush, Quarantine, Records, Verdict};
+use super::envelope::{pass_on, Flush, Quarantine, Records, Verdict};
 use actix::prelude::*;
 use superstore_domain::validate;
 
@@ -44,15 +44,7 @@ impl Handler<Records> for Validator {
                 };
             }
         }
-        let dedup = self.dedup.clone();
-        ctx.wait(
-            async move {
-                if let Err(e) = dedup.send(Records(envelopes)).await {
-                    tracing::error!(error = %e, "dedup unavailable");
-                }
-            }
-            .into_actor(self),
-        );
+        pass_on(ctx, &self.dedup, Records(envelopes));
     }
 }
 
@@ -60,12 +52,6 @@ impl Handler<Flush> for Validator {
     type Result = ();
 
     fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
-        let dedup = self.dedup.clone();
-        ctx.wait(
-            async move {
-                let _ = dedup.send(flush).await;
-            }
-            .into_actor(self),
-        );
+        pass_on(ctx, &self.dedup, flush);
     }
 }

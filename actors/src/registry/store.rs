@@ -265,6 +265,19 @@ pub fn check_compatibility(
     Ok(incompatibilities(level, schema.text(), &versions))
 }
 
+/// Every version of `subject`, deleted or not, as (version, deleted); 40401 if none.
+fn all_versions(conn: &mut PgConnection, subject: &str) -> Result<Vec<(i32, bool)>, RegistryError> {
+    let rows: Vec<(i32, bool)> = subject_versions::table
+        .filter(subject_versions::subject.eq(subject))
+        .order(subject_versions::version.asc())
+        .select((subject_versions::version, subject_versions::deleted))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Err(RegistryError::SubjectNotFound(subject.to_owned()));
+    }
+    Ok(rows)
+}
+
 /// Deletes one version: soft (hidden, its number never reused), or
 /// permanently once soft-deleted. Returns the version number.
 pub fn delete_version(
@@ -274,14 +287,7 @@ pub fn delete_version(
     permanent: bool,
 ) -> Result<i32, RegistryError> {
     conn.transaction(|conn| {
-        let rows: Vec<(i32, bool)> = subject_versions::table
-            .filter(subject_versions::subject.eq(subject))
-            .order(subject_versions::version.asc())
-            .select((subject_versions::version, subject_versions::deleted))
-            .load(conn)?;
-        if rows.is_empty() {
-            return Err(RegistryError::SubjectNotFound(subject.to_owned()));
-        }
+        let rows = all_versions(conn, subject)?;
         let wanted = match selector {
             VersionSelector::Number(n) => rows.iter().find(|(v, _)| *v == n).copied(),
             VersionSelector::Latest => rows.iter().rev().find(|(_, deleted)| !deleted).copied(),
@@ -314,14 +320,7 @@ pub fn delete_version(
 /// version is soft-deleted. Returns the versions deleted.
 pub fn delete_subject(conn: &mut PgConnection, subject: &str, permanent: bool) -> Result<Vec<i32>, RegistryError> {
     conn.transaction(|conn| {
-        let rows: Vec<(i32, bool)> = subject_versions::table
-            .filter(subject_versions::subject.eq(subject))
-            .order(subject_versions::version.asc())
-            .select((subject_versions::version, subject_versions::deleted))
-            .load(conn)?;
-        if rows.is_empty() {
-            return Err(RegistryError::SubjectNotFound(subject.to_owned()));
-        }
+        let rows = all_versions(conn, subject)?;
         let live: Vec<i32> = rows.iter().filter(|(_, d)| !d).map(|(v, _)| *v).collect();
         let in_subject = subject_versions::table.filter(subject_versions::subject.eq(subject));
         if permanent {
