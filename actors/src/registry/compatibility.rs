@@ -9,13 +9,13 @@
 //! The reader/writer check itself is apache-avro's `SchemaCompatibility`,
 //! run on corrected inputs, because apache-avro 0.21 gets two things wrong:
 //!
-//! - **logical types**: it answers "Inconclusive" for any `decimal` (so a
-//!   schema holding one is not even compatible with itself), and it refuses
-//!   to resolve `string` against `uuid`, `int` against `date`, and so on.
-//!   Logical types are annotations: resolution works on the underlying type,
-//!   as in Avro's Java checker that Confluent uses. So they are stripped
-//!   before checking (a change of decimal precision or scale is therefore
-//!   not flagged, as in Confluent);
+//! - **decimals**: it answers "Inconclusive" for any `decimal` field, so a
+//!   schema holding one is not even compatible with itself. Logical types
+//!   are annotations and resolution works on the underlying type, as in
+//!   Avro's Java checker that Confluent uses, so every logical type is
+//!   stripped before checking (a change of decimal precision or scale is
+//!   therefore not flagged, as in Confluent; apache-avro already treats
+//!   `uuid`/`string` and `date`/`int` that way);
 //! - **enum defaults**: it refuses a writer enum symbol the reader lacks even
 //!   when the reader's enum declares a default, which the Avro specification
 //!   (1.9+) and Confluent resolve to that default.
