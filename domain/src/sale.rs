@@ -68,10 +68,6 @@ impl Sale {
         Sale(event)
     }
 
-    pub fn event(&self) -> &SaleEvent {
-        &self.0
-    }
-
     pub fn into_event(self) -> SaleEvent {
         self.0
     }

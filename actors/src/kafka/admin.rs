@@ -30,19 +30,6 @@ pub fn probe(bootstrap: &str, timeout: Duration) -> Result<usize, KafkaError> {
     Ok(metadata.brokers().len())
 }
 
-/// The number of partitions of `topic`, or None if it does not exist.
-pub fn partition_count(bootstrap: &str, topic: &str, timeout: Duration) -> Result<Option<usize>, KafkaError> {
-    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", bootstrap).create()?;
-    let metadata = consumer
-        .fetch_metadata(Some(topic), timeout)
-        .map_err(|source| KafkaError::Unreachable { bootstrap: bootstrap.to_owned(), source })?;
-    Ok(metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic && t.error().is_none())
-        .map(|t| t.partitions().len()))
-}
-
 /// Creates `topic` with `partitions` if it is missing, with the cluster's
 /// default replication factor. An existing topic is left as it is.
 pub async fn ensure_topic(bootstrap: &str, topic: &str, partitions: i32) -> Result<(), KafkaError> {

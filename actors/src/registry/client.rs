@@ -68,10 +68,6 @@ impl RegistryClient {
         }
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
     /// Registers `schema_text` under `subject` and returns its id.
     pub async fn register(&self, subject: &str, schema_text: &str) -> Result<i32, RegistryClientError> {
         let url = format!("{}/subjects/{}/versions", self.base_url, encode(subject));

@@ -138,16 +138,11 @@ pub fn subjects(conn: &mut PgConnection) -> Result<Vec<String>, RegistryError> {
 
 /// The live versions of `subject`, ascending; 40401 if it has none.
 pub fn versions(conn: &mut PgConnection, subject: &str) -> Result<Vec<i32>, RegistryError> {
-    let versions: Vec<i32> = subject_versions::table
-        .filter(subject_versions::subject.eq(subject))
-        .filter(subject_versions::deleted.eq(false))
-        .order(subject_versions::version.asc())
-        .select(subject_versions::version)
-        .load(conn)?;
-    if versions.is_empty() {
+    let live: Vec<i32> = all_versions(conn, subject)?.into_iter().filter(|(_, deleted)| !deleted).map(|(v, _)| v).collect();
+    if live.is_empty() {
         return Err(RegistryError::SubjectNotFound(subject.to_owned()));
     }
-    Ok(versions)
+    Ok(live)
 }
 
 pub fn version(

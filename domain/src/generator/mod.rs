@@ -184,10 +184,6 @@ impl SaleGenerator {
         })
     }
 
-    pub fn config(&self) -> &GeneratorConfig {
-        &self.config
-    }
-
     /// Picks what the next slot holds so that the totals come out exact and
     /// the special events fall at random places (selection sampling).
     fn next_provenance(&mut self) -> Provenance {
@@ -339,7 +335,10 @@ impl Iterator for SaleGenerator {
             }
             Provenance::Fresh => {
                 let event = self.fresh_event();
-                self.remember(&event);
+                // Only a duplicate still to come needs the copy.
+                if self.duplicates_left > 0 {
+                    self.remember(&event);
+                }
                 event
             }
         };
