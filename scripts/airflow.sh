@@ -17,6 +17,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 # The CLI warns on every start that graphviz is missing; only `dags show` needs it.
 export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Could not import graphviz"
 
+[ -x "$root/.venv/bin/airflow" ] || { echo "airflow.sh: .venv/bin/airflow is missing: run ./scripts/setup.sh first" >&2; exit 1; }
+# Airflow writes its configuration, logs and metadata here: create it whatever
+# the metadata database is, rather than rely on a command that ran before.
+mkdir -p "$AIRFLOW_HOME"
+
 # Quietly: commands that never touch the warehouse (list-import-errors) must not
 # need the local stack; scripts/dbt.sh asks again, and fails loudly, when dbt runs.
 if [ -z "${DATABASE_URL:-}" ] && [ -x "$root/target/release/superstore" ]; then
@@ -27,7 +32,6 @@ fi
 # The SQLite metadata database, unless another one is configured.
 metadata_db="$AIRFLOW_HOME/airflow.db"
 if [ -z "${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-}" ] && [ ! -s "$metadata_db" ]; then
-  mkdir -p "$AIRFLOW_HOME"
   if ! "$root/.venv/bin/airflow" db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1; then
     cat "$AIRFLOW_HOME/db-migrate.log" >&2
     rm -f "$metadata_db"  # a half-migrated database would be taken for a ready one next time

@@ -6,7 +6,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
+[ -x "$root/.venv/bin/dbt" ] || { echo "dbt.sh: .venv/bin/dbt is missing: run ./scripts/setup.sh first" >&2; exit 1; }
 if [ -z "${DATABASE_URL:-}" ]; then
+  [ -x "$root/target/release/superstore" ] || {
+    echo "dbt.sh: DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL" >&2
+    exit 1
+  }
   DATABASE_URL=$("$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p')
 fi
 # profiles.yml reads the connection from DBT_PG* variables, split out of the URL here.
