@@ -23,6 +23,9 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY domain domain
+COPY database database
+COPY registry registry
+COPY stack stack
 COPY actors actors
 COPY schemas schemas
 COPY migrations migrations

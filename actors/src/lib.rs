@@ -1,20 +1,20 @@
 //! # superstore-actors
 //!
-//! The runtime of the Superstore platform: the `superstore` binary's
-//! commands, Kafka I/O, the schema registry (server and client), the local
-//! stack, and the database access. The domain model lives in
-//! `superstore-domain`; this crate adds every kind of I/O around it.
+//! The actor system of the Superstore platform: the ingestion pipeline of
+//! `superstore run` ([`pipeline`], writing through the [`staging`] store),
+//! the publisher of `superstore generate` ([`generate`]), the one
+//! [`supervision`] policy they all run under, and their Kafka I/O
+//! ([`kafka`], [`wire`]). The domain model lives in `superstore-domain`, the
+//! registry client in `superstore-registry`, PostgreSQL access in
+//! `superstore-database`.
+//!
+//! The `superstore` binary (`src/main.rs`, `src/cli/`) is the thin command
+//! line over this library and the other crates; it alone knows the local
+//! stack.
 
-pub mod cli;
-pub mod commands;
-pub mod db;
-pub mod endpoints;
-pub mod failure;
 pub mod generate;
 pub mod kafka;
 pub mod pipeline;
-pub mod registry;
-pub mod stack;
-mod supervision;
-pub mod telemetry;
+pub mod staging;
+pub mod supervision;
 pub mod wire;

@@ -1,19 +1,131 @@
-//! What every supervised actor shares: the backoff before a restart, and a
-//! bound on how often a run may fail before the command gives up.
+//! The one supervision policy of every actor (the pipeline's stages and the
+//! publisher of `generate`):
+//!
+//! - a failed actor is restarted (or its failed step retried) after an
+//!   exponential backoff: 200 ms, 400 ms, 800 ms… capped at 10 s;
+//! - once it has failed more than `max_restarts` times within `window`
+//!   (8 in 60 s by default, about 30 s of continuous failure;
+//!   `--max-restarts`, `--restart-window-secs`), it is not restarted again:
+//!   the whole command stops with exit code 5 and a message naming the
+//!   actor and its last error.
+//!
+//! Stopping is safe: the pipeline commits each batch with its offsets in one
+//! transaction, so a stopped pipeline resumes where it stood, and the
+//! publisher resumes after the last event confirmed.
+//!
+//! [`Supervision`] keeps the count for one actor and decides; how an actor
+//! restarts (actix's `Supervisor`, or a retry in place that keeps its batch)
+//! is its own business, and [`Escalation`] carries the decision to stop.
 
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
 
-/// After this many consecutive failures an actor stops restarting and
-/// reports the last error instead.
-pub const MAX_CONSECUTIVE_FAILURES: u32 = 8;
+/// How often an actor may fail before the command gives up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestartPolicy {
+    /// Restarts allowed within `window`; the next failure stops the command.
+    pub max_restarts: u32,
+    pub window: Duration,
+}
 
-/// 200 ms, 400 ms, 800 ms… capped at 10 s.
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        RestartPolicy { max_restarts: 8, window: Duration::from_secs(60) }
+    }
+}
+
+/// The wait before the restart that follows the `failures`-th failure in a
+/// row: 200 ms, 400 ms, 800 ms… capped at 10 s.
 pub fn restart_backoff(failures: u32) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
     let millis = 200u64.saturating_mul(1 << failures.saturating_sub(1).min(16));
     Duration::from_millis(millis.min(10_000))
+}
+
+/// An actor that failed more often than its policy allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the {actor} failed {failures} times within {window_secs} s and was stopped; \
+     last error: {last_error}"
+)]
+pub struct GaveUp {
+    pub actor: &'static str,
+    pub failures: u32,
+    pub window_secs: u64,
+    pub last_error: String,
+}
+
+/// What to do after a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Restart (or retry) after this wait.
+    RestartAfter(Duration),
+    /// Stop the command.
+    GiveUp(GaveUp),
+}
+
+/// The failure history of one actor under a policy.
+#[derive(Debug, Clone)]
+pub struct Supervision {
+    actor: &'static str,
+    policy: RestartPolicy,
+    failures: VecDeque<Instant>,
+}
+
+impl Supervision {
+    pub fn new(actor: &'static str, policy: RestartPolicy) -> Self {
+        Supervision { actor, policy, failures: VecDeque::new() }
+    }
+
+    /// Records a failure at `now` and decides.
+    pub fn failed_at(&mut self, now: Instant, error: &dyn fmt::Display) -> Decision {
+        while self.failures.front().is_some_and(|&t| now.duration_since(t) > self.policy.window) {
+            self.failures.pop_front();
+        }
+        self.failures.push_back(now);
+        let failures = self.failures.len() as u32;
+        tracing::warn!(actor = self.actor, failures, error = %error, "actor failed");
+        if failures > self.policy.max_restarts {
+            return Decision::GiveUp(GaveUp {
+                actor: self.actor,
+                failures,
+                window_secs: self.policy.window.as_secs(),
+                last_error: error.to_string(),
+            });
+        }
+        Decision::RestartAfter(restart_backoff(failures))
+    }
+
+    /// Records a failure now and decides.
+    pub fn failed(&mut self, error: &dyn fmt::Display) -> Decision {
+        self.failed_at(Instant::now(), error)
+    }
+
+    /// Failures within the current window.
+    pub fn recent_failures(&self) -> u32 {
+        self.failures.len() as u32
+    }
+}
+
+/// Where supervised actors report that they gave up; the command that
+/// started them stops on the first report.
+#[derive(Debug, Clone)]
+pub struct Escalation(tokio::sync::mpsc::UnboundedSender<GaveUp>);
+
+impl Escalation {
+    pub fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<GaveUp>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (Escalation(tx), rx)
+    }
+
+    pub fn report(&self, gave_up: GaveUp) {
+        tracing::error!(actor = gave_up.actor, error = %gave_up.last_error, "actor gave up");
+        // The receiver is gone only when the command is already stopping.
+        let _ = self.0.send(gave_up);
+    }
 }
 
 /// Renders a caught panic payload as text.
@@ -29,11 +141,54 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 mod tests {
     use super::*;
 
+    fn policy() -> RestartPolicy {
+        RestartPolicy { max_restarts: 3, window: Duration::from_secs(60) }
+    }
+
     #[test]
     fn backoff_doubles_and_is_capped() {
         assert_eq!(restart_backoff(0), Duration::ZERO);
         assert_eq!(restart_backoff(1), Duration::from_millis(200));
         assert_eq!(restart_backoff(3), Duration::from_millis(800));
         assert_eq!(restart_backoff(30), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn each_failure_in_the_window_waits_twice_as_long() {
+        let mut supervision = Supervision::new("source", RestartPolicy::default());
+        let start = Instant::now();
+        let waits: Vec<Decision> = (0..3).map(|i| supervision.failed_at(start, &i)).collect();
+        let ms = |n| Decision::RestartAfter(Duration::from_millis(n));
+        assert_eq!(waits, [ms(200), ms(400), ms(800)]);
+    }
+
+    #[test]
+    fn the_failure_past_the_budget_gives_up_naming_the_actor_and_the_last_error() {
+        let mut supervision = Supervision::new("writer", policy());
+        let start = Instant::now();
+        for i in 0..3 {
+            assert!(matches!(supervision.failed_at(start, &i), Decision::RestartAfter(_)));
+        }
+        let Decision::GiveUp(gave_up) = supervision.failed_at(start, &"disk full") else {
+            panic!("the fourth failure in the window gives up")
+        };
+        assert_eq!(gave_up.actor, "writer");
+        assert_eq!(gave_up.failures, 4);
+        let message = gave_up.to_string();
+        assert!(message.contains("the writer failed 4 times within 60 s"), "{message}");
+        assert!(message.ends_with("last error: disk full"), "{message}");
+    }
+
+    #[test]
+    fn failures_older_than_the_window_are_forgotten() {
+        let mut supervision = Supervision::new("decoder", policy());
+        let start = Instant::now();
+        for i in 0..3 {
+            supervision.failed_at(start, &i);
+        }
+        let later = start + Duration::from_secs(61);
+        let decision = supervision.failed_at(later, &"again");
+        assert_eq!(decision, Decision::RestartAfter(Duration::from_millis(200)));
+        assert_eq!(supervision.recent_failures(), 1);
     }
 }

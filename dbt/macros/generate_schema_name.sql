@@ -1,5 +1,5 @@
 {#
-    Models land in the schema their folder names, exactly: staging, core,
+    Models land in the schema their folder configures, exactly: stg, core,
     marts (dbt's default would prefix the target schema). DBT_SCHEMA_SUFFIX
     builds a whole second copy side by side (core_full_refresh, …), which
     the idempotence check compares with the incremental one.

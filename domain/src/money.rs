@@ -3,10 +3,13 @@
 //! floats drifts, and the warehouse checks that sums match to the cent.
 //!
 //! On the wire these are Avro `bytes` with the `decimal` logical type: the
-//! unscaled value as a big-endian two's-complement integer.
+//! unscaled value as a big-endian two's-complement integer. Through serde
+//! they are those bytes for apache-avro (not human-readable) and the decimal
+//! text (`"279.99"`) for JSON.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as _, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Scale of every amount: cents.
@@ -29,8 +32,7 @@ pub enum MoneyError {
 }
 
 /// An amount of US dollars, exact to the cent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
 
 impl Money {
@@ -73,8 +75,7 @@ impl fmt::Display for Money {
 }
 
 /// The fraction taken off the list price: 0.20 is twenty percent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Discount(Decimal);
 
 impl Discount {
@@ -104,9 +105,57 @@ impl fmt::Display for Discount {
 }
 
 /// Units of one product on one order line. The rules accept 1..=1000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Quantity(pub i32);
+
+/// Serde for the decimal newtypes: the text of the decimal for
+/// human-readable formats, the Avro decimal bytes otherwise.
+macro_rules! decimal_serde {
+    ($name:ident) => {
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if serializer.is_human_readable() {
+                    return Serialize::serialize(&self.0, serializer);
+                }
+                let bytes = self.to_avro_bytes().map_err(serde::ser::Error::custom)?;
+                serializer.serialize_bytes(&bytes)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                if deserializer.is_human_readable() {
+                    return <Decimal as Deserialize>::deserialize(deserializer).map($name);
+                }
+                let bytes = deserializer.deserialize_bytes(BytesVisitor)?;
+                $name::from_avro_bytes(&bytes).map_err(D::Error::custom)
+            }
+        }
+    };
+}
+
+decimal_serde!(Money);
+decimal_serde!(Discount);
+
+/// Takes the bytes of an Avro decimal, however the deserializer hands them.
+struct BytesVisitor;
+
+impl<'de> Visitor<'de> for BytesVisitor {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the bytes of an Avro decimal")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(bytes.to_vec())
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+        Ok(bytes)
+    }
+}
 
 /// Checks that `value` has at most `scale` decimals and `precision` digits,
 /// and returns it with exactly `scale` decimals.

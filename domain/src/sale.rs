@@ -1,21 +1,28 @@
 //! The sale event and its parts. A `SaleEvent` is what arrived, typed but not
 //! yet trusted; a `Sale` is a `SaleEvent` that passed every rule of
 //! [`crate::validate`], and can only be obtained from it.
+//!
+//! These structs are the one declaration of a sale's fields in Rust: the Avro
+//! mapping, the generator's JSON and the staging rows all derive from their
+//! serde form. A field added by a new schema version has a default equal to
+//! the schema's (an `Option`, or `#[serde(default)]` with a `Default` that
+//! matches), which `SaleEvent::default()` carries; `cargo test` checks it.
 
+use crate::avro::logical;
 use crate::enums::{Category, PaymentMethod, Region, Segment, ShipMode};
 use crate::money::{Discount, Money, Quantity};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Customer {
     pub customer_id: String,
     pub customer_name: String,
     pub segment: Segment,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
     pub country: String,
     pub state: String,
@@ -24,7 +31,7 @@ pub struct Location {
     pub region: Region,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Product {
     pub product_id: String,
     pub product_name: String,
@@ -36,12 +43,20 @@ pub struct Product {
 ///
 /// Dates are calendar dates in UTC and `event_time` is an instant in UTC:
 /// the time zone is part of the contract, not of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// `SaleEvent::default()` is a blank event (nil id, empty texts, zero
+/// amounts) that breaks the rules until it is filled in; the fields added
+/// after v1 hold their schema defaults in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SaleEvent {
+    #[serde(with = "logical::uuid_text")]
     pub event_id: Uuid,
+    #[serde(with = "logical::timestamp_millis")]
     pub event_time: DateTime<Utc>,
     pub order_id: String,
+    #[serde(with = "logical::epoch_days")]
     pub order_date: NaiveDate,
+    #[serde(with = "logical::epoch_days")]
     pub ship_date: NaiveDate,
     pub ship_mode: ShipMode,
     pub customer: Customer,
@@ -52,8 +67,10 @@ pub struct SaleEvent {
     pub discount: Discount,
     pub profit: Money,
     /// Since schema v2; `Unknown` for events written with v1.
+    #[serde(default)]
     pub payment_method: PaymentMethod,
     /// Since schema v2; `None` for events written with v1.
+    #[serde(default)]
     pub loyalty_id: Option<String>,
 }
 

@@ -1,168 +1,31 @@
-//! `superstore generate`: publishes seeded sale events to Kafka, framed for
-//! the registry, with a progress bar and a closing line with the rate.
+//! The publisher of `superstore generate`: seeded sale events, encoded in
+//! Avro with the Confluent framing, sent to Kafka by a supervised actor
+//! ([`publisher`]) that resumes after the last confirmed event when it is
+//! restarted ([`watermark`]).
 
 mod publisher;
 mod watermark;
 
-pub use publisher::encode;
+pub use publisher::{encode, PublishError, PublishPlan, PublishReport};
 
-use crate::endpoints;
-use crate::failure::Failure;
-use crate::kafka::{self, producer::idempotent_producer};
-use crate::registry::{RegistryClient, RegistryClientError};
+use crate::supervision::{RestartPolicy, Supervision};
 use actix::Supervisor;
-use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressStyle};
-use publisher::{PublishPlan, Publisher};
-use serde::Serialize;
-use std::io::Write;
-use std::time::{Duration, Instant};
-use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
-use superstore_domain::{sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
+use indicatif::ProgressBar;
+use publisher::Publisher;
+use rdkafka::producer::FutureProducer;
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct GenerateArgs {
-    /// How many events to publish.
-    #[arg(long)]
-    pub count: u64,
-    /// Seed of the generator; the same seed publishes the same events. Random if omitted (and printed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Events per second; as fast as Kafka takes them if omitted.
-    #[arg(long)]
-    pub rate: Option<f64>,
-    /// Topic to publish to.
-    #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
-    pub topic: String,
-    /// Share of events that re-send an earlier event unchanged (exactly ⌊count × ratio⌋).
-    #[arg(long, default_value_t = 0.0)]
-    pub duplicate_ratio: f64,
-    /// Share of events that break one domain rule each, in turn (exactly ⌊count × ratio⌋).
-    #[arg(long, default_value_t = 0.0)]
-    pub invalid_ratio: f64,
-    /// Partitions of the topic, if this run creates it.
-    #[arg(long, default_value_t = 3)]
-    pub partitions: i32,
-    /// Day of the first order (UTC), e.g. 2024-06-01; orders then follow a few minutes apart.
-    #[arg(long)]
-    pub start_date: Option<chrono::NaiveDate>,
-    /// Version of schemas/sale to write with (1 for an older producer).
-    #[arg(long, default_value_t = LATEST_SCHEMA_VERSION)]
-    pub schema_version: u32,
-    /// Print the events as JSON lines instead of publishing them.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-/// One line of `--dry-run` output.
-#[derive(Serialize)]
-struct PreviewLine {
-    provenance: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    broken_rule: Option<&'static str>,
-    #[serde(flatten)]
-    event: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The event as JSON, without the fields `version` does not have.
-fn shaped_for(event: &SaleEvent, version: u32) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
-    let serde_json::Value::Object(mut fields) = serde_json::to_value(event)? else {
-        anyhow::bail!("an event serializes to a JSON object")
-    };
-    if version < 2 {
-        fields.remove("payment_method");
-        fields.remove("loyalty_id");
-    }
-    Ok(fields)
-}
-
-pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
-    let mut config = GeneratorConfig::new(seed, args.count);
-    config.duplicate_ratio = args.duplicate_ratio;
-    config.invalid_ratio = args.invalid_ratio;
-    config.schema_version = args.schema_version;
-    if let Some(day) = args.start_date {
-        config.start = day.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
-    }
-    config.check().map_err(|e| Failure::Usage(e.to_string()))?;
-    if let Some(rate) = args.rate {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(Failure::Usage(format!("--rate must be a positive number of events per second, got {rate}")).into());
-        }
-    }
-    if args.dry_run {
-        return preview(config);
-    }
-
-    let endpoints = endpoints::resolve()?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
-
-    let registry_url = endpoints.schema_registry_url.clone();
-    actix::System::new().block_on(async move {
-        let registry = RegistryClient::new(&registry_url);
-        let subject = format!("{}-value", args.topic);
-        let schema_text = sale_schema_text(args.schema_version).expect("checked with the config");
-        let schema_id = registry.register(&subject, schema_text).await.map_err(|e| match e {
-            RegistryClientError::Unreachable { .. } => Failure::registry(&registry_url, e),
-            other => Failure::Refused(format!(
-                "the registry refused schema v{} under {subject}: {other}",
-                args.schema_version
-            )),
-        })?;
-        kafka::ensure_topic(&bootstrap, &args.topic, args.partitions).await.map_err(|e| Failure::kafka(&bootstrap, e))?;
-        let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
-
-        let progress = ProgressBar::new(config.count).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events ({per_sec}, eta {eta})")
-                .expect("valid template"),
-        );
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let plan = PublishPlan {
-            config: config.clone(),
-            topic: args.topic.clone(),
-            schema_id,
-            schema_version: args.schema_version,
-            rate: args.rate,
-        };
-        let started = Instant::now();
-        let bar = progress.clone();
-        let _publisher = Supervisor::start(move |_| Publisher::new(plan, producer, bar, done_tx));
-        let report = done_rx.await.context("the publisher stopped without a report")?.context("publishing failed")?;
-        progress.finish_and_clear();
-
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "published {} events to {} in {:.1} s ({:.0} events/s): {} fresh, {} duplicates, {} invalid; schema id {}, seed {}{}",
-            report.delivered,
-            args.topic,
-            seconds,
-            report.delivered as f64 / seconds.max(1e-9),
-            config.fresh_count(),
-            config.duplicate_count(),
-            config.invalid_count(),
-            schema_id,
-            seed,
-            if report.restarts > 0 { format!(", {} publisher restart(s)", report.restarts) } else { String::new() },
-        );
-        Ok(())
-    })
-}
-
-fn preview(config: GeneratorConfig) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let version = config.schema_version;
-    for generated in SaleGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
-        let (provenance, broken_rule) = match generated.provenance {
-            Provenance::Fresh => ("fresh", None),
-            Provenance::Duplicate => ("duplicate", None),
-            Provenance::Invalid(rule) => ("invalid", Some(rule.code())),
-        };
-        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event: shaped_for(&generated.event, version)? })?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
+/// Publishes `plan` through `producer`, under the supervision policy, and
+/// reports once every event is confirmed (or the publisher gave up).
+/// Runs inside an actix system.
+pub async fn publish(
+    plan: PublishPlan,
+    producer: FutureProducer,
+    progress: ProgressBar,
+    policy: RestartPolicy,
+) -> Result<PublishReport, PublishError> {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let supervision = Supervision::new("publisher", policy);
+    let _publisher =
+        Supervisor::start(move |_| Publisher::new(plan, producer, progress, supervision, done_tx));
+    done_rx.await.unwrap_or(Err(PublishError::Canceled))
 }

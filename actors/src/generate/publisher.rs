@@ -2,15 +2,17 @@
 //! in Avro with the Confluent framing, and sends them keyed by `order_id`
 //! through an idempotent producer.
 //!
-//! It is supervised. A failed run (a delivery error, even a panic) stops the
-//! actor; its supervisor restarts it after a backoff, and the new run
-//! regenerates the same sequence from the seed and resumes after the last
-//! event whose delivery, and that of every event before it, was confirmed.
+//! It is supervised, under the one policy of `crate::supervision`. A failed
+//! run (a delivery error, even a panic) stops the actor; its supervisor
+//! restarts it after a backoff, and the new run regenerates the same
+//! sequence from the seed and resumes after the last event whose delivery,
+//! and that of every event before it, was confirmed. Past the policy's
+//! budget it gives up and reports why.
 //! Events past that mark may be sent twice: the pipeline deduplicates by
 //! `event_id`, so at-least-once is what this stage promises.
 
 use super::watermark::AckWatermark;
-use crate::supervision::{panic_message, restart_backoff, MAX_CONSECUTIVE_FAILURES};
+use crate::supervision::{panic_message, Decision, GaveUp, Supervision};
 use crate::wire;
 use actix::prelude::*;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -41,6 +43,8 @@ pub enum PublishError {
     Encode { index: u64, detail: String },
     #[error("the run panicked: {0}")]
     Panicked(String),
+    #[error(transparent)]
+    GaveUp(#[from] GaveUp),
 }
 
 /// What one run of `generate` is asked to publish.
@@ -62,7 +66,9 @@ pub struct Publisher {
     /// Every event before this index is confirmed delivered.
     confirmed: Arc<AtomicU64>,
     delivered: Arc<AtomicU64>,
-    failures: u32,
+    supervision: Supervision,
+    /// The wait before the next run starts.
+    backoff: Duration,
     restarts: u32,
     done: Option<oneshot::Sender<Result<PublishReport, PublishError>>>,
 }
@@ -78,6 +84,7 @@ impl Publisher {
         plan: PublishPlan,
         producer: FutureProducer,
         progress: ProgressBar,
+        supervision: Supervision,
         done: oneshot::Sender<Result<PublishReport, PublishError>>,
     ) -> Self {
         Publisher {
@@ -86,7 +93,8 @@ impl Publisher {
             progress,
             confirmed: Arc::default(),
             delivered: Arc::default(),
-            failures: 0,
+            supervision,
+            backoff: Duration::ZERO,
             restarts: 0,
             done: Some(done),
         }
@@ -115,18 +123,18 @@ impl Publisher {
                     let _ = done.send(Ok(report));
                 }
             }
-            Err(err) if self.failures + 1 >= MAX_CONSECUTIVE_FAILURES => {
-                tracing::error!(error = %err, failures = self.failures + 1, "publisher gives up");
-                if let Some(done) = self.done.take() {
-                    let _ = done.send(Err(err));
+            Err(err) => match self.supervision.failed(&err) {
+                Decision::RestartAfter(wait) => {
+                    self.backoff = wait;
+                    // Stopping hands the actor back to its supervisor, which restarts it.
+                    ctx.stop();
                 }
-            }
-            Err(err) => {
-                self.failures += 1;
-                tracing::warn!(error = %err, failures = self.failures, "publisher failed; restarting");
-                // Stopping hands the actor back to its supervisor, which restarts it.
-                ctx.stop();
-            }
+                Decision::GiveUp(gave_up) => {
+                    if let Some(done) = self.done.take() {
+                        let _ = done.send(Err(gave_up.into()));
+                    }
+                }
+            },
         }
     }
 }
@@ -135,8 +143,7 @@ impl Actor for Publisher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let delay = restart_backoff(self.failures);
-        ctx.run_later(delay, |act, ctx| act.start_run(ctx));
+        ctx.run_later(self.backoff, |act, ctx| act.start_run(ctx));
     }
 }
 
@@ -217,10 +224,15 @@ async fn publish(
 
 type DeliveryOutcome = Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>;
 
-/// The Confluent-framed Avro bytes of an event, written with `schemas/sale/v{version}.avsc`
-/// registered as `schema_id`.
-pub fn encode(event: &superstore_domain::SaleEvent, version: u32, schema_id: i32) -> Result<Vec<u8>, String> {
-    let schema = sale_schema(version).ok_or_else(|| format!("schema version {version} is not released"))?;
+/// The Confluent-framed Avro bytes of an event, written with
+/// `schemas/sale/v{version}.avsc` registered as `schema_id`.
+pub fn encode(
+    event: &superstore_domain::SaleEvent,
+    version: u32,
+    schema_id: i32,
+) -> Result<Vec<u8>, String> {
+    let schema =
+        sale_schema(version).ok_or_else(|| format!("schema version {version} is not released"))?;
     let value = sale_to_avro(event, version).map_err(|e| e.to_string())?;
     let datum = apache_avro::to_avro_datum(schema, value).map_err(|e| e.to_string())?;
     Ok(wire::frame(schema_id, &datum))

@@ -4,15 +4,14 @@
 //! not at Kafka's committed offsets, which only trail for lag visibility.
 
 use super::ledger::Ledger;
-use crate::db::schema::consumer_offsets;
-use crate::db::PgPool;
-use diesel::prelude::*;
+use crate::staging::sql;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::ClientContext;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use superstore_database::PgPool;
 
 pub struct ResumeFromStaging {
     pub pool: PgPool,
@@ -26,13 +25,7 @@ pub struct ResumeFromStaging {
 impl ResumeFromStaging {
     fn stored_offsets(&self) -> Result<HashMap<i32, i64>, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let rows: Vec<(i32, i64)> = consumer_offsets::table
-            .filter(consumer_offsets::group_id.eq(&self.group_id))
-            .filter(consumer_offsets::topic.eq(&self.topic))
-            .select((consumer_offsets::partition, consumer_offsets::next_offset))
-            .load(&mut conn)
-            .map_err(|e| e.to_string())?;
-        Ok(rows.into_iter().collect())
+        sql::stored_offsets(&mut conn, &self.group_id, &self.topic).map_err(|e| e.to_string())
     }
 
     fn assign(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {

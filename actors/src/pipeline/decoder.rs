@@ -8,28 +8,40 @@
 //! `missing_value`, `not_confluent_framed`, `unknown_schema_id`,
 //! `unreadable_writer_schema`, `undecodable_avro`, `unresolvable_schema`,
 //! or a domain reason from the mapping (`unknown_enum_symbol`, …).
-//! A registry that cannot be reached is retried with backoff: the records
-//! wait, none is rejected for it.
+//! A registry that cannot be reached is retried under the supervision
+//! policy: the records wait, none is rejected for it; a registry that stays
+//! away stops the pipeline.
 
-use super::envelope::{pass_on, Envelope, Flush, Quarantine, Records, Verdict};
+use super::envelope::{pass_on, Envelope, Flush, Records, Verdict};
+use super::quarantine::{Quarantine, QuarantineReason as Reason};
 use super::validator::Validator;
-use crate::registry::{RegistryClient, RegistryClientError};
-use crate::supervision::{panic_message, restart_backoff};
+use crate::supervision::{panic_message, Decision, Escalation, Supervision};
 use crate::wire;
 use actix::prelude::*;
 use apache_avro::Schema;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use superstore_domain::{resolve_to_reader, sale_from_avro, Rejection};
+use superstore_registry::{RegistryClient, RegistryClientError};
 
 pub struct Decoder {
     registry: RegistryClient,
     reader: Arc<Schema>,
     validator: Addr<Validator>,
+    /// Registry outages, under the one supervision policy.
+    outages: Arc<Mutex<Supervision>>,
+    escalation: Escalation,
 }
 
 impl Decoder {
-    pub fn new(registry: RegistryClient, reader: Arc<Schema>, validator: Addr<Validator>) -> Self {
-        Decoder { registry, reader, validator }
+    pub fn new(
+        registry: RegistryClient,
+        reader: Arc<Schema>,
+        validator: Addr<Validator>,
+        supervision: Supervision,
+        escalation: Escalation,
+    ) -> Self {
+        let outages = Arc::new(Mutex::new(supervision));
+        Decoder { registry, reader, validator, outages, escalation }
     }
 }
 
@@ -43,70 +55,89 @@ impl Actor for Decoder {
 
 impl Supervised for Decoder {}
 
-fn quarantine(reason: &str, detail: impl Into<String>, schema_id: Option<i32>) -> Quarantine {
-    Quarantine { reason: reason.to_owned(), detail: detail.into(), schema_id }
+/// What the decoder needs of its actor for one chunk.
+#[derive(Clone)]
+struct Tools {
+    registry: RegistryClient,
+    reader: Arc<Schema>,
+    outages: Arc<Mutex<Supervision>>,
+    escalation: Escalation,
 }
 
-/// The writer schema of `id`, waiting out registry outages.
-async fn writer_schema(registry: &RegistryClient, id: i32) -> Result<Arc<Schema>, Quarantine> {
-    let mut attempt = 0;
+/// The writer schema of `id`, waiting out registry outages. When the
+/// registry stays away past the policy, the pipeline is told to stop and
+/// this chunk waits for the end.
+async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine> {
     loop {
-        match registry.schema(id).await {
+        let error = match tools.registry.schema(id).await {
             Ok(schema) => return Ok(schema),
             Err(e) if e.code() == Some(40403) => {
-                return Err(quarantine("unknown_schema_id", format!("the registry has no schema {id}"), Some(id)))
+                let detail = format!("the registry has no schema {id}");
+                return Err(Quarantine::new(Reason::UnknownSchemaId, detail, Some(id)));
             }
             Err(RegistryClientError::InvalidSchema { source, .. }) => {
-                return Err(quarantine("unreadable_writer_schema", source.to_string(), Some(id)))
+                let detail = source.to_string();
+                return Err(Quarantine::new(Reason::UnreadableWriterSchema, detail, Some(id)));
             }
-            Err(e) => {
-                attempt += 1;
-                let wait = restart_backoff(attempt.min(6));
-                tracing::warn!(schema_id = id, error = %e, retry_in = ?wait, "registry unavailable; retrying");
-                tokio::time::sleep(wait).await;
+            Err(e) => e,
+        };
+        let decision = tools.outages.lock().expect("supervision lock").failed(&error);
+        match decision {
+            Decision::RestartAfter(wait) => tokio::time::sleep(wait).await,
+            Decision::GiveUp(gave_up) => {
+                tools.escalation.report(gave_up);
+                std::future::pending::<()>().await;
             }
         }
     }
 }
 
 /// Decodes one framed payload with its writer schema into the reader's shape.
-pub fn decode_datum(datum: &[u8], writer: &Schema, reader: &Schema, schema_id: i32) -> Result<Verdict, Quarantine> {
+fn decode_datum(
+    datum: &[u8],
+    writer: &Schema,
+    reader: &Schema,
+    schema_id: i32,
+) -> Result<Verdict, Quarantine> {
+    let refuse = |reason, detail: String| Quarantine::new(reason, detail, Some(schema_id));
     let mut cursor = datum;
     let written = apache_avro::from_avro_datum(writer, &mut cursor, None)
-        .map_err(|e| quarantine("undecodable_avro", e.to_string(), Some(schema_id)))?;
+        .map_err(|e| refuse(Reason::UndecodableAvro, e.to_string()))?;
     if !cursor.is_empty() {
-        return Err(quarantine(
-            "undecodable_avro",
-            format!("{} bytes follow the datum", cursor.len()),
-            Some(schema_id),
-        ));
+        return Err(refuse(Reason::UndecodableAvro, format!("{} bytes follow the datum", cursor.len())));
     }
     let resolved = resolve_to_reader(written, reader)
-        .map_err(|e| quarantine("unresolvable_schema", e.to_string(), Some(schema_id)))?;
-    let event = sale_from_avro(resolved).map_err(|e| Quarantine { schema_id: Some(schema_id), ..Rejection::from(e).into() })?;
+        .map_err(|e| refuse(Reason::UnresolvableSchema, e.to_string()))?;
+    let event = sale_from_avro(resolved)
+        .map_err(|e| Quarantine { schema_id: Some(schema_id), ..Rejection::from(e).into() })?;
     Ok(Verdict::Decoded { event: Box::new(event), schema_id })
 }
 
-async fn decode(envelope: &mut Envelope, registry: &RegistryClient, reader: &Schema) {
+async fn decode(envelope: &mut Envelope, tools: &Tools) {
     let Some(payload) = envelope.payload.as_deref() else {
-        envelope.reject(quarantine("missing_value", "the record has no value (a tombstone?)", None));
-        return;
+        let detail = "the record has no value (a tombstone?)";
+        return envelope.reject(Quarantine::new(Reason::MissingValue, detail, None));
     };
     let (schema_id, datum) = match wire::unframe(payload) {
         Ok(parts) => parts,
-        Err(e) => return envelope.reject(quarantine("not_confluent_framed", e.to_string(), None)),
+        Err(e) => {
+            return envelope.reject(Quarantine::new(Reason::NotConfluentFramed, e.to_string(), None))
+        }
     };
-    let writer = match writer_schema(registry, schema_id).await {
+    let writer = match writer_schema(tools, schema_id).await {
         Ok(schema) => schema,
         Err(q) => return envelope.reject(q),
     };
     // A decoder bug or a hostile datum must cost one record, not the process.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_datum(datum, &writer, reader, schema_id)));
+    let reader = &tools.reader;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_datum(datum, &writer, reader, schema_id)
+    }));
     envelope.verdict = match outcome {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(q)) => Verdict::Rejected(q),
-        Err(panic) => Verdict::Rejected(quarantine(
-            "undecodable_avro",
+        Err(panic) => Verdict::Rejected(Quarantine::new(
+            Reason::UndecodableAvro,
             format!("the decoder panicked: {}", panic_message(&*panic)),
             Some(schema_id),
         )),
@@ -117,15 +148,19 @@ impl Handler<Records> for Decoder {
     type Result = ();
 
     fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
-        let registry = self.registry.clone();
-        let reader = self.reader.clone();
+        let tools = Tools {
+            registry: self.registry.clone(),
+            reader: self.reader.clone(),
+            outages: self.outages.clone(),
+            escalation: self.escalation.clone(),
+        };
         let validator = self.validator.clone();
         // `wait` holds the mailbox until this chunk is passed on: with a
         // bounded mailbox upstream, that is the backpressure.
         ctx.wait(
             async move {
                 for envelope in &mut envelopes {
-                    decode(envelope, &registry, &reader).await;
+                    decode(envelope, &tools).await;
                 }
                 if let Err(e) = validator.send(Records(envelopes)).await {
                     tracing::error!(error = %e, "validator unavailable");

@@ -11,11 +11,10 @@
 
 use super::envelope::{pass_on, Flush, Records, Verdict};
 use super::writer::Writer;
-use crate::db::schema::sales_events;
-use crate::db::PgPool;
+use crate::staging::sql;
 use actix::prelude::*;
-use diesel::prelude::*;
 use std::collections::{HashSet, VecDeque};
+use superstore_database::PgPool;
 use uuid::Uuid;
 
 /// The ids seen most recently, bounded.
@@ -63,12 +62,8 @@ impl Dedup {
     /// Reloads the newest ids of the event log, oldest first.
     fn rebuild(&mut self) -> Result<(), String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let mut newest: Vec<Uuid> = sales_events::table
-            .select(sales_events::event_id)
-            .order((sales_events::ingested_at.desc(), sales_events::kafka_offset.desc()))
-            .limit(self.recent.capacity as i64)
-            .load(&mut conn)
-            .map_err(|e| e.to_string())?;
+        let mut newest =
+            sql::newest_event_ids(&mut conn, self.recent.capacity).map_err(|e| e.to_string())?;
         newest.reverse();
         self.recent = RecentIds::new(self.recent.capacity);
         for id in newest {

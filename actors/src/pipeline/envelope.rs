@@ -4,29 +4,15 @@
 //! duplicate, so that every offset is accounted for in the batch that
 //! commits it.
 
+use super::quarantine::Quarantine;
 use actix::Message;
-use superstore_domain::{Rejection, Sale, SaleEvent};
+use superstore_domain::{Sale, SaleEvent};
 
 /// Where a record sits in Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Coordinates {
     pub partition: i32,
     pub offset: i64,
-}
-
-/// Why the pipeline refused a record, in staging's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quarantine {
-    /// A stable reason code (`staging.rejected_events.reason`).
-    pub reason: String,
-    pub detail: String,
-    pub schema_id: Option<i32>,
-}
-
-impl From<Rejection> for Quarantine {
-    fn from(rejection: Rejection) -> Self {
-        Quarantine { reason: rejection.reason.code().to_owned(), detail: rejection.detail, schema_id: None }
-    }
 }
 
 /// How far a record got.

@@ -3,6 +3,7 @@
 //! PostgreSQL per partition (for idleness and for Kafka's lag view), and the
 //! run's counters for the closing summary.
 
+use crate::staging::BatchOutcome;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -16,7 +17,8 @@ pub struct Ledger {
     pub duplicates: AtomicU64,
     pub batches: AtomicU64,
     pub restarts: AtomicU64,
-    rejected: Mutex<BTreeMap<String, u64>>,
+    /// Rejected records by reason code, in the order the summary prints them.
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Ledger {
@@ -31,27 +33,21 @@ impl Ledger {
         self.in_flight.load(Ordering::SeqCst)
     }
 
-    /// The writer settled `n` records (committed, or found already committed).
-    pub fn settled(&self, n: u64) {
-        self.in_flight.fetch_sub(n, Ordering::SeqCst);
-    }
-
-    /// Records what one committed batch did.
-    pub fn committed_batch(&self, next_offsets: &[(i32, i64)], inserted: u64, duplicates: u64, rejected: &[(String, u64)]) {
-        {
-            let mut committed = self.committed.lock().expect("ledger lock");
-            for (partition, next) in next_offsets {
-                let entry = committed.entry(*partition).or_insert(*next);
-                *entry = (*entry).max(*next);
-            }
+    /// Records what one committed batch did, and settles its records
+    /// (committed, or found already committed).
+    pub fn committed_batch(&self, outcome: &BatchOutcome) {
+        for (partition, next) in &outcome.next_offsets {
+            self.set_committed(*partition, *next);
         }
-        self.inserted.fetch_add(inserted, Ordering::Relaxed);
-        self.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+        self.inserted.fetch_add(outcome.inserted, Ordering::Relaxed);
+        self.duplicates.fetch_add(outcome.duplicates, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         let mut by_reason = self.rejected.lock().expect("ledger lock");
-        for (reason, n) in rejected {
-            *by_reason.entry(reason.clone()).or_default() += n;
+        for (reason, n) in &outcome.rejected {
+            *by_reason.entry(reason.code()).or_default() += n;
         }
+        self.in_flight.fetch_sub(outcome.settled, Ordering::SeqCst);
+        tracing::debug!(n_in = outcome.n_in, inserted = outcome.inserted, "batch committed");
     }
 
     /// Seeds the committed position of a partition read from PostgreSQL.
@@ -65,7 +61,7 @@ impl Ledger {
         self.committed.lock().expect("ledger lock").clone()
     }
 
-    pub fn rejected_by_reason(&self) -> BTreeMap<String, u64> {
+    pub fn rejected_by_reason(&self) -> BTreeMap<&'static str, u64> {
         self.rejected.lock().expect("ledger lock").clone()
     }
 

@@ -15,8 +15,7 @@ use super::assignment::ResumeFromStaging;
 use super::decoder::Decoder;
 use super::envelope::{Coordinates, Envelope, Flush, Records, Verdict};
 use super::ledger::Ledger;
-use crate::db::PgPool;
-use crate::supervision::restart_backoff;
+use crate::supervision::{panic_message, Decision, Escalation, Supervision};
 use actix::prelude::*;
 use futures::FutureExt;
 use rdkafka::config::ClientConfig;
@@ -27,6 +26,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use superstore_database::PgPool;
 
 #[derive(Clone)]
 pub struct SourceSettings {
@@ -60,7 +60,8 @@ pub struct Source {
     decoder: Addr<Decoder>,
     ledger: Arc<Ledger>,
     stopping: Arc<AtomicBool>,
-    failures: u32,
+    supervision: Supervision,
+    escalation: Escalation,
     finished: Option<tokio::sync::oneshot::Sender<StopReason>>,
 }
 
@@ -69,9 +70,24 @@ impl Source {
         settings: SourceSettings,
         decoder: Addr<Decoder>,
         ledger: Arc<Ledger>,
+        supervision: Supervision,
+        escalation: Escalation,
         finished: tokio::sync::oneshot::Sender<StopReason>,
     ) -> Self {
-        Source { settings, decoder, ledger, stopping: Arc::default(), failures: 0, finished: Some(finished) }
+        let stopping = Arc::default();
+        let finished = Some(finished);
+        Source { settings, decoder, ledger, stopping, supervision, escalation, finished }
+    }
+
+    /// Restarts this incarnation after the policy's backoff (stopping hands
+    /// the actor back to its supervisor), or reports that it gave up.
+    fn fail(&mut self, ctx: &mut Context<Self>, error: &str) {
+        match self.supervision.failed(&error) {
+            Decision::RestartAfter(wait) => {
+                ctx.run_later(wait, |_, ctx| ctx.stop());
+            }
+            Decision::GiveUp(gave_up) => self.escalation.report(gave_up),
+        }
     }
 
     fn consumer(&self, assigned: Arc<Mutex<BTreeSet<i32>>>) -> Result<Arc<Consumer_>, rdkafka::error::KafkaError> {
@@ -103,12 +119,7 @@ impl Actor for Source {
         let assigned = Arc::new(Mutex::new(BTreeSet::new()));
         let consumer = match self.consumer(assigned.clone()) {
             Ok(consumer) => consumer,
-            Err(e) => {
-                self.failures += 1;
-                tracing::error!(error = %e, "cannot create the Kafka consumer; restarting");
-                ctx.run_later(restart_backoff(self.failures), |_, ctx| ctx.stop());
-                return;
-            }
+            Err(e) => return self.fail(ctx, &format!("cannot create the Kafka consumer: {e}")),
         };
         let pump = Pump {
             settings: self.settings.clone(),
@@ -125,16 +136,8 @@ impl Actor for Source {
                     let _ = finished.send(reason);
                 }
             }
-            Ok(Err(e)) => {
-                act.failures += 1;
-                tracing::error!(error = %e, failures = act.failures, "source failed; restarting");
-                ctx.stop();
-            }
-            Err(panic) => {
-                act.failures += 1;
-                tracing::error!(panic = %crate::supervision::panic_message(&*panic), "source panicked; restarting");
-                ctx.stop();
-            }
+            Ok(Err(e)) => act.fail(ctx, &e),
+            Err(panic) => act.fail(ctx, &format!("panicked: {}", panic_message(&*panic))),
         }));
     }
 }
@@ -142,7 +145,8 @@ impl Actor for Source {
 impl Supervised for Source {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
         self.ledger.restarted();
-        tracing::warn!(restarts = self.failures, "source restarting; it resumes from the staged offsets");
+        let failures = self.supervision.recent_failures();
+        tracing::warn!(failures, "source restarting; it resumes from the staged offsets");
     }
 }
 

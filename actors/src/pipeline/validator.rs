@@ -5,7 +5,8 @@
 //! the rule's reason code.
 
 use super::dedup::Dedup;
-use super::envelope::{pass_on, Flush, Quarantine, Records, Verdict};
+use super::envelope::{pass_on, Flush, Records, Verdict};
+use super::quarantine::Quarantine;
 use actix::prelude::*;
 use superstore_domain::validate;
 

@@ -5,15 +5,17 @@
 //! Accepts: `Records`, `Flush` (commits the open batch, then answers).
 //! Emits: nothing downstream; tells the ledger what each commit settled.
 //! A failed commit (PostgreSQL away, a serialization failure) is retried
-//! with backoff, holding the mailbox, so the stages behind it wait and the
-//! source pauses: nothing is dropped and nothing is half-written.
+//! under the supervision policy, holding the mailbox, so the stages behind
+//! it wait and the source pauses: nothing is dropped and nothing is
+//! half-written. A commit that keeps failing stops the pipeline; the batch
+//! is then read again from Kafka by the next run.
 
 use super::envelope::{Envelope, Flush, Records};
 use super::ledger::Ledger;
-use super::staging_store::{CommitBatch, StagingStore};
-use crate::supervision::restart_backoff;
+use crate::staging::{CommitBatch, StagingStore};
+use crate::supervision::{Decision, Escalation, Supervision};
 use actix::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
@@ -31,11 +33,21 @@ pub struct Writer {
     open: Vec<Envelope>,
     /// Increases with every batch, so a linger timer knows whether its batch is still open.
     batch_number: u64,
+    /// Failed commits, under the one supervision policy.
+    failures: Arc<Mutex<Supervision>>,
+    escalation: Escalation,
 }
 
 impl Writer {
-    pub fn new(store: Addr<StagingStore>, ledger: Arc<Ledger>, policy: BatchPolicy) -> Self {
-        Writer { store, ledger, policy, open: Vec::new(), batch_number: 0 }
+    pub fn new(
+        store: Addr<StagingStore>,
+        ledger: Arc<Ledger>,
+        policy: BatchPolicy,
+        supervision: Supervision,
+        escalation: Escalation,
+    ) -> Self {
+        let failures = Arc::new(Mutex::new(supervision));
+        Writer { store, ledger, policy, open: Vec::new(), batch_number: 0, failures, escalation }
     }
 
     /// Commits the open batch; the mailbox waits until it is durable.
@@ -47,22 +59,26 @@ impl Writer {
         let batch = Arc::new(std::mem::take(&mut self.open));
         let store = self.store.clone();
         let ledger = self.ledger.clone();
+        let failures = self.failures.clone();
+        let escalation = self.escalation.clone();
         ctx.wait(
             async move {
-                let mut attempt = 0;
                 loop {
-                    match store.send(CommitBatch(batch.clone())).await {
-                        Ok(Ok(outcome)) => {
-                            ledger.committed_batch(&outcome.next_offsets, outcome.inserted, outcome.duplicates, &outcome.rejected);
-                            ledger.settled(outcome.settled);
-                            tracing::debug!(n_in = outcome.n_in, inserted = outcome.inserted, "batch committed");
-                            return;
+                    let error = match store.send(CommitBatch(batch.clone())).await {
+                        Ok(Ok(outcome)) => return ledger.committed_batch(&outcome),
+                        Ok(Err(e)) => e.to_string(),
+                        Err(e) => format!("the staging store is unavailable: {e}"),
+                    };
+                    let decision = failures.lock().expect("supervision lock").failed(&error);
+                    match decision {
+                        Decision::RestartAfter(wait) => tokio::time::sleep(wait).await,
+                        Decision::GiveUp(gave_up) => {
+                            // The command stops on this report; the open
+                            // transaction was rolled back whole.
+                            escalation.report(gave_up);
+                            std::future::pending::<()>().await;
                         }
-                        Ok(Err(e)) => tracing::warn!(error = %e, records = batch.len(), "batch commit failed; retrying"),
-                        Err(e) => tracing::error!(error = %e, "staging store unavailable; retrying"),
                     }
-                    attempt += 1;
-                    tokio::time::sleep(restart_backoff(attempt.min(6))).await;
                 }
             }
             .into_actor(self),

@@ -273,8 +273,9 @@ impl SaleGenerator {
             quantity: Quantity(quantity),
             discount,
             profit,
-            payment_method: PaymentMethod::Unknown,
-            loyalty_id: None,
+            // Fields of later schema versions keep their schema defaults
+            // unless set below.
+            ..SaleEvent::default()
         };
         if self.config.schema_version >= 2 {
             event.payment_method = match self.extras.random_range(0..100) {

@@ -1,0 +1,102 @@
+//! What a command can fail with, as the user sees it: a message that names
+//! the cause and the fix, and an exit code that scripts can branch on.
+
+use std::process::ExitCode;
+
+/// Exit codes of `superstore`.
+pub mod code {
+    /// Something unexpected; the message says what.
+    pub const INTERNAL: u8 = 1;
+    /// Bad arguments or settings (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// A service (Kafka, PostgreSQL, the registry) could not be reached or started.
+    pub const UNAVAILABLE: u8 = 3;
+    /// Input was refused: an invalid or incompatible schema, a bad file.
+    pub const REFUSED: u8 = 4;
+    /// An actor failed more often than the supervision policy allows.
+    pub const GAVE_UP: u8 = 5;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{service} is unreachable: {cause}\nFix: {fix}")]
+    Unreachable { service: &'static str, cause: String, fix: String },
+    #[error("local stack: {0}")]
+    Stack(#[from] superstore_stack::StackError),
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "{0}\nFix: remove the cause named above (the logs say more), then run the command again; \
+         it resumes where it stopped"
+    )]
+    GaveUp(#[from] superstore_actors::supervision::GaveUp),
+}
+
+impl From<superstore_stack::EndpointError> for Failure {
+    fn from(err: superstore_stack::EndpointError) -> Self {
+        match err {
+            superstore_stack::EndpointError::Partial { .. } => Failure::Usage(err.to_string()),
+            superstore_stack::EndpointError::Stack(e) => Failure::Stack(e),
+        }
+    }
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => code::USAGE,
+            Failure::Unreachable { .. } | Failure::Stack(_) => code::UNAVAILABLE,
+            Failure::Refused(_) => code::REFUSED,
+            Failure::GaveUp(_) => code::GAVE_UP,
+        }
+    }
+
+    /// Kafka could not be reached at `bootstrap`.
+    pub fn kafka(bootstrap: &str, cause: impl ToString) -> Self {
+        Failure::Unreachable {
+            service: "Kafka",
+            cause: cause.to_string(),
+            fix: format!(
+                "start the local stack with `superstore up`, \
+                 or point KAFKA_BOOTSTRAP_SERVERS (now {bootstrap}) at a running broker"
+            ),
+        }
+    }
+
+    /// The registry could not be reached at `url`.
+    pub fn registry(url: &str, cause: impl ToString) -> Self {
+        Failure::Unreachable {
+            service: "the schema registry",
+            cause: cause.to_string(),
+            fix: format!(
+                "start the local stack with `superstore up`, \
+                 or point SCHEMA_REGISTRY_URL (now {url}) at a running registry"
+            ),
+        }
+    }
+
+    /// PostgreSQL could not be reached.
+    pub fn database(cause: impl ToString) -> Self {
+        Failure::Unreachable {
+            service: "PostgreSQL",
+            cause: cause.to_string(),
+            fix: "start the local stack with `superstore up`, \
+                  or point DATABASE_URL at a running server"
+                .into(),
+        }
+    }
+}
+
+/// Maps the outcome of a command to the process exit code, printing the error.
+pub fn report(outcome: anyhow::Result<()>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = err.downcast_ref::<Failure>().map_or(code::INTERNAL, Failure::exit_code);
+            eprintln!("error: {err:#}");
+            ExitCode::from(code)
+        }
+    }
+}

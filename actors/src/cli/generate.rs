@@ -1,0 +1,188 @@
+//! `superstore generate`: publishes seeded sale events to Kafka, framed for
+//! the registry, with a progress bar and a closing line with the rate (or,
+//! with `--dry-run`, prints them as JSON lines).
+
+use super::failure::Failure;
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use apache_avro::Schema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use superstore_actors::generate::{publish, PublishError, PublishPlan, PublishReport};
+use superstore_actors::kafka::{self, producer::idempotent_producer};
+use superstore_actors::supervision::RestartPolicy;
+use superstore_registry::{RegistryClient, RegistryClientError};
+use std::io::Write;
+use std::time::{Duration, Instant};
+use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
+use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// How many events to publish.
+    #[arg(long)]
+    pub count: u64,
+    /// Seed of the generator; the same seed publishes the same events. Random if omitted (and printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Events per second; as fast as Kafka takes them if omitted.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Topic to publish to.
+    #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
+    pub topic: String,
+    /// Share of events that re-send an earlier event unchanged (exactly ⌊count × ratio⌋).
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate_ratio: f64,
+    /// Share of events that break one domain rule each, in turn (exactly ⌊count × ratio⌋).
+    #[arg(long, default_value_t = 0.0)]
+    pub invalid_ratio: f64,
+    /// Partitions of the topic, if this run creates it.
+    #[arg(long, default_value_t = 3)]
+    pub partitions: i32,
+    /// Day of the first order (UTC), e.g. 2024-06-01; orders then follow a few minutes apart.
+    #[arg(long)]
+    pub start_date: Option<chrono::NaiveDate>,
+    /// Version of schemas/sale to write with (1 for an older producer).
+    #[arg(long, default_value_t = LATEST_SCHEMA_VERSION)]
+    pub schema_version: u32,
+    /// Print the events as JSON lines instead of publishing them.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// One line of `--dry-run` output.
+#[derive(Serialize)]
+struct PreviewLine {
+    provenance: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broken_rule: Option<&'static str>,
+    #[serde(flatten)]
+    event: Map<String, Value>,
+}
+
+/// The event as JSON, without the fields schema `version` does not have.
+fn shaped_for(event: &SaleEvent, version: u32) -> anyhow::Result<Map<String, Value>> {
+    let Value::Object(mut fields) = serde_json::to_value(event)? else {
+        anyhow::bail!("an event serializes to a JSON object")
+    };
+    if let Some(Schema::Record(record)) = sale_schema(version) {
+        fields.retain(|name, _| record.lookup.contains_key(name));
+    }
+    Ok(fields)
+}
+
+/// The generator's settings from the arguments, checked.
+fn generator_config(args: &GenerateArgs, seed: u64) -> Result<GeneratorConfig, Failure> {
+    let mut config = GeneratorConfig::new(seed, args.count);
+    config.duplicate_ratio = args.duplicate_ratio;
+    config.invalid_ratio = args.invalid_ratio;
+    config.schema_version = args.schema_version;
+    if let Some(day) = args.start_date {
+        config.start = day.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
+    }
+    config.check().map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            let problem = format!("--rate must be a positive number of events per second, got {rate}");
+            return Err(Failure::Usage(problem));
+        }
+    }
+    Ok(config)
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let config = generator_config(&args, seed)?;
+    if args.dry_run {
+        return preview(config);
+    }
+    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
+    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
+    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let registry_url = endpoints.schema_registry_url;
+    actix::System::new().block_on(async move {
+        let schema_id = register_schema(&registry_url, &args).await?;
+        kafka::ensure_topic(&bootstrap, &args.topic, args.partitions)
+            .await
+            .map_err(|e| Failure::kafka(&bootstrap, e))?;
+        let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
+        let progress = ProgressBar::new(config.count).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events ({per_sec}, eta {eta})",
+            )
+            .expect("valid template"),
+        );
+        let plan = PublishPlan {
+            config: config.clone(),
+            topic: args.topic.clone(),
+            schema_id,
+            schema_version: args.schema_version,
+            rate: args.rate,
+        };
+        let started = Instant::now();
+        let outcome = publish(plan, producer, progress.clone(), RestartPolicy::default()).await;
+        progress.finish_and_clear();
+        let report = match outcome {
+            Err(PublishError::GaveUp(gave_up)) => return Err(Failure::GaveUp(gave_up).into()),
+            other => other.context("publishing failed")?,
+        };
+        print_summary(&report, &args.topic, &config, schema_id, started.elapsed().as_secs_f64());
+        Ok(())
+    })
+}
+
+/// Registers the schema version the events are written with; its id.
+async fn register_schema(registry_url: &str, args: &GenerateArgs) -> Result<i32, Failure> {
+    let registry = RegistryClient::new(registry_url);
+    let subject = format!("{}-value", args.topic);
+    let schema_text = sale_schema_text(args.schema_version).expect("checked with the config");
+    registry.register(&subject, schema_text).await.map_err(|e| match e {
+        RegistryClientError::Unreachable { .. } => Failure::registry(registry_url, e),
+        other => Failure::Refused(format!(
+            "the registry refused schema v{} under {subject}: {other}",
+            args.schema_version
+        )),
+    })
+}
+
+fn print_summary(
+    report: &PublishReport,
+    topic: &str,
+    config: &GeneratorConfig,
+    schema_id: i32,
+    seconds: f64,
+) {
+    let restarts = match report.restarts {
+        0 => String::new(),
+        n => format!(", {n} publisher restart(s)"),
+    };
+    println!(
+        "published {} events to {topic} in {seconds:.1} s ({:.0} events/s): {} fresh, \
+         {} duplicates, {} invalid; schema id {schema_id}, seed {}{restarts}",
+        report.delivered,
+        report.delivered as f64 / seconds.max(1e-9),
+        config.fresh_count(),
+        config.duplicate_count(),
+        config.invalid_count(),
+        config.seed,
+    );
+}
+
+fn preview(config: GeneratorConfig) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let version = config.schema_version;
+    for generated in SaleGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
+        let (provenance, broken_rule) = match generated.provenance {
+            Provenance::Fresh => ("fresh", None),
+            Provenance::Duplicate => ("duplicate", None),
+            Provenance::Invalid(rule) => ("invalid", Some(rule.code())),
+        };
+        let event = shaped_for(&generated.event, version)?;
+        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event })?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! `superstore run`: the ingestion pipeline, from the sales topic to the
+//! PostgreSQL staging layer, exactly once. This command checks the services
+//! and the staging layer, then runs `superstore_actors::pipeline` and prints
+//! its summary.
+
+use super::failure::Failure;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use superstore_actors::kafka;
+use superstore_actors::pipeline::ledger::Ledger;
+use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
+use superstore_actors::pipeline::source::StopReason;
+use superstore_actors::pipeline::writer::BatchPolicy;
+use superstore_actors::staging::guard;
+use superstore_actors::supervision::RestartPolicy;
+use superstore_database::PgPool;
+use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
+use superstore_registry::RegistryClient;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Exit 0 once every assigned partition is drained and committed.
+    #[arg(long)]
+    pub until_idle: bool,
+    /// Topic to consume.
+    #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
+    pub topic: String,
+    /// Consumer group; its offsets live in staging.consumer_offsets.
+    #[arg(long, default_value = "superstore-staging")]
+    pub group: String,
+    /// A batch commits once it holds this many records…
+    #[arg(long, env = "SUPERSTORE_BATCH_SIZE", default_value_t = 5000)]
+    pub batch_size: usize,
+    /// …or once its first record waited this many milliseconds.
+    #[arg(long, env = "SUPERSTORE_LINGER_MS", default_value_t = 250)]
+    pub linger_ms: u64,
+    /// Consumed but uncommitted records above which the source pauses.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_in_flight: u64,
+    /// Event ids the dedup stage remembers (rebuilt from staging on start).
+    #[arg(long, default_value_t = 500_000)]
+    pub dedup_window: usize,
+    /// An actor that fails more often than this within the restart window stops the
+    /// pipeline (exit 5).
+    #[arg(long, env = "SUPERSTORE_MAX_RESTARTS", default_value_t = RestartPolicy::default().max_restarts)]
+    pub max_restarts: u32,
+    /// The window, in seconds, in which an actor's failures are counted.
+    #[arg(long, env = "SUPERSTORE_RESTART_WINDOW_SECS", default_value_t = RestartPolicy::default().window.as_secs())]
+    pub restart_window_secs: u64,
+}
+
+/// Refuses to run when staging cannot hold every field of the reader schema.
+fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
+    let mut conn = pool.get().map_err(Failure::database)?;
+    let missing = guard::missing_in_database(&mut conn, schema_latest()).map_err(Failure::database)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Refused(format!(
+        "staging.sales_events has no column for {} of the reader schema \
+         (sale v{LATEST_SCHEMA_VERSION}); refusing to start rather than lose those fields. \
+         Fix: run `superstore migrate` against this database",
+        missing.join(", ")
+    )))
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.batch_size == 0 {
+        return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
+    }
+    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
+    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
+    refuse_if_staging_lags(&pool)?;
+    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
+    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let registry_url = endpoints.schema_registry_url.clone();
+    let settings = PipelineSettings {
+        bootstrap: bootstrap.clone(),
+        registry: RegistryClient::new(&registry_url),
+        pool,
+        topic: args.topic.clone(),
+        group: args.group.clone(),
+        batch: BatchPolicy {
+            max_records: args.batch_size,
+            linger: Duration::from_millis(args.linger_ms),
+        },
+        max_in_flight: args.max_in_flight,
+        dedup_window: args.dedup_window,
+        until_idle: args.until_idle,
+        restart_policy: RestartPolicy {
+            max_restarts: args.max_restarts,
+            window: Duration::from_secs(args.restart_window_secs),
+        },
+    };
+    let ledger = Arc::new(Ledger::default());
+    let started = Instant::now();
+    let stop_reason = actix::System::new().block_on({
+        let ledger = ledger.clone();
+        async move {
+            let registry = &settings.registry;
+            registry.subjects().await.map_err(|e| Failure::registry(&registry_url, e))?;
+            kafka::ensure_topic(&bootstrap, &settings.topic, 3)
+                .await
+                .map_err(|e| Failure::kafka(&bootstrap, e))?;
+            match run_pipeline(settings, ledger).await {
+                Ok(reason) => Ok(reason),
+                Err(PipelineError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
+                Err(other) => Err(anyhow::Error::from(other)),
+            }
+        }
+    })?;
+    print_summary(&ledger, stop_reason, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
+    let consumed = ledger.consumed.load(Ordering::Relaxed);
+    let rejected = ledger.rejected_by_reason();
+    let rejected_total: u64 = rejected.values().sum();
+    let how = match stop_reason {
+        StopReason::Idle => "idle",
+        StopReason::Signal => "stopped",
+    };
+    println!(
+        "{how}: consumed {consumed}, accepted {}, rejected {rejected_total}, duplicates {}, \
+         in {} batches, {seconds:.1} s ({:.0} events/s), {} restart(s)",
+        ledger.inserted.load(Ordering::Relaxed),
+        ledger.duplicates.load(Ordering::Relaxed),
+        ledger.batches.load(Ordering::Relaxed),
+        consumed as f64 / seconds.max(1e-9),
+        ledger.restarts.load(Ordering::Relaxed),
+    );
+    for (reason, n) in rejected {
+        println!("  rejected {reason}: {n}");
+    }
+}

@@ -1,0 +1,211 @@
+//! `superstore schemas`: register, check, list and configure the schemas of
+//! a subject in the registry, for people (readable text) and scripts (`--json`).
+
+use super::failure::Failure;
+use superstore_registry::{NormalizedSchema, RegistryClient, RegistryClientError};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct SchemasArgs {
+    /// Print JSON for scripts instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: SchemasCommand,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SubjectArg {
+    /// Registry subject; defaults to `<topic>-value` of the sales topic.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The sales topic, whose value subject is the default.
+    #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
+    pub topic: String,
+}
+
+impl SubjectArg {
+    fn subject(&self) -> String {
+        self.subject.clone().unwrap_or_else(|| format!("{}-value", self.topic))
+    }
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SchemasCommand {
+    /// Register an evolved schema; the compatibility check runs first, and refuses with every
+    /// reason.
+    Register {
+        file: PathBuf,
+        #[command(flatten)]
+        subject: SubjectArg,
+    },
+    /// Check a schema against the subject's level without registering it.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        subject: SubjectArg,
+    },
+    /// List subjects, their versions and their compatibility levels.
+    List,
+    /// Show the compatibility level, or set it to LEVEL (NONE, BACKWARD[_TRANSITIVE],
+    /// FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]).
+    Config {
+        level: Option<String>,
+        /// Set or show the level of this subject instead of the global one.
+        #[arg(long)]
+        subject: Option<String>,
+    },
+}
+
+fn read_schema(file: &Path) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Refused(format!("cannot read {}: {e}", file.display())))?;
+    NormalizedSchema::parse(&text).map_err(|e| {
+        Failure::Refused(format!("{} is not a valid schema: {e}", file.display()))
+    })?;
+    Ok(text)
+}
+
+/// The registry of one command, and how its failures are said.
+struct Registry {
+    client: RegistryClient,
+    url: String,
+}
+
+impl Registry {
+    fn failure(&self, err: RegistryClientError) -> Failure {
+        match err {
+            RegistryClientError::Unreachable { .. } => Failure::registry(&self.url, err),
+            other => Failure::Refused(other.to_string()),
+        }
+    }
+
+    /// Refuses (exit 4, every reason printed) when `text` cannot follow `subject`.
+    async fn require_compatible(
+        &self,
+        file: &Path,
+        subject: &str,
+        text: &str,
+        as_json: bool,
+    ) -> Result<(), Failure> {
+        let reasons =
+            self.client.check_compatibility(subject, text).await.map_err(|e| self.failure(e))?;
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        if as_json {
+            let refusal = json!({"file": file, "subject": subject, "compatible": false, "reasons": reasons});
+            println!("{refusal}");
+        } else {
+            println!("{} is NOT compatible with {subject}:", file.display());
+            for reason in &reasons {
+                println!("  - {reason}");
+            }
+        }
+        Err(Failure::Refused(format!(
+            "{} is incompatible with {subject} ({} reason(s) above)",
+            file.display(),
+            reasons.len()
+        )))
+    }
+
+    async fn register(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
+        let text = read_schema(file)?;
+        self.require_compatible(file, subject, &text, as_json).await?;
+        let id = self.client.register(subject, &text).await.map_err(|e| self.failure(e))?;
+        let version = self.client.lookup(subject, &text).await.map_err(|e| self.failure(e))?;
+        if as_json {
+            println!("{}", json!({"file": file, "subject": subject, "id": id, "version": version}));
+        } else {
+            let file = file.display();
+            println!("registered {file} as {subject} version {version} (schema id {id})");
+        }
+        Ok(())
+    }
+
+    async fn check(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
+        let text = read_schema(file)?;
+        self.require_compatible(file, subject, &text, as_json).await?;
+        let level =
+            self.client.compatibility(Some(subject)).await.map_err(|e| self.failure(e))?;
+        if as_json {
+            let answer = json!({"file": file, "subject": subject, "compatible": true, "level": level});
+            println!("{answer}");
+        } else {
+            println!("{} is compatible with {subject} under {level}", file.display());
+        }
+        Ok(())
+    }
+
+    async fn list(&self, as_json: bool) -> Result<(), Failure> {
+        let mut listing = Vec::new();
+        for subject in self.client.subjects().await.map_err(|e| self.failure(e))? {
+            let versions = self.client.versions(&subject).await.map_err(|e| self.failure(e))?;
+            let level =
+                self.client.compatibility(Some(&subject)).await.map_err(|e| self.failure(e))?;
+            listing.push((subject, versions, level));
+        }
+        if as_json {
+            let body: Vec<_> = listing
+                .iter()
+                .map(|(s, v, l)| json!({"subject": s, "versions": v, "compatibility": l}))
+                .collect();
+            println!("{}", serde_json::Value::Array(body));
+        } else if listing.is_empty() {
+            println!("no subjects registered");
+        } else {
+            for (subject, versions, level) in listing {
+                let versions: Vec<String> = versions.iter().map(i32::to_string).collect();
+                println!("{subject:<40} versions {:<12} {level}", versions.join(","));
+            }
+        }
+        Ok(())
+    }
+
+    async fn config(
+        &self,
+        level: Option<String>,
+        subject: Option<String>,
+        as_json: bool,
+    ) -> Result<(), Failure> {
+        let scope = subject.as_deref();
+        let shown = match level {
+            Some(level) => self.client.set_compatibility(scope, &level).await,
+            None => self.client.compatibility(scope).await,
+        }
+        .map_err(|e| match e {
+            RegistryClientError::Api { code: 42203, message, .. } => Failure::Usage(message),
+            other => self.failure(other),
+        })?;
+        if as_json {
+            println!("{}", json!({"subject": subject, "compatibility": shown}));
+        } else {
+            println!("{}: {shown}", subject.as_deref().unwrap_or("global"));
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: SchemasArgs) -> anyhow::Result<()> {
+    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
+    let url = endpoints.schema_registry_url.clone();
+    let as_json = args.json;
+    actix::System::new().block_on(async move {
+        let registry = Registry { client: RegistryClient::new(&url), url };
+        match args.command {
+            SchemasCommand::Register { file, subject } => {
+                registry.register(&file, &subject.subject(), as_json).await?
+            }
+            SchemasCommand::Check { file, subject } => {
+                registry.check(&file, &subject.subject(), as_json).await?
+            }
+            SchemasCommand::List => registry.list(as_json).await?,
+            SchemasCommand::Config { level, subject } => {
+                registry.config(level, subject, as_json).await?
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,131 @@
+//! Runs the pipeline: starts one supervised actor per stage, wired in the
+//! order of the flow, and waits until the source reports idle (with
+//! `until_idle`), a signal arrives (SIGINT or SIGTERM: the open batch is
+//! committed first; a second signal exits at once), or an actor gives up
+//! under the supervision policy.
+
+use super::decoder::Decoder;
+use super::dedup::Dedup;
+use super::ledger::Ledger;
+use super::source::{Shutdown, Source, SourceSettings, StopReason};
+use super::validator::Validator;
+use super::writer::{BatchPolicy, Writer};
+use crate::staging::StagingStore;
+use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
+use actix::{Addr, SyncArbiter, Supervisor};
+use std::sync::Arc;
+use superstore_database::PgPool;
+use superstore_domain::schema_latest;
+use superstore_registry::RegistryClient;
+
+/// What one run is asked to do.
+#[derive(Clone)]
+pub struct PipelineSettings {
+    pub bootstrap: String,
+    pub registry: RegistryClient,
+    pub pool: PgPool,
+    pub topic: String,
+    pub group: String,
+    pub batch: BatchPolicy,
+    /// Consumed but uncommitted records above which the source pauses.
+    pub max_in_flight: u64,
+    /// Event ids the dedup stage remembers.
+    pub dedup_window: usize,
+    pub until_idle: bool,
+    pub restart_policy: RestartPolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    GaveUp(#[from] GaveUp),
+    #[error("the pipeline stopped unexpectedly: {0}")]
+    Internal(String),
+}
+
+/// Runs the pipeline inside an actix system until it stops; `ledger`
+/// holds the run's counters.
+pub async fn run_pipeline(
+    settings: PipelineSettings,
+    ledger: Arc<Ledger>,
+) -> Result<StopReason, PipelineError> {
+    let (escalation, mut gave_up) = Escalation::channel();
+    let (finished_tx, finished_rx) = tokio::sync::oneshot::channel();
+    let source = start_stages(&settings, &ledger, &escalation, finished_tx);
+    tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
+    tokio::pin!(finished_rx);
+    let internal = |e: tokio::sync::oneshot::error::RecvError| PipelineError::Internal(e.to_string());
+    tokio::select! {
+        reason = &mut finished_rx => reason.map_err(internal),
+        Some(report) = gave_up.recv() => Err(report.into()),
+        _ = termination_signal() => {
+            eprintln!(
+                "stopping: committing the open batch \
+                 (a second signal aborts; the transaction keeps staging whole)"
+            );
+            source.do_send(Shutdown);
+            tokio::spawn(async {
+                let _ = tokio::signal::ctrl_c().await;
+                std::process::exit(130);
+            });
+            tokio::select! {
+                reason = finished_rx => reason.map_err(internal),
+                Some(report) = gave_up.recv() => Err(report.into()),
+            }
+        }
+    }
+}
+
+/// Starts the stages from the last to the first; the source's address.
+fn start_stages(
+    settings: &PipelineSettings,
+    ledger: &Arc<Ledger>,
+    escalation: &Escalation,
+    finished: tokio::sync::oneshot::Sender<StopReason>,
+) -> Addr<Source> {
+    let s = settings.clone();
+    let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
+    let (group, topic, store_pool) = (s.group.clone(), s.topic.clone(), s.pool.clone());
+    let store = SyncArbiter::start(1, move || {
+        StagingStore::new(store_pool.clone(), group.clone(), topic.clone())
+    });
+    let (writer_policy, writer_escalation) = supervision("writer");
+    let writer_ledger = ledger.clone();
+    let writer = Supervisor::start(move |_| {
+        Writer::new(store, writer_ledger, s.batch, writer_policy, writer_escalation)
+    });
+    let dedup_pool = s.pool.clone();
+    let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, s.dedup_window, writer));
+    let validator = Supervisor::start(move |_| Validator::new(dedup));
+    let reader = Arc::new(schema_latest().clone());
+    let (decoder_policy, decoder_escalation) = supervision("decoder");
+    let registry = s.registry.clone();
+    let decoder = Supervisor::start(move |_| {
+        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation)
+    });
+    let source_settings = SourceSettings {
+        bootstrap: s.bootstrap.clone(),
+        group_id: s.group.clone(),
+        topic: s.topic.clone(),
+        pool: s.pool.clone(),
+        chunk_size: 1000,
+        max_in_flight: s.max_in_flight,
+        until_idle: s.until_idle,
+    };
+    let (source_policy, source_escalation) = supervision("source");
+    let source_ledger = ledger.clone();
+    Supervisor::start(move |_| {
+        let finished = finished;
+        Source::new(source_settings, decoder, source_ledger, source_policy, source_escalation, finished)
+    })
+}
+
+/// SIGINT or SIGTERM.
+async fn termination_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! One batch, one transaction, one function per table it writes:
+//! [`write_sales_events`], [`write_rejected_events`], [`write_ingest_batch`]
+//! and [`write_consumer_offsets`], called in that order by [`commit`].
+
+use super::rows::{copy_text, RecordMeta, StagedRow};
+use super::sql::{self, BatchAudit, RejectedRow};
+use super::{BatchOutcome, StoreError};
+use crate::pipeline::envelope::{Envelope, Verdict};
+use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
+use diesel::pg::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+/// The first and last offset of each partition in the batch.
+type OffsetRanges = BTreeMap<i32, (i64, i64)>;
+
+/// Commits `envelopes` inside the caller's transaction.
+pub(super) fn commit(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    envelopes: &[Envelope],
+) -> Result<BatchOutcome, StoreError> {
+    let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
+    let fresh: Vec<&Envelope> = envelopes
+        .iter()
+        .filter(|e| e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0))
+        .collect();
+    let mut outcome = BatchOutcome { settled: envelopes.len() as u64, ..BatchOutcome::default() };
+    if fresh.is_empty() {
+        outcome.next_offsets = stored.into_iter().collect();
+        return Ok(outcome);
+    }
+    outcome.n_in = fresh.len() as u64;
+    let ingested_at = sql::transaction_time(conn)?;
+    let mut quarantined = Vec::new();
+    let mut accepted = Vec::new();
+    for envelope in &fresh {
+        match &envelope.verdict {
+            Verdict::Valid { sale, schema_id } => {
+                let meta = RecordMeta {
+                    schema_id: *schema_id,
+                    kafka_topic: topic,
+                    kafka_partition: envelope.coordinates.partition,
+                    kafka_offset: envelope.coordinates.offset,
+                    ingested_at,
+                };
+                accepted.push((*envelope, StagedRow::new(sale, &meta)?));
+            }
+            Verdict::Rejected(q) => quarantined.push((*envelope, q.clone())),
+            Verdict::Duplicate => outcome.duplicates += 1,
+            Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
+                *envelope,
+                Quarantine::new(QuarantineReason::Unprocessed, "reached the writer unprocessed", None),
+            )),
+        }
+    }
+    let (inserted, refused) = write_sales_events(conn, &accepted)?;
+    outcome.inserted = inserted as u64;
+    // Accepted rows the table already had are duplicates older than the dedup window.
+    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
+    quarantined.extend(refused);
+    outcome.rejected = write_rejected_events(conn, topic, &quarantined)?;
+    let ranges = offset_ranges(&fresh);
+    write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
+    outcome.next_offsets = write_consumer_offsets(conn, group_id, topic, &ranges, stored)?;
+    Ok(outcome)
+}
+
+/// The accepted rows, into staging.sales_events. Returns how many were
+/// inserted (known event ids are not), and the rows PostgreSQL refused,
+/// each isolated and quarantined on its own.
+fn write_sales_events<'a>(
+    conn: &mut PgConnection,
+    accepted: &[(&'a Envelope, StagedRow)],
+) -> Result<(usize, Vec<(&'a Envelope, Quarantine)>), StoreError> {
+    let mut refused = Vec::new();
+    let indices: Vec<usize> = (0..accepted.len()).collect();
+    let rows: Vec<&StagedRow> = accepted.iter().map(|(_, row)| row).collect();
+    let inserted = insert_isolating(conn, &rows, &indices, &mut refused)?;
+    let quarantined = refused
+        .into_iter()
+        .map(|(index, message)| {
+            let (envelope, _) = accepted[index];
+            let schema_id = match &envelope.verdict {
+                Verdict::Valid { schema_id, .. } => Some(*schema_id),
+                _ => None,
+            };
+            (envelope, Quarantine::new(QuarantineReason::RefusedByDatabase, message, schema_id))
+        })
+        .collect();
+    Ok((inserted, quarantined))
+}
+
+/// Inserts `rows[indices]` under a savepoint: one COPY when dedup already
+/// removed the known ids, an insert that skips them when it did not. A row
+/// PostgreSQL refuses is found by halving under savepoints, and reported in
+/// `refused` with its index and message.
+fn insert_isolating(
+    conn: &mut PgConnection,
+    rows: &[&StagedRow],
+    indices: &[usize],
+    refused: &mut Vec<(usize, String)>,
+) -> Result<usize, StoreError> {
+    if indices.is_empty() {
+        return Ok(0);
+    }
+    let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
+    let copy = copy_text(subset.iter().copied())?;
+    let attempt = conn.transaction(|conn| {
+        match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                sql::insert_sales_events_ignoring_known(conn, &subset)
+            }
+            other => other,
+        }
+    });
+    match attempt {
+        Ok(inserted) => Ok(inserted),
+        Err(err) if is_refusal(&err) && indices.len() == 1 => {
+            refused.push((indices[0], err.to_string()));
+            Ok(0)
+        }
+        Err(err) if is_refusal(&err) => {
+            let (left, right) = indices.split_at(indices.len() / 2);
+            Ok(insert_isolating(conn, rows, left, refused)?
+                + insert_isolating(conn, rows, right, refused)?)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// An error about the data (PostgreSQL refused a value), as opposed to the
+/// connection or the transaction, which a retry of the whole batch may cure.
+fn is_refusal(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(kind, _) => !matches!(
+            kind,
+            DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure
+                | DatabaseErrorKind::ReadOnlyTransaction
+        ),
+        _ => false,
+    }
+}
+
+/// The quarantined records, into staging.rejected_events; returns how many
+/// per reason.
+fn write_rejected_events(
+    conn: &mut PgConnection,
+    topic: &str,
+    quarantined: &[(&Envelope, Quarantine)],
+) -> Result<Vec<(QuarantineReason, u64)>, StoreError> {
+    let rows: Vec<RejectedRow<'_>> = quarantined
+        .iter()
+        .map(|(envelope, q)| RejectedRow {
+            topic,
+            kafka_partition: envelope.coordinates.partition,
+            kafka_offset: envelope.coordinates.offset,
+            message_key: envelope.key.as_deref(),
+            raw_value: envelope.payload.as_deref(),
+            schema_id: q.schema_id,
+            reason: q.reason.code(),
+            // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.
+            detail: q.detail.replace('\0', "\\0"),
+        })
+        .collect();
+    sql::insert_rejected_events(conn, &rows)?;
+    let mut by_reason: HashMap<QuarantineReason, u64> = HashMap::new();
+    for (_, q) in quarantined {
+        *by_reason.entry(q.reason).or_default() += 1;
+    }
+    Ok(by_reason.into_iter().collect())
+}
+
+/// The audit row, into staging.ingest_batches.
+fn write_ingest_batch(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    ranges: &OffsetRanges,
+    outcome: &BatchOutcome,
+) -> Result<(), StoreError> {
+    let offset_ranges = ranges
+        .iter()
+        .map(|(p, (first, last))| json!({"partition": p, "first_offset": first, "last_offset": last}))
+        .collect();
+    let count = |n: u64| i32::try_from(n).expect("a batch holds fewer than 2^31 records");
+    let audit = BatchAudit {
+        group_id,
+        topic,
+        offset_ranges: serde_json::Value::Array(offset_ranges),
+        n_in: count(outcome.n_in),
+        n_inserted: count(outcome.inserted),
+        n_rejected: count(outcome.rejected.iter().map(|(_, n)| n).sum()),
+        n_duplicate: count(outcome.duplicates),
+    };
+    Ok(sql::insert_ingest_batch(conn, &audit)?)
+}
+
+/// The new next offsets, into staging.consumer_offsets; returns every
+/// stored offset of the topic after the batch.
+fn write_consumer_offsets(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    ranges: &OffsetRanges,
+    stored: HashMap<i32, i64>,
+) -> Result<Vec<(i32, i64)>, StoreError> {
+    let mut next = stored;
+    for (&partition, &(_, last)) in ranges {
+        sql::store_offset(conn, group_id, topic, partition, last + 1)?;
+        next.insert(partition, last + 1);
+    }
+    Ok(next.into_iter().collect())
+}
+
+fn offset_ranges(fresh: &[&Envelope]) -> OffsetRanges {
+    let mut ranges = OffsetRanges::new();
+    for envelope in fresh {
+        let c = envelope.coordinates;
+        let range = ranges.entry(c.partition).or_insert((c.offset, c.offset));
+        range.0 = range.0.min(c.offset);
+        range.1 = range.1.max(c.offset);
+    }
+    ranges
+}

@@ -1,0 +1,174 @@
+//! Every statement the pipeline sends to PostgreSQL, in one place: Diesel's
+//! query builder where it can say it, bound parameters where it cannot,
+//! never text built from input.
+
+use super::rows::StagedRow;
+use chrono::{DateTime, Utc};
+use diesel::pg::{CopyFormat, PgConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Timestamptz};
+use std::collections::HashMap;
+use superstore_database::schema::staging::{
+    consumer_offsets, ingest_batches, rejected_events, sales_events,
+};
+use uuid::Uuid;
+
+/// The stored next offset of each partition of `topic` for `group_id`.
+pub fn stored_offsets(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((consumer_offsets::partition, consumer_offsets::next_offset))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The same, with the rows locked until the transaction ends: a second
+/// incarnation of the pipeline waits here instead of writing twice.
+pub fn lock_stored_offsets(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((consumer_offsets::partition, consumer_offsets::next_offset))
+        .for_update()
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Stores `next_offset` for one partition.
+pub fn store_offset(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    partition: i32,
+    next_offset: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(consumer_offsets::table)
+        .values((
+            consumer_offsets::group_id.eq(group_id),
+            consumer_offsets::topic.eq(topic),
+            consumer_offsets::partition.eq(partition),
+            consumer_offsets::next_offset.eq(next_offset),
+        ))
+        .on_conflict((consumer_offsets::group_id, consumer_offsets::topic, consumer_offsets::partition))
+        .do_update()
+        .set((
+            consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The start of the current transaction: what `now()` gives every row of it.
+pub fn transaction_time(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
+    diesel::select(diesel::dsl::sql::<Timestamptz>("now()")).get_result(conn)
+}
+
+/// Writes rows into staging.sales_events with one COPY in text format, laid
+/// out in the column order of the Diesel table ([`super::rows::copy_text`]).
+/// Fails on the first conflict.
+pub fn copy_sales_events(conn: &mut PgConnection, copy_text: &[u8]) -> QueryResult<usize> {
+    diesel::copy_from(sales_events::table)
+        .from_raw_data(sales_events::table, |sink| {
+            sink.write_all(copy_text)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+        })
+        .with_format(CopyFormat::Text)
+        .execute(conn)
+}
+
+/// Writes `rows` into staging.sales_events, skipping event ids it already
+/// holds; returns how many were inserted. The rows travel as one JSON
+/// array, matched to the table's columns by name.
+pub fn insert_sales_events_ignoring_known(
+    conn: &mut PgConnection,
+    rows: &[&StagedRow],
+) -> QueryResult<usize> {
+    let json = serde_json::Value::Array(rows.iter().map(|row| row.to_json()).collect());
+    diesel::sql_query(
+        "insert into staging.sales_events \
+         select * from jsonb_populate_recordset(null::staging.sales_events, $1) \
+         on conflict (event_id) do nothing",
+    )
+    .bind::<Jsonb, _>(json)
+    .execute(conn)
+}
+
+/// One quarantined record, as staging.rejected_events stores it.
+#[derive(Insertable)]
+#[diesel(table_name = rejected_events)]
+pub struct RejectedRow<'a> {
+    pub topic: &'a str,
+    pub kafka_partition: i32,
+    pub kafka_offset: i64,
+    pub message_key: Option<&'a [u8]>,
+    pub raw_value: Option<&'a [u8]>,
+    pub schema_id: Option<i32>,
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+/// Rejected rows per INSERT statement (bind parameters stay under 65535).
+const REJECTED_ROWS_PER_INSERT: usize = 4_000;
+
+pub fn insert_rejected_events(conn: &mut PgConnection, rows: &[RejectedRow<'_>]) -> QueryResult<()> {
+    for chunk in rows.chunks(REJECTED_ROWS_PER_INSERT) {
+        diesel::insert_into(rejected_events::table).values(chunk).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The audit row of one batch.
+#[derive(Insertable)]
+#[diesel(table_name = ingest_batches)]
+pub struct BatchAudit<'a> {
+    pub group_id: &'a str,
+    pub topic: &'a str,
+    pub offset_ranges: serde_json::Value,
+    pub n_in: i32,
+    pub n_inserted: i32,
+    pub n_rejected: i32,
+    pub n_duplicate: i32,
+}
+
+pub fn insert_ingest_batch(conn: &mut PgConnection, audit: &BatchAudit<'_>) -> QueryResult<()> {
+    diesel::insert_into(ingest_batches::table).values(audit).execute(conn)?;
+    Ok(())
+}
+
+/// The newest `limit` event ids of the event log, newest first.
+pub fn newest_event_ids(conn: &mut PgConnection, limit: usize) -> QueryResult<Vec<Uuid>> {
+    sales_events::table
+        .select(sales_events::event_id)
+        .order((sales_events::ingested_at.desc(), sales_events::kafka_offset.desc()))
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+/// The columns staging.sales_events has in this database (none if the
+/// table is missing), whatever this build's Diesel schema says.
+pub fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    let rows: Vec<ColumnName> = diesel::sql_query(
+        "select column_name::text as column_name from information_schema.columns \
+         where table_schema = $1 and table_name = $2",
+    )
+    .bind::<Text, _>("staging")
+    .bind::<Text, _>("sales_events")
+    .load(conn)?;
+    Ok(rows.into_iter().map(|c| c.column_name).collect())
+}

@@ -1,0 +1,104 @@
+//! Avro values to and from the domain, through serde: `SaleEvent` derives
+//! `Serialize` and `Deserialize`, and its logical types pick their Avro form
+//! when the (de)serializer is apache-avro's. No field is mapped by hand: a
+//! field added to the domain struct and to a new `.avsc` maps by itself.
+//!
+//! The decoder in the runtime resolves every message to the newest reader
+//! schema first, so reading only ever sees reader-shaped records; fields the
+//! domain does not know are ignored, and those added after v1 take their
+//! schema defaults when absent (`#[serde(default)]`).
+
+use super::sale_schema;
+use crate::sale::SaleEvent;
+use crate::validation::{RejectReason, Rejection};
+use apache_avro::schema::{RecordSchema, Schema};
+use apache_avro::types::Value;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AvroMappingError {
+    /// An enum symbol the model does not know.
+    #[error("{0}")]
+    UnknownSymbol(String),
+    /// A value the model cannot hold, or a record it cannot read.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<AvroMappingError> for Rejection {
+    fn from(err: AvroMappingError) -> Self {
+        let reason = match err {
+            AvroMappingError::UnknownSymbol(_) => RejectReason::UnknownEnumSymbol,
+            AvroMappingError::Invalid(_) => RejectReason::InvalidFieldValue,
+        };
+        Rejection::new(reason, err.to_string())
+    }
+}
+
+/// apache-avro's serde is not human-readable unless something in the
+/// process switched it on; the logical types rely on that.
+fn ensure_binary_serde() -> Result<(), AvroMappingError> {
+    if apache_avro::util::set_serde_human_readable(false) {
+        return Err(AvroMappingError::Invalid(
+            "apache-avro's serde was set to human-readable; Avro values cannot be mapped".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The Avro value of an event, shaped like `schemas/sale/v{version}.avsc`
+/// (fields the version does not have are left out).
+pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappingError> {
+    ensure_binary_serde()?;
+    let schema = sale_schema(version).ok_or_else(|| {
+        AvroMappingError::Invalid(format!("schema version {version} is not released"))
+    })?;
+    let value = apache_avro::to_value(event).map_err(|e| AvroMappingError::Invalid(e.to_string()))?;
+    shape(value, schema)
+}
+
+/// The event carried by a record value resolved to the reader schema.
+pub fn sale_from_avro(value: Value) -> Result<SaleEvent, AvroMappingError> {
+    ensure_binary_serde()?;
+    apache_avro::from_value(&value).map_err(|e| {
+        let message = e.to_string();
+        // serde's own wording for a symbol no variant carries.
+        if message.contains("unknown variant") {
+            AvroMappingError::UnknownSymbol(message)
+        } else {
+            AvroMappingError::Invalid(message)
+        }
+    })
+}
+
+/// Shapes a serialized event like `schema`: record fields in the schema's
+/// order (fields it lacks are left out), decimals from their bytes, union
+/// branches by their schema. Every other value already has the form Avro
+/// encodes (strings for enums and uuids, ints for dates, longs for
+/// timestamps).
+fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
+    Ok(match (value, schema) {
+        (Value::Record(fields), Schema::Record(RecordSchema { fields: wanted, .. })) => {
+            let mut by_name: HashMap<String, Value> = fields.into_iter().collect();
+            let shaped = wanted.iter().map(|field| {
+                let value = by_name.remove(&field.name).ok_or_else(|| {
+                    AvroMappingError::Invalid(format!("the event has no field {}", field.name))
+                })?;
+                Ok((field.name.clone(), shape(value, &field.schema)?))
+            });
+            Value::Record(shaped.collect::<Result<_, AvroMappingError>>()?)
+        }
+        (Value::Bytes(bytes), Schema::Decimal(_)) => Value::Decimal(apache_avro::Decimal::from(bytes)),
+        (Value::Union(_, inner), Schema::Union(union)) => {
+            let is_null = matches!(*inner, Value::Null);
+            let (index, branch) = union
+                .variants()
+                .iter()
+                .enumerate()
+                .find(|(_, branch)| matches!(branch, Schema::Null) == is_null)
+                .ok_or_else(|| AvroMappingError::Invalid(format!("no union branch for {inner:?}")))?;
+            Value::Union(index as u32, Box::new(shape(*inner, branch)?))
+        }
+        (value, _) => value,
+    })
+}

@@ -1,0 +1,46 @@
+//! The sale event in Avro: the released schemas of `schemas/sale/`,
+//! compiled in (every `vN.avsc` found at build time, see `build.rs`), and the
+//! mapping between a [`crate::SaleEvent`] and their values, which goes
+//! through serde ([`codec`], with the logical types in [`logical`]).
+
+mod codec;
+pub(crate) mod logical;
+
+pub use codec::{sale_from_avro, sale_to_avro, AvroMappingError};
+
+use apache_avro::Schema;
+use std::sync::OnceLock;
+
+mod released {
+    include!(concat!(env!("OUT_DIR"), "/released.rs"));
+}
+
+/// The newest version this build knows: the reader schema of the pipeline.
+pub const LATEST_SCHEMA_VERSION: u32 = released::RELEASED.len() as u32;
+
+/// The text of a released version of the sale schema.
+pub fn sale_schema_text(version: u32) -> Option<&'static str> {
+    released::RELEASED.get(usize::try_from(version).ok()?.checked_sub(1)?).copied()
+}
+
+/// The parsed schema of a released version.
+pub fn sale_schema(version: u32) -> Option<&'static Schema> {
+    static SCHEMAS: OnceLock<Vec<Schema>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        released::RELEASED
+            .iter()
+            .map(|text| Schema::parse_str(text).expect("released schemas are valid Avro"))
+            .collect()
+    });
+    schemas.get(usize::try_from(version).ok()?.checked_sub(1)?)
+}
+
+/// The parsed v1 schema.
+pub fn schema_v1() -> &'static Schema {
+    sale_schema(1).expect("v1 exists")
+}
+
+/// The newest schema this build knows.
+pub fn schema_latest() -> &'static Schema {
+    sale_schema(LATEST_SCHEMA_VERSION).expect("the latest version exists")
+}

@@ -1,0 +1,69 @@
+//! The registry's HTTP server (actix-web): Confluent's routes for
+//! registering, looking up, listing, checking, configuring and deleting
+//! schemas. Responses use Confluent's media type and error bodies
+//! ([`error`]), so Confluent's own clients work unchanged. Handlers parse the
+//! request, call the service on a blocking thread, and shape the answer.
+
+mod error;
+mod handlers;
+mod requests;
+
+pub use error::ApiError;
+
+use crate::service::Registry;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use handlers::*;
+use std::net::TcpListener;
+use superstore_database::PgPool;
+
+/// Registers every route on `cfg`.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(root))
+        .route("/schemas/types", web::get().to(schema_types))
+        .route("/schemas/ids/{id}", web::get().to(schema_by_id))
+        .route("/schemas/ids/{id}/versions", web::get().to(versions_of_schema))
+        .route("/subjects", web::get().to(list_subjects))
+        .route("/subjects/{subject}", web::post().to(lookup))
+        .route("/subjects/{subject}", web::delete().to(delete_subject))
+        .route("/subjects/{subject}/versions/{version}", web::delete().to(delete_version))
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            web::post().to(check_compatibility),
+        )
+        .route("/compatibility/subjects/{subject}/versions", web::post().to(check_compatibility_all))
+        .route("/config", web::get().to(get_global_config))
+        .route("/config", web::put().to(put_global_config))
+        .route("/config/{subject}", web::get().to(get_subject_config))
+        .route("/config/{subject}", web::put().to(put_subject_config))
+        .route("/config/{subject}", web::delete().to(delete_subject_config))
+        .route("/subjects/{subject}/versions", web::get().to(list_versions))
+        .route("/subjects/{subject}/versions", web::post().to(register))
+        .route("/subjects/{subject}/versions/{version}", web::get().to(get_version))
+        .route("/subjects/{subject}/versions/{version}/schema", web::get().to(get_version_schema));
+}
+
+/// A path that does not parse (`/schemas/ids/abc`) matches no resource, as in Confluent.
+fn path_error(err: actix_web::error::PathError, req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::NoRoute(format!("{} ({err})", req.path())).into()
+}
+
+/// A server on `listener` backed by `pool`. Await it to serve.
+pub fn serve(listener: TcpListener, pool: PgPool) -> std::io::Result<Server> {
+    let registry = web::Data::new(Registry::new(pool));
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(registry.clone())
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
+            .wrap(
+                actix_web::middleware::Logger::new("%a \"%r\" %s %T")
+                    .log_target("superstore::registry::http"),
+            )
+            .configure(routes)
+            .default_service(web::to(no_route))
+    })
+    .workers(2)
+    .listen(listener)?
+    .run())
+}

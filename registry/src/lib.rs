@@ -1,0 +1,26 @@
+//! # superstore-registry
+//!
+//! The schema registry: a subset of Confluent's REST API, stored in the
+//! PostgreSQL schema `registry`, and the client that talks to it (or to any
+//! Confluent-compatible registry). Four layers, each knowing only the one
+//! below it:
+//!
+//! - [`compatibility`]: the pure checker, schema pairs in, verdicts out;
+//! - `repository`: stores and loads rows, nothing more;
+//! - [`service`]: the rules (levels, id reuse, deletes);
+//! - [`http`]: actix-web routes, the only place that speaks in Confluent's
+//!   error codes.
+
+mod client;
+pub mod compatibility;
+pub mod http;
+mod repository;
+mod schema_text;
+pub mod service;
+
+pub use client::{RegistryClient, RegistryClientError};
+pub use http::serve;
+pub use schema_text::NormalizedSchema;
+
+/// Media type of every request and response body of the API.
+pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";

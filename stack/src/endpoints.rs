@@ -1,0 +1,73 @@
+//! Where the services are: the three environment variables when they are
+//! set, the local stack (started on demand) when none is. Setting only some
+//! of them is refused, naming the missing ones.
+
+use crate::{LocalStack, StackError};
+
+pub const KAFKA_BOOTSTRAP_SERVERS: &str = "KAFKA_BOOTSTRAP_SERVERS";
+pub const DATABASE_URL: &str = "DATABASE_URL";
+pub const SCHEMA_REGISTRY_URL: &str = "SCHEMA_REGISTRY_URL";
+
+const VARIABLES: [&str; 3] = [KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, SCHEMA_REGISTRY_URL];
+
+/// The three addresses every command needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub kafka_bootstrap_servers: String,
+    pub database_url: String,
+    pub schema_registry_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error(
+        "{} {} not set while the other service variables are. Set all three of {} to use \
+         your own services, or none to use the local stack",
+        missing.join(" and "),
+        if missing.len() == 1 { "is" } else { "are" },
+        VARIABLES.join(", ")
+    )]
+    Partial { missing: Vec<&'static str> },
+    #[error(transparent)]
+    Stack(#[from] StackError),
+}
+
+/// A variable's value, if it is set to something.
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The endpoints from the environment, or None when none of the variables is set.
+pub fn from_environment() -> Result<Option<Endpoints>, EndpointError> {
+    let values: Vec<Option<String>> = VARIABLES.iter().map(|name| variable(name)).collect();
+    match values.as_slice() {
+        [Some(kafka), Some(database), Some(registry)] => Ok(Some(Endpoints {
+            kafka_bootstrap_servers: kafka.clone(),
+            database_url: database.clone(),
+            schema_registry_url: registry.trim_end_matches('/').to_owned(),
+        })),
+        [None, None, None] => Ok(None),
+        _ => {
+            let missing =
+                VARIABLES.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(n, _)| *n);
+            Err(EndpointError::Partial { missing: missing.collect() })
+        }
+    }
+}
+
+/// The environment's endpoints, or the local stack's, started if needed.
+pub fn resolve() -> Result<Endpoints, EndpointError> {
+    if let Some(endpoints) = from_environment()? {
+        return Ok(endpoints);
+    }
+    Ok(LocalStack::from_environment()?.up()?)
+}
+
+/// The database alone: `DATABASE_URL`, or the local stack's cluster (which
+/// must have been started). What a process that needs only PostgreSQL uses.
+pub fn database_url() -> Result<String, StackError> {
+    match variable(DATABASE_URL) {
+        Some(url) => Ok(url),
+        None => Ok(LocalStack::from_environment()?.endpoints()?.database_url),
+    }
+}

@@ -1,0 +1,176 @@
+//! The local stack, the embedded default: PostgreSQL, a single-node Apache
+//! Kafka in KRaft mode and the schema registry, all on loopback ports and
+//! all under one git-ignored directory (`.superstore/`, or `SUPERSTORE_HOME`).
+//!
+//! `up` is idempotent and returns once every service answers; `down` stops
+//! them and keeps their data on disk. [`endpoints`] decides whether a
+//! command talks to this stack or to the services the environment names.
+//!
+//! Only the `superstore` binary's command line uses this crate: the
+//! pipeline and the registry know the three addresses, never where they
+//! come from.
+
+pub mod endpoints;
+mod kafka;
+mod postgres;
+mod process;
+mod registry;
+
+pub use endpoints::{resolve, EndpointError, Endpoints};
+
+use serde::Serialize;
+use std::fs;
+use std::path::{Path, PathBuf};
+use kafka::broker_answers;
+use std::time::Duration;
+
+const DEFAULT_POSTGRES_PORT: u16 = 55432;
+const DEFAULT_KAFKA_PORT: u16 = 59092;
+const DEFAULT_KAFKA_CONTROLLER_PORT: u16 = 59093;
+const DEFAULT_REGISTRY_PORT: u16 = 58081;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{what} is missing. Fix: {fix}")]
+    Missing { what: String, fix: String },
+    #[error("{service} did not start: {detail}")]
+    Start { service: &'static str, detail: String },
+    #[error("cannot {action}: {source}")]
+    Io { action: String, source: std::io::Error },
+    #[error("database setup failed: {0}")]
+    Database(String),
+    #[error("the local stack has not been started in {0}. Run `superstore up` first")]
+    NotInitialized(PathBuf),
+}
+
+impl StackError {
+    fn io(action: impl Into<String>, source: std::io::Error) -> Self {
+        StackError::Io { action: action.into(), source }
+    }
+}
+
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub service: &'static str,
+    pub address: String,
+    pub healthy: bool,
+    pub detail: String,
+}
+
+pub struct LocalStack {
+    home: PathBuf,
+    postgres: postgres::LocalPostgres,
+    kafka: kafka::LocalKafka,
+    registry: registry::LocalRegistry,
+}
+
+fn port_from_env(name: &str, default: u16) -> u16 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+impl LocalStack {
+    /// The stack in `SUPERSTORE_HOME`, or `.superstore/` under the current directory.
+    pub fn from_environment() -> Result<Self, StackError> {
+        let home = match std::env::var_os("SUPERSTORE_HOME") {
+            Some(dir) => PathBuf::from(dir),
+            None => std::env::current_dir().map_err(|e| StackError::io("read the current directory", e))?.join(".superstore"),
+        };
+        Self::at(&home)
+    }
+
+    pub fn at(home: &Path) -> Result<Self, StackError> {
+        fs::create_dir_all(home).map_err(|e| StackError::io(format!("create {}", home.display()), e))?;
+        let home = home.canonicalize().map_err(|e| StackError::io(format!("resolve {}", home.display()), e))?;
+        Ok(LocalStack {
+            postgres: postgres::LocalPostgres::new(&home, port_from_env("SUPERSTORE_POSTGRES_PORT", DEFAULT_POSTGRES_PORT)),
+            kafka: kafka::LocalKafka {
+                dir: home.join("kafka"),
+                port: port_from_env("SUPERSTORE_KAFKA_PORT", DEFAULT_KAFKA_PORT),
+                controller_port: port_from_env("SUPERSTORE_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT),
+            },
+            registry: registry::LocalRegistry {
+                dir: home.join("registry"),
+                port: port_from_env("SUPERSTORE_REGISTRY_PORT", DEFAULT_REGISTRY_PORT),
+            },
+            home,
+        })
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The addresses of the stack's services (whether or not they run).
+    pub fn endpoints(&self) -> Result<Endpoints, StackError> {
+        if !self.postgres.is_initialized() {
+            return Err(StackError::NotInitialized(self.home.clone()));
+        }
+        Ok(Endpoints {
+            kafka_bootstrap_servers: self.kafka.bootstrap(),
+            database_url: self.postgres.url(postgres::DATABASE)?,
+            schema_registry_url: self.registry.url(),
+        })
+    }
+
+    /// Starts whatever is not running, migrates the database, and waits
+    /// until every service answers.
+    pub fn up(&self) -> Result<Endpoints, StackError> {
+        tracing::debug!(home = %self.home.display(), "starting the local stack");
+        self.postgres.init()?;
+        self.postgres.start()?;
+        self.postgres.ensure_database()?;
+        let endpoints = self.endpoints()?;
+        let applied = superstore_database::migrate(&endpoints.database_url).map_err(|e| StackError::Database(e.to_string()))?;
+        for name in applied {
+            tracing::info!(migration = %name, "applied");
+        }
+        tracing::debug!(port = self.postgres.port, "PostgreSQL is up");
+        self.kafka.start(Duration::from_secs(120))?;
+        tracing::debug!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
+        self.registry.start(&endpoints.database_url, Duration::from_secs(30))?;
+        tracing::debug!(url = %self.registry.url(), "registry is up");
+        Ok(endpoints)
+    }
+
+    /// Stops every service; data stays on disk.
+    pub fn down(&self) -> Result<(), StackError> {
+        if self.registry.stop() {
+            tracing::warn!("the registry had to be killed");
+        }
+        if self.kafka.stop() {
+            tracing::warn!("Kafka had to be killed");
+        }
+        self.postgres.stop()
+    }
+
+    /// Asks each service whether it answers.
+    pub fn status(&self) -> Vec<ServiceStatus> {
+        let database = ServiceStatus {
+            service: "postgres",
+            address: format!("127.0.0.1:{}", self.postgres.port),
+            healthy: false,
+            detail: String::new(),
+        };
+        let database = match self.postgres.url(postgres::DATABASE) {
+            Err(_) => ServiceStatus { detail: "not initialized".into(), ..database },
+            Ok(url) => match superstore_database::connect(&url) {
+                Ok(_) => ServiceStatus { healthy: true, detail: format!("data in {}", self.postgres.dir.display()), ..database },
+                Err(e) => ServiceStatus { detail: e.to_string(), ..database },
+            },
+        };
+        let kafka = match broker_answers(&self.kafka.bootstrap(), Duration::from_secs(3)) {
+            Ok(brokers) => (true, format!("{brokers} broker(s) answered")),
+            Err(e) => (false, e),
+        };
+        let registry = match registry::probe(&self.registry.url()) {
+            Ok(()) => (true, "GET /subjects answered 200".to_owned()),
+            Err(e) => (false, e.to_string()),
+        };
+        vec![
+            database,
+            ServiceStatus { service: "kafka", address: self.kafka.bootstrap(), healthy: kafka.0, detail: kafka.1 },
+            ServiceStatus { service: "registry", address: self.registry.url(), healthy: registry.0, detail: registry.1 },
+        ]
+    }
+}
