@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The test command: sets everything up, starts the local stack (or uses the
-# services named by KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and
-# SCHEMA_REGISTRY_URL), and runs every test suite: Rust unit and
-# integration tests, then the end-to-end and interop tests with pytest.
+# The test command: checks the house rules first (they fail fast), sets
+# everything up, starts the local stack (or uses the services named by
+# KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and SCHEMA_REGISTRY_URL), checks that
+# the Diesel schema is what the migrations give, and runs every test suite:
+# Rust unit and integration tests, then the end-to-end and interop tests
+# with pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1
+
+printf '\033[1m==> house rules: rustfmt, line length and crate boundaries, clippy\033[0m\n'
+cargo fmt --all --check
+./scripts/check-style.sh
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 ./scripts/setup.sh
 bin=target/release/superstore
@@ -18,6 +25,9 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 else
   database_url=$DATABASE_URL
 fi
+
+printf '\033[1m==> Diesel schema: database/src/schema against migrations/\033[0m\n'
+DATABASE_URL=$database_url ./scripts/schema.sh --check
 
 printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace

@@ -145,7 +145,10 @@ fn a_staged_row_fills_exactly_the_columns_of_staging() {
     let columns = staging_columns();
     let missing: Vec<_> = columns.difference(&filled).collect();
     let extra: Vec<_> = filled.difference(&columns).collect();
-    assert!(missing.is_empty(), "staging columns no domain field or writer column fills: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "staging columns no domain field or writer column fills: {missing:?}"
+    );
     assert!(extra.is_empty(), "values with no staging column: {extra:?}");
 }
 

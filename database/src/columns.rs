@@ -22,8 +22,8 @@ macro_rules! column_names_for_tuples {
 }
 
 column_names_for_tuples!(
-    C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13, C14, C15, C16, C17, C18, C19, C20,
-    C21, C22, C23, C24, C25, C26, C27, C28, C29, C30, C31, C32
+    C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13, C14, C15, C16, C17, C18, C19, C20, C21,
+    C22, C23, C24, C25, C26, C27, C28, C29, C30, C31, C32
 );
 
 /// The columns of table `T`, in declaration order.

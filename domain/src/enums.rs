@@ -24,9 +24,8 @@ macro_rules! avro_enum {
         }
     ) => {
         $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-        )]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Serialize, Deserialize)]
         pub enum $name { $($(#[$attr])* #[serde(rename = $symbol)] $variant),+ }
 
         impl $name {

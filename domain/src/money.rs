@@ -105,7 +105,9 @@ impl fmt::Display for Discount {
 }
 
 /// Units of one product on one order line. The rules accept 1..=1000.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Quantity(pub i32);
 
@@ -216,7 +218,19 @@ mod tests {
 
     #[test]
     fn amounts_round_trip_through_avro_bytes_to_the_cent() {
-        for text in ["0.00", "0.01", "-0.01", "1.28", "-1.28", "127.99", "-128.00", "261.96", "-3839.99", "99999999.99", "-99999999.99"] {
+        for text in [
+            "0.00",
+            "0.01",
+            "-0.01",
+            "1.28",
+            "-1.28",
+            "127.99",
+            "-128.00",
+            "261.96",
+            "-3839.99",
+            "99999999.99",
+            "-99999999.99",
+        ] {
             let money = Money::try_new(dec(text)).unwrap();
             let bytes = money.to_avro_bytes().unwrap();
             assert_eq!(Money::from_avro_bytes(&bytes).unwrap(), money, "{text}");
@@ -229,7 +243,10 @@ mod tests {
         assert_eq!(Money::try_new(dec("1.27")).unwrap().to_avro_bytes().unwrap(), vec![0x7F]);
         assert_eq!(Money::try_new(dec("1.28")).unwrap().to_avro_bytes().unwrap(), vec![0x00, 0x80]);
         assert_eq!(Money::try_new(dec("-1.28")).unwrap().to_avro_bytes().unwrap(), vec![0x80]);
-        assert_eq!(Money::try_new(dec("-1.29")).unwrap().to_avro_bytes().unwrap(), vec![0xFF, 0x7F]);
+        assert_eq!(
+            Money::try_new(dec("-1.29")).unwrap().to_avro_bytes().unwrap(),
+            vec![0xFF, 0x7F]
+        );
         assert_eq!(Money::ZERO.to_avro_bytes().unwrap(), vec![0x00]);
     }
 

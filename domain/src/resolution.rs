@@ -23,13 +23,19 @@ pub fn resolve_to_reader(value: Value, reader: &Schema) -> Result<Value, apache_
 fn widen_decimals(value: Value) -> Value {
     match value {
         Value::Decimal(decimal) => match Vec::<u8>::try_from(&decimal) {
-            Ok(bytes) if bytes.len() < WIDE_DECIMAL_BYTES => Value::Decimal(Decimal::from(sign_extend(&bytes))),
+            Ok(bytes) if bytes.len() < WIDE_DECIMAL_BYTES => {
+                Value::Decimal(Decimal::from(sign_extend(&bytes)))
+            }
             _ => Value::Decimal(decimal),
         },
-        Value::Record(fields) => Value::Record(fields.into_iter().map(|(name, v)| (name, widen_decimals(v))).collect()),
+        Value::Record(fields) => {
+            Value::Record(fields.into_iter().map(|(name, v)| (name, widen_decimals(v))).collect())
+        }
         Value::Union(index, inner) => Value::Union(index, Box::new(widen_decimals(*inner))),
         Value::Array(items) => Value::Array(items.into_iter().map(widen_decimals).collect()),
-        Value::Map(entries) => Value::Map(entries.into_iter().map(|(k, v)| (k, widen_decimals(v))).collect()),
+        Value::Map(entries) => {
+            Value::Map(entries.into_iter().map(|(k, v)| (k, widen_decimals(v))).collect())
+        }
         other => other,
     }
 }
@@ -44,8 +50,8 @@ fn sign_extend(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{sale_from_avro, sale_to_avro, schema_v1};
     use crate::generator::{GeneratorConfig, SaleGenerator};
+    use crate::{sale_from_avro, sale_to_avro, schema_v1};
     use apache_avro::{from_avro_datum, to_avro_datum};
 
     #[test]
@@ -53,7 +59,10 @@ mod tests {
         let event = SaleGenerator::new(GeneratorConfig::new(8, 1)).unwrap().next().unwrap().event;
         let bytes = to_avro_datum(schema_v1(), sale_to_avro(&event, 1).unwrap()).unwrap();
         let written = from_avro_datum(schema_v1(), &mut bytes.as_slice(), None).unwrap();
-        assert!(written.clone().resolve(schema_v1()).is_err(), "apache-avro still refuses short decimals: drop this workaround when it stops");
+        assert!(
+            written.clone().resolve(schema_v1()).is_err(),
+            "apache-avro still refuses short decimals: drop this workaround when it stops"
+        );
         let resolved = resolve_to_reader(written, schema_v1()).unwrap();
         assert_eq!(sale_from_avro(resolved).unwrap(), event);
     }
@@ -76,12 +85,18 @@ mod tests {
         let mut config = GeneratorConfig::new(8, 200);
         config.schema_version = 2;
         let events: Vec<_> = SaleGenerator::new(config).unwrap().map(|g| g.event).collect();
-        assert!(events.iter().any(|e| e.loyalty_id.is_some()) && events.iter().any(|e| e.loyalty_id.is_none()));
+        assert!(
+            events.iter().any(|e| e.loyalty_id.is_some())
+                && events.iter().any(|e| e.loyalty_id.is_none())
+        );
         assert!(events.iter().all(|e| e.payment_method != PaymentMethod::Unknown));
         for event in events {
             let bytes = to_avro_datum(schema_latest(), sale_to_avro(&event, 2).unwrap()).unwrap();
             let written = from_avro_datum(schema_latest(), &mut bytes.as_slice(), None).unwrap();
-            assert_eq!(sale_from_avro(resolve_to_reader(written, schema_latest()).unwrap()).unwrap(), event);
+            assert_eq!(
+                sale_from_avro(resolve_to_reader(written, schema_latest()).unwrap()).unwrap(),
+                event
+            );
         }
     }
 
@@ -89,7 +104,10 @@ mod tests {
     fn the_schema_version_does_not_change_the_base_events() {
         let mut v2 = GeneratorConfig::new(31, 300);
         v2.schema_version = 2;
-        let ids_v1: Vec<_> = SaleGenerator::new(GeneratorConfig::new(31, 300)).unwrap().map(|g| g.event.event_id).collect();
+        let ids_v1: Vec<_> = SaleGenerator::new(GeneratorConfig::new(31, 300))
+            .unwrap()
+            .map(|g| g.event.event_id)
+            .collect();
         let ids_v2: Vec<_> = SaleGenerator::new(v2).unwrap().map(|g| g.event.event_id).collect();
         assert_eq!(ids_v1, ids_v2);
     }

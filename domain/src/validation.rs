@@ -115,10 +115,9 @@ fn check_required_fields(event: &SaleEvent) -> Result<(), Rejection> {
         ("location.postal_code", &event.location.postal_code),
     ];
     match required.iter().find(|(_, value)| value.trim().is_empty()) {
-        Some((field, _)) => Err(Rejection::new(
-            RejectReason::MissingRequiredField,
-            format!("{field} is empty"),
-        )),
+        Some((field, _)) => {
+            Err(Rejection::new(RejectReason::MissingRequiredField, format!("{field} is empty")))
+        }
         None => Ok(()),
     }
 }

@@ -21,11 +21,16 @@ fn generated_events_round_trip_through_avro_binary() {
 
 #[test]
 fn negative_profit_and_large_amounts_keep_their_sign_and_cents() {
-    let events: Vec<_> = SaleGenerator::new(GeneratorConfig::new(3, 5_000)).unwrap().map(|g| g.event).collect();
-    let loss = events.iter().find(|e| e.profit.amount().is_sign_negative()).expect("some sale loses money");
+    let events: Vec<_> =
+        SaleGenerator::new(GeneratorConfig::new(3, 5_000)).unwrap().map(|g| g.event).collect();
+    let loss = events
+        .iter()
+        .find(|e| e.profit.amount().is_sign_negative())
+        .expect("some sale loses money");
     let value = sale_to_avro(loss, 1).unwrap();
     let bytes = to_avro_datum(schema_v1(), value).unwrap();
-    let back = sale_from_avro(from_avro_datum(schema_v1(), &mut bytes.as_slice(), None).unwrap()).unwrap();
+    let back =
+        sale_from_avro(from_avro_datum(schema_v1(), &mut bytes.as_slice(), None).unwrap()).unwrap();
     assert_eq!(back.profit, loss.profit);
 }
 

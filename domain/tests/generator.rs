@@ -29,12 +29,16 @@ fn duplicate_and_invalid_ratios_are_honoured_exactly() {
     let generated = events(config(7, 10_000, 0.05, 0.02));
     assert_eq!(generated.len(), 10_000);
     let duplicates = generated.iter().filter(|g| g.provenance == Provenance::Duplicate).count();
-    let invalid = generated.iter().filter(|g| matches!(g.provenance, Provenance::Invalid(_))).count();
+    let invalid =
+        generated.iter().filter(|g| matches!(g.provenance, Provenance::Invalid(_))).count();
     assert_eq!(duplicates, 500);
     assert_eq!(invalid, 200);
 
-    let fresh_ids: HashSet<_> =
-        generated.iter().filter(|g| g.provenance == Provenance::Fresh).map(|g| g.event.event_id).collect();
+    let fresh_ids: HashSet<_> = generated
+        .iter()
+        .filter(|g| g.provenance == Provenance::Fresh)
+        .map(|g| g.event.event_id)
+        .collect();
     assert_eq!(fresh_ids.len(), 10_000 - 500 - 200, "fresh events have distinct ids");
     let all_ids: HashSet<_> = generated.iter().map(|g| g.event.event_id).collect();
     assert_eq!(all_ids.len(), 10_000 - 500, "only duplicates reuse an id");
@@ -47,7 +51,8 @@ fn duplicates_repeat_an_earlier_fresh_event_unchanged() {
     for g in &generated {
         match g.provenance {
             Provenance::Duplicate => {
-                let original = seen.get(&g.event.event_id).expect("a duplicate follows its original");
+                let original =
+                    seen.get(&g.event.event_id).expect("a duplicate follows its original");
                 assert_eq!(*original, &g.event);
             }
             _ => {
@@ -77,7 +82,8 @@ fn invalid_events_break_each_rule_in_turn_and_fresh_ones_break_none() {
 
 #[test]
 fn sales_look_like_a_shop() {
-    let generated: Vec<SaleEvent> = events(config(2024, 20_000, 0.0, 0.0)).into_iter().map(|g| g.event).collect();
+    let generated: Vec<SaleEvent> =
+        events(config(2024, 20_000, 0.0, 0.0)).into_iter().map(|g| g.event).collect();
 
     let mut orders_per_customer: HashMap<&str, HashSet<&str>> = HashMap::new();
     let mut lines_per_order: HashMap<&str, usize> = HashMap::new();
@@ -91,13 +97,17 @@ fn sales_look_like_a_shop() {
     assert!(returning > 500, "customers come back: {returning} placed three orders or more");
     assert!(lines_per_order.values().any(|&n| n >= 3), "some orders have several lines");
     assert!(lines_per_order.values().any(|&n| n == 1), "some orders have one line");
-    assert!(generated.iter().any(|e| e.profit.amount().is_sign_negative()), "deep discounts lose money");
+    assert!(
+        generated.iter().any(|e| e.profit.amount().is_sign_negative()),
+        "deep discounts lose money"
+    );
     assert!(generated.iter().any(|e| !e.discount.fraction().is_zero()));
     let categories: HashSet<_> = generated.iter().map(|e| e.product.category).collect();
     let regions: HashSet<_> = generated.iter().map(|e| e.location.region).collect();
     assert_eq!(categories.len(), 3);
     assert_eq!(regions.len(), 4);
-    let same_city: HashSet<_> = generated.iter().map(|e| (&e.location.city, &e.location.state)).collect();
+    let same_city: HashSet<_> =
+        generated.iter().map(|e| (&e.location.city, &e.location.state)).collect();
     assert!(same_city.len() >= 30);
 }
 

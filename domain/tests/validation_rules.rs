@@ -4,8 +4,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use superstore_domain::{
-    validate, Category, Customer, Discount, Location, Money, Product, Quantity, Region, RejectReason, SaleEvent,
-    Segment, ShipMode,
+    validate, Category, Customer, Discount, Location, Money, Product, Quantity, Region,
+    RejectReason, SaleEvent, Segment, ShipMode,
 };
 use uuid::Uuid;
 
@@ -25,7 +25,11 @@ fn valid_event() -> SaleEvent {
         order_date: NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),
         ship_date: NaiveDate::from_ymd_opt(2025, 3, 18).unwrap(),
         ship_mode: ShipMode::StandardClass,
-        customer: Customer { customer_id: "CG-12520".into(), customer_name: "Claire Gute".into(), segment: Segment::Consumer },
+        customer: Customer {
+            customer_id: "CG-12520".into(),
+            customer_name: "Claire Gute".into(),
+            segment: Segment::Consumer,
+        },
         location: Location {
             country: "United States".into(),
             state: "Kentucky".into(),
@@ -172,7 +176,8 @@ fn unknown_enum_symbols_are_rejected_at_mapping() {
         let ship_mode = fields.iter_mut().find(|(name, _)| name == "ship_mode").unwrap();
         ship_mode.1 = Value::Enum(7, "TELEPORT".into());
     }
-    let rejection: superstore_domain::Rejection = superstore_domain::sale_from_avro(value).unwrap_err().into();
+    let rejection: superstore_domain::Rejection =
+        superstore_domain::sale_from_avro(value).unwrap_err().into();
     assert_eq!(rejection.reason, RejectReason::UnknownEnumSymbol);
     assert!(rejection.detail.contains("TELEPORT"));
 }

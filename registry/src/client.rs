@@ -69,9 +69,14 @@ impl RegistryClient {
     }
 
     /// Registers `schema_text` under `subject` and returns its id.
-    pub async fn register(&self, subject: &str, schema_text: &str) -> Result<i32, RegistryClientError> {
+    pub async fn register(
+        &self,
+        subject: &str,
+        schema_text: &str,
+    ) -> Result<i32, RegistryClientError> {
         let url = format!("{}/subjects/{}/versions", self.base_url, encode(subject));
-        let body: IdBody = self.send(self.http.post(&url).json(&json!({ "schema": schema_text }))).await?;
+        let body: IdBody =
+            self.send(self.http.post(&url).json(&json!({ "schema": schema_text }))).await?;
         Ok(body.id)
     }
 
@@ -83,7 +88,8 @@ impl RegistryClient {
         let url = format!("{}/schemas/ids/{id}", self.base_url);
         let body: SchemaBody = self.send(self.http.get(&url)).await?;
         let schema = Arc::new(
-            Schema::parse_str(&body.schema).map_err(|source| RegistryClientError::InvalidSchema { id, source })?,
+            Schema::parse_str(&body.schema)
+                .map_err(|source| RegistryClientError::InvalidSchema { id, source })?,
         );
         self.by_id.write().expect("cache lock").insert(id, schema.clone());
         Ok(schema)
@@ -91,17 +97,30 @@ impl RegistryClient {
 
     /// Whether `schema_text` could be registered under `subject` now, and why not.
     /// A subject with no versions accepts anything.
-    pub async fn check_compatibility(&self, subject: &str, schema_text: &str) -> Result<Vec<String>, RegistryClientError> {
+    pub async fn check_compatibility(
+        &self,
+        subject: &str,
+        schema_text: &str,
+    ) -> Result<Vec<String>, RegistryClientError> {
         #[derive(Deserialize)]
         struct Verdict {
             is_compatible: bool,
             #[serde(default)]
             messages: Vec<String>,
         }
-        let url = format!("{}/compatibility/subjects/{}/versions/latest?verbose=true", self.base_url, encode(subject));
-        match self.send::<Verdict>(self.http.post(&url).json(&json!({ "schema": schema_text }))).await {
+        let url = format!(
+            "{}/compatibility/subjects/{}/versions/latest?verbose=true",
+            self.base_url,
+            encode(subject)
+        );
+        match self
+            .send::<Verdict>(self.http.post(&url).json(&json!({ "schema": schema_text })))
+            .await
+        {
             Ok(verdict) if verdict.is_compatible => Ok(Vec::new()),
-            Ok(verdict) if verdict.messages.is_empty() => Ok(vec!["the registry found the schema incompatible".into()]),
+            Ok(verdict) if verdict.messages.is_empty() => {
+                Ok(vec!["the registry found the schema incompatible".into()])
+            }
             Ok(verdict) => Ok(verdict.messages),
             Err(e) if e.code() == Some(40401) => Ok(Vec::new()),
             Err(e) => Err(e),
@@ -109,23 +128,32 @@ impl RegistryClient {
     }
 
     /// The version of `subject` that holds `schema_text`.
-    pub async fn lookup(&self, subject: &str, schema_text: &str) -> Result<i32, RegistryClientError> {
+    pub async fn lookup(
+        &self,
+        subject: &str,
+        schema_text: &str,
+    ) -> Result<i32, RegistryClientError> {
         #[derive(Deserialize)]
         struct Found {
             version: i32,
         }
         let url = format!("{}/subjects/{}", self.base_url, encode(subject));
-        let found: Found = self.send(self.http.post(&url).json(&json!({ "schema": schema_text }))).await?;
+        let found: Found =
+            self.send(self.http.post(&url).json(&json!({ "schema": schema_text }))).await?;
         Ok(found.version)
     }
 
     /// The live versions of `subject`.
     pub async fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryClientError> {
-        self.send(self.http.get(format!("{}/subjects/{}/versions", self.base_url, encode(subject)))).await
+        self.send(self.http.get(format!("{}/subjects/{}/versions", self.base_url, encode(subject))))
+            .await
     }
 
     /// The compatibility level of `subject` (falling back to the global one), or the global one.
-    pub async fn compatibility(&self, subject: Option<&str>) -> Result<String, RegistryClientError> {
+    pub async fn compatibility(
+        &self,
+        subject: Option<&str>,
+    ) -> Result<String, RegistryClientError> {
         #[derive(Deserialize)]
         struct Level {
             #[serde(rename = "compatibilityLevel")]
@@ -139,7 +167,11 @@ impl RegistryClient {
     }
 
     /// Sets the compatibility level of `subject`, or the global one.
-    pub async fn set_compatibility(&self, subject: Option<&str>, level: &str) -> Result<String, RegistryClientError> {
+    pub async fn set_compatibility(
+        &self,
+        subject: Option<&str>,
+        level: &str,
+    ) -> Result<String, RegistryClientError> {
         #[derive(Deserialize)]
         struct Level {
             compatibility: String,
@@ -148,7 +180,10 @@ impl RegistryClient {
             Some(s) => format!("{}/config/{}", self.base_url, encode(s)),
             None => format!("{}/config", self.base_url),
         };
-        Ok(self.send::<Level>(self.http.put(url).json(&json!({ "compatibility": level }))).await?.compatibility)
+        Ok(self
+            .send::<Level>(self.http.put(url).json(&json!({ "compatibility": level })))
+            .await?
+            .compatibility)
     }
 
     /// Lists the subjects, as a reachability probe and for the CLI.
@@ -156,21 +191,24 @@ impl RegistryClient {
         self.send(self.http.get(format!("{}/subjects", self.base_url))).await
     }
 
-    async fn send<T: for<'de> Deserialize<'de>>(&self, request: reqwest::RequestBuilder) -> Result<T, RegistryClientError> {
-        let response = request
-            .header(reqwest::header::ACCEPT, CONTENT_TYPE)
-            .send()
-            .await
-            .map_err(|source| RegistryClientError::Unreachable { url: self.base_url.clone(), source })?;
+    async fn send<T: for<'de> Deserialize<'de>>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, RegistryClientError> {
+        let response = request.header(reqwest::header::ACCEPT, CONTENT_TYPE).send().await.map_err(
+            |source| RegistryClientError::Unreachable { url: self.base_url.clone(), source },
+        )?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| RegistryClientError::Unreachable { url: self.base_url.clone(), source })?;
+        let bytes = response.bytes().await.map_err(|source| RegistryClientError::Unreachable {
+            url: self.base_url.clone(),
+            source,
+        })?;
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(e) => (e.error_code, e.message),
-                Err(_) => (i64::from(status.as_u16()), String::from_utf8_lossy(&bytes).into_owned()),
+                Err(_) => {
+                    (i64::from(status.as_u16()), String::from_utf8_lossy(&bytes).into_owned())
+                }
             };
             return Err(RegistryClientError::Api { status: status.as_u16(), code, message });
         }
@@ -183,7 +221,9 @@ fn encode(subject: &str) -> String {
     subject
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -42,7 +42,8 @@ mod tests {
         )
         .unwrap();
         let b = NormalizedSchema::parse(
-            "{\"type\":\"record\",\n \"name\":\"A\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
+            "{\"type\":\"record\",\n \"name\":\"A\",\
+             \"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
         )
         .unwrap();
         assert_eq!(a, b);

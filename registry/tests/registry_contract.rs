@@ -16,7 +16,11 @@ fn registering_the_same_schema_twice_returns_the_same_id() {
     assert_eq!(first.content_type, CONTENT_TYPE);
     let second = register(&s, &schema_a());
     assert_eq!(second.body["id"], first.body["id"]);
-    assert_eq!(get(&format!("/subjects/{s}/versions")).body, json!([1]), "no second version was made");
+    assert_eq!(
+        get(&format!("/subjects/{s}/versions")).body,
+        json!([1]),
+        "no second version was made"
+    );
 }
 
 #[test]
@@ -46,7 +50,11 @@ fn a_different_schema_becomes_version_2_and_latest() {
 
     let first = get(&format!("/subjects/{s}/versions/1"));
     assert_eq!(first.body["id"], json!(v1));
-    assert_eq!(get(&format!("/subjects/{s}/versions/-1")).body["version"], json!(2), "-1 means latest");
+    assert_eq!(
+        get(&format!("/subjects/{s}/versions/-1")).body["version"],
+        json!(2),
+        "-1 means latest"
+    );
 }
 
 #[test]
@@ -64,7 +72,13 @@ fn a_schema_is_fetched_by_id() {
 
 #[test]
 fn the_same_schema_under_two_subjects_shares_its_id() {
-    let unique = record("Shared", json!([{"name": "k", "type": "long"}, {"name": "tag", "type": "string", "default": uuid::Uuid::new_v4().to_string()}]));
+    let unique = record(
+        "Shared",
+        json!([
+            {"name": "k", "type": "long"},
+            {"name": "tag", "type": "string", "default": uuid::Uuid::new_v4().to_string()}
+        ]),
+    );
     let one = register(&subject("one"), &unique).body["id"].clone();
     let two = register(&subject("two"), &unique).body["id"].clone();
     assert_eq!(one, two);
@@ -83,12 +97,17 @@ fn lookup_finds_the_version_holding_a_schema() {
     let s = subject("lookup");
     register(&s, &schema_a());
     register(&s, &schema_b());
-    let found = call(reqwest::Method::POST, &format!("/subjects/{s}"), Some(json!({ "schema": schema_b() })));
+    let found = call(
+        reqwest::Method::POST,
+        &format!("/subjects/{s}"),
+        Some(json!({ "schema": schema_b() })),
+    );
     assert_eq!(found.status, 200);
     assert_eq!(found.body["version"], json!(2));
 
     let missing = record("Other", json!([{"name": "x", "type": "int"}]));
-    let answer = call(reqwest::Method::POST, &format!("/subjects/{s}"), Some(json!({ "schema": missing })));
+    let answer =
+        call(reqwest::Method::POST, &format!("/subjects/{s}"), Some(json!({ "schema": missing })));
     assert_error(&answer, 404, 40403);
 }
 
@@ -97,7 +116,11 @@ fn an_unknown_subject_is_40401() {
     let s = subject("nobody");
     assert_error(&get(&format!("/subjects/{s}/versions")), 404, 40401);
     assert_error(&get(&format!("/subjects/{s}/versions/latest")), 404, 40401);
-    let answer = call(reqwest::Method::POST, &format!("/subjects/{s}"), Some(json!({ "schema": schema_a() })));
+    let answer = call(
+        reqwest::Method::POST,
+        &format!("/subjects/{s}"),
+        Some(json!({ "schema": schema_a() })),
+    );
     assert_error(&answer, 404, 40401);
 }
 

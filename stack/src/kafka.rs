@@ -39,12 +39,20 @@ impl LocalKafka {
     }
 
     pub fn daemon(&self) -> Daemon {
-        Daemon { pid_file: self.dir.join("kafka.pid"), log_file: self.dir.join("kafka.log"), marker: "kafka.Kafka" }
+        Daemon {
+            pid_file: self.dir.join("kafka.pid"),
+            log_file: self.dir.join("kafka.log"),
+            marker: "kafka.Kafka",
+        }
     }
 
     fn has_jars(&self) -> bool {
         fs::read_dir(self.libs())
-            .map(|entries| entries.filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().starts_with("kafka_2.13-")))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.file_name().to_string_lossy().starts_with("kafka_2.13-"))
+            })
             .unwrap_or(false)
     }
 
@@ -53,7 +61,8 @@ impl LocalKafka {
         if self.has_jars() {
             return Ok(());
         }
-        fs::create_dir_all(&self.dir).map_err(|e| StackError::io("create the Kafka directory", e))?;
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| StackError::io("create the Kafka directory", e))?;
         let pom = self.dir.join("pom.xml");
         fs::write(&pom, POM).map_err(|e| StackError::io("write the Kafka pom.xml", e))?;
         eprintln!("fetching the Apache Kafka broker jars with Maven (first start only)…");
@@ -71,7 +80,10 @@ impl LocalKafka {
         if !output.status.success() || !self.has_jars() {
             return Err(StackError::Start {
                 service: "Kafka",
-                detail: format!("Maven could not resolve the broker jars:\n{}", String::from_utf8_lossy(&output.stdout)),
+                detail: format!(
+                    "Maven could not resolve the broker jars:\n{}",
+                    String::from_utf8_lossy(&output.stdout)
+                ),
             });
         }
         Ok(())
@@ -85,7 +97,10 @@ impl LocalKafka {
         let mut command = Command::new(java);
         command
             .args(HEAP)
-            .arg(format!("-Dlog4j2.configurationFile={}", self.dir.join("log4j2.properties").display()))
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}",
+                self.dir.join("log4j2.properties").display()
+            ))
             .arg(format!("-Dkafka.logs.dir={}", self.dir.display()))
             .arg("-cp")
             .arg(format!("{}/*", self.libs().display()));
@@ -118,8 +133,10 @@ impl LocalKafka {
             controller = self.controller_port,
             data = self.data_dir().display(),
         );
-        fs::write(self.config_file(), config).map_err(|e| StackError::io("write server.properties", e))?;
-        fs::write(self.dir.join("log4j2.properties"), LOG4J2).map_err(|e| StackError::io("write log4j2.properties", e))
+        fs::write(self.config_file(), config)
+            .map_err(|e| StackError::io("write server.properties", e))?;
+        fs::write(self.dir.join("log4j2.properties"), LOG4J2)
+            .map_err(|e| StackError::io("write log4j2.properties", e))
     }
 
     /// Formats the KRaft storage once, with a cluster id of Kafka's making.
@@ -143,12 +160,19 @@ impl LocalKafka {
     fn run_tool(&self, args: &[&str]) -> Result<String, StackError> {
         let output = self.java().args(args).output().map_err(|e| StackError::Missing {
             what: format!("Java (`java`): {e}"),
-            fix: "install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless), or set JAVA_HOME".into(),
+            fix: "install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless), \
+                  or set JAVA_HOME"
+                .into(),
         })?;
         if !output.status.success() {
             return Err(StackError::Start {
                 service: "Kafka",
-                detail: format!("{} failed: {}{}", args.join(" "), String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)),
+                detail: format!(
+                    "{} failed: {}{}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
             });
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -167,11 +191,17 @@ impl LocalKafka {
         }
         wait_until(timeout, || {
             if daemon.running_pid().is_none() {
-                return Err(StackError::Start { service: "Kafka", detail: format!("the broker exited:\n{}", daemon.log_tail(30)) });
+                return Err(StackError::Start {
+                    service: "Kafka",
+                    detail: format!("the broker exited:\n{}", daemon.log_tail(30)),
+                });
             }
-            broker_answers(&self.bootstrap(), Duration::from_secs(3))
-                .map(|_| ())
-                .map_err(|e| StackError::Start { service: "Kafka", detail: format!("{e}\n{}", daemon.log_tail(30)) })
+            broker_answers(&self.bootstrap(), Duration::from_secs(3)).map(|_| ()).map_err(|e| {
+                StackError::Start {
+                    service: "Kafka",
+                    detail: format!("{e}\n{}", daemon.log_tail(30)),
+                }
+            })
         })
     }
 

@@ -18,10 +18,10 @@ mod registry;
 
 pub use endpoints::{resolve, EndpointError, Endpoints};
 
+use kafka::broker_answers;
 use serde::Serialize;
 use std::fs;
 use std::path::{Path, PathBuf};
-use kafka::broker_answers;
 use std::time::Duration;
 
 const DEFAULT_POSTGRES_PORT: u16 = 55432;
@@ -49,7 +49,6 @@ impl StackError {
     }
 }
 
-
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
     pub service: &'static str,
@@ -74,20 +73,31 @@ impl LocalStack {
     pub fn from_environment() -> Result<Self, StackError> {
         let home = match std::env::var_os("SUPERSTORE_HOME") {
             Some(dir) => PathBuf::from(dir),
-            None => std::env::current_dir().map_err(|e| StackError::io("read the current directory", e))?.join(".superstore"),
+            None => std::env::current_dir()
+                .map_err(|e| StackError::io("read the current directory", e))?
+                .join(".superstore"),
         };
         Self::at(&home)
     }
 
     pub fn at(home: &Path) -> Result<Self, StackError> {
-        fs::create_dir_all(home).map_err(|e| StackError::io(format!("create {}", home.display()), e))?;
-        let home = home.canonicalize().map_err(|e| StackError::io(format!("resolve {}", home.display()), e))?;
+        fs::create_dir_all(home)
+            .map_err(|e| StackError::io(format!("create {}", home.display()), e))?;
+        let home = home
+            .canonicalize()
+            .map_err(|e| StackError::io(format!("resolve {}", home.display()), e))?;
         Ok(LocalStack {
-            postgres: postgres::LocalPostgres::new(&home, port_from_env("SUPERSTORE_POSTGRES_PORT", DEFAULT_POSTGRES_PORT)),
+            postgres: postgres::LocalPostgres::new(
+                &home,
+                port_from_env("SUPERSTORE_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
+            ),
             kafka: kafka::LocalKafka {
                 dir: home.join("kafka"),
                 port: port_from_env("SUPERSTORE_KAFKA_PORT", DEFAULT_KAFKA_PORT),
-                controller_port: port_from_env("SUPERSTORE_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT),
+                controller_port: port_from_env(
+                    "SUPERSTORE_KAFKA_CONTROLLER_PORT",
+                    DEFAULT_KAFKA_CONTROLLER_PORT,
+                ),
             },
             registry: registry::LocalRegistry {
                 dir: home.join("registry"),
@@ -121,7 +131,8 @@ impl LocalStack {
         self.postgres.start()?;
         self.postgres.ensure_database()?;
         let endpoints = self.endpoints()?;
-        let applied = superstore_database::migrate(&endpoints.database_url).map_err(|e| StackError::Database(e.to_string()))?;
+        let applied = superstore_database::migrate(&endpoints.database_url)
+            .map_err(|e| StackError::Database(e.to_string()))?;
         for name in applied {
             tracing::info!(migration = %name, "applied");
         }
@@ -155,7 +166,11 @@ impl LocalStack {
         let database = match self.postgres.url(postgres::DATABASE) {
             Err(_) => ServiceStatus { detail: "not initialized".into(), ..database },
             Ok(url) => match superstore_database::connect(&url) {
-                Ok(_) => ServiceStatus { healthy: true, detail: format!("data in {}", self.postgres.dir.display()), ..database },
+                Ok(_) => ServiceStatus {
+                    healthy: true,
+                    detail: format!("data in {}", self.postgres.dir.display()),
+                    ..database
+                },
                 Err(e) => ServiceStatus { detail: e.to_string(), ..database },
             },
         };
@@ -169,8 +184,18 @@ impl LocalStack {
         };
         vec![
             database,
-            ServiceStatus { service: "kafka", address: self.kafka.bootstrap(), healthy: kafka.0, detail: kafka.1 },
-            ServiceStatus { service: "registry", address: self.registry.url(), healthy: registry.0, detail: registry.1 },
+            ServiceStatus {
+                service: "kafka",
+                address: self.kafka.bootstrap(),
+                healthy: kafka.0,
+                detail: kafka.1,
+            },
+            ServiceStatus {
+                service: "registry",
+                address: self.registry.url(),
+                healthy: registry.0,
+                detail: registry.1,
+            },
         ]
     }
 }

@@ -75,17 +75,20 @@ impl LocalPostgres {
         if self.is_initialized() {
             return Ok(());
         }
-        fs::create_dir_all(self.dir.join("run")).map_err(|e| StackError::io("create the PostgreSQL directory", e))?;
+        fs::create_dir_all(self.dir.join("run"))
+            .map_err(|e| StackError::io("create the PostgreSQL directory", e))?;
         if !self.password_file.exists() {
             let password = Alphanumeric.sample_string(&mut rand::rng(), 32);
-            fs::write(&self.password_file, &password).map_err(|e| StackError::io("write the password file", e))?;
+            fs::write(&self.password_file, &password)
+                .map_err(|e| StackError::io("write the password file", e))?;
             fs::set_permissions(&self.password_file, fs::Permissions::from_mode(0o600))
                 .map_err(|e| StackError::io("protect the password file", e))?;
         }
         // initdb reads the password from a file the server user can read; it
         // lives only for the duration of initdb.
         let pwfile = self.dir.join("initdb.pw");
-        fs::write(&pwfile, self.password()?).map_err(|e| StackError::io("write the initdb password", e))?;
+        fs::write(&pwfile, self.password()?)
+            .map_err(|e| StackError::io("write the initdb password", e))?;
         self.give_to_server_user(&self.dir)?;
         let result = self.run_tool(
             "initdb",
@@ -104,12 +107,15 @@ impl LocalPostgres {
         let _ = fs::remove_file(&pwfile);
         result?;
         let settings = format!(
-            "\n# superstore local stack\nlisten_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\nmax_connections = 200\nshared_buffers = 256MB\nlog_min_messages = warning\n",
+            "\n# superstore local stack\nlisten_addresses = '127.0.0.1'\nport = {}\n\
+             unix_socket_directories = '{}'\nmax_connections = 200\nshared_buffers = 256MB\n\
+             log_min_messages = warning\n",
             self.port,
             self.dir.join("run").display()
         );
         let conf = self.data_dir().join("postgresql.conf");
-        let mut text = fs::read_to_string(&conf).map_err(|e| StackError::io("read postgresql.conf", e))?;
+        let mut text =
+            fs::read_to_string(&conf).map_err(|e| StackError::io("read postgresql.conf", e))?;
         text.push_str(&settings);
         fs::write(&conf, text).map_err(|e| StackError::io("write postgresql.conf", e))?;
         Ok(())
@@ -131,16 +137,33 @@ impl LocalPostgres {
         let port_option = format!("-p {}", self.port);
         self.run_tool(
             "pg_ctl",
-            &["start", "-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-w", "-t", "90", "-o", &port_option],
+            &[
+                "start",
+                "-D",
+                &data.to_string_lossy(),
+                "-l",
+                &log.to_string_lossy(),
+                "-w",
+                "-t",
+                "90",
+                "-o",
+                &port_option,
+            ],
         )
-        .map_err(|e| StackError::Start { service: "PostgreSQL", detail: format!("{e}\n{}", tail(&log, 20)) })
+        .map_err(|e| StackError::Start {
+            service: "PostgreSQL",
+            detail: format!("{e}\n{}", tail(&log, 20)),
+        })
     }
 
     pub fn stop(&self) -> Result<(), StackError> {
         if !self.is_running() {
             return Ok(());
         }
-        self.run_tool("pg_ctl", &["stop", "-D", &self.data_dir().to_string_lossy(), "-m", "fast", "-w", "-t", "60"])
+        self.run_tool(
+            "pg_ctl",
+            &["stop", "-D", &self.data_dir().to_string_lossy(), "-m", "fast", "-w", "-t", "60"],
+        )
     }
 
     /// Creates the `superstore` database if it is missing.
@@ -153,11 +176,14 @@ impl LocalPostgres {
             #[diesel(sql_type = Bool)]
             exists: bool,
         }
-        let mut conn = superstore_database::connect(&self.url("postgres")?).map_err(|e| StackError::Database(e.to_string()))?;
-        let found: Exists = diesel::sql_query("select exists(select 1 from pg_database where datname = $1) as exists")
-            .bind::<Text, _>(DATABASE)
-            .get_result(&mut conn)
+        let mut conn = superstore_database::connect(&self.url("postgres")?)
             .map_err(|e| StackError::Database(e.to_string()))?;
+        let found: Exists = diesel::sql_query(
+            "select exists(select 1 from pg_database where datname = $1) as exists",
+        )
+        .bind::<Text, _>(DATABASE)
+        .get_result(&mut conn)
+        .map_err(|e| StackError::Database(e.to_string()))?;
         if !found.exists {
             // The name is a constant of ours, never input: DDL cannot take a bind parameter.
             diesel::sql_query(format!("create database {DATABASE}"))
@@ -178,7 +204,10 @@ impl LocalPostgres {
         if status.success() {
             Ok(())
         } else {
-            Err(StackError::Start { service: "PostgreSQL", detail: format!("chown of {} failed", path.display()) })
+            Err(StackError::Start {
+                service: "PostgreSQL",
+                detail: format!("chown of {} failed", path.display()),
+            })
         }
     }
 
@@ -224,18 +253,28 @@ fn find_tool(tool: &str) -> Result<PathBuf, StackError> {
         candidates.extend(std::env::split_paths(&path));
     }
     if let Ok(entries) = fs::read_dir("/usr/lib/postgresql") {
-        let mut versions: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect();
+        let mut versions: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect();
         versions.sort_by_key(|p| std::cmp::Reverse(version_of(p)));
         candidates.extend(versions);
     }
-    candidates.into_iter().map(|dir| dir.join(tool)).find(|p| p.is_file()).ok_or_else(|| StackError::Missing {
-        what: format!("the PostgreSQL server tool `{tool}`"),
-        fix: "install the PostgreSQL server binaries (Debian: apt-get install postgresql), or set PG_BIN_DIR".into(),
+    candidates.into_iter().map(|dir| dir.join(tool)).find(|p| p.is_file()).ok_or_else(|| {
+        StackError::Missing {
+            what: format!("the PostgreSQL server tool `{tool}`"),
+            fix: "install the PostgreSQL server binaries (Debian: apt-get install postgresql), \
+              or set PG_BIN_DIR"
+                .into(),
+        }
     })
 }
 
 fn version_of(bin_dir: &Path) -> u32 {
-    bin_dir.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    bin_dir
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Whether the `postgres` user can traverse every directory down to `dir`.

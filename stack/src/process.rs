@@ -48,7 +48,9 @@ impl Daemon {
     /// True while the process lives (a zombie counts as gone).
     pub fn is_alive(pid: i32) -> bool {
         match fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => !stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+            Ok(stat) => {
+                !stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'))
+            }
             Err(_) => false,
         }
     }

@@ -18,14 +18,20 @@ impl LocalRegistry {
     }
 
     pub fn daemon(&self) -> Daemon {
-        Daemon { pid_file: self.dir.join("registry.pid"), log_file: self.dir.join("registry.log"), marker: "registry" }
+        Daemon {
+            pid_file: self.dir.join("registry.pid"),
+            log_file: self.dir.join("registry.log"),
+            marker: "registry",
+        }
     }
 
     pub fn start(&self, database_url: &str, timeout: Duration) -> Result<(), StackError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| StackError::io("create the registry directory", e))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| StackError::io("create the registry directory", e))?;
         let daemon = self.daemon();
         if daemon.running_pid().is_none() {
-            let exe = std::env::current_exe().map_err(|e| StackError::io("locate the superstore binary", e))?;
+            let exe = std::env::current_exe()
+                .map_err(|e| StackError::io("locate the superstore binary", e))?;
             let mut command = Command::new(exe);
             command
                 .args(["--log-format", "json", "registry", "--bind"])
@@ -35,7 +41,10 @@ impl LocalRegistry {
         }
         wait_until(timeout, || {
             if daemon.running_pid().is_none() {
-                return Err(StackError::Start { service: "registry", detail: format!("it exited:\n{}", daemon.log_tail(20)) });
+                return Err(StackError::Start {
+                    service: "registry",
+                    detail: format!("it exited:\n{}", daemon.log_tail(20)),
+                });
             }
             probe(&self.url())
         })
@@ -54,7 +63,13 @@ pub fn probe(url: &str) -> Result<(), StackError> {
         .map_err(|e| StackError::Start { service: "registry", detail: e.to_string() })?;
     match client.get(format!("{url}/subjects")).send() {
         Ok(r) if r.status().is_success() => Ok(()),
-        Ok(r) => Err(StackError::Start { service: "registry", detail: format!("GET /subjects answered {}", r.status()) }),
-        Err(e) => Err(StackError::Start { service: "registry", detail: format!("cannot reach {url}: {e}") }),
+        Ok(r) => Err(StackError::Start {
+            service: "registry",
+            detail: format!("GET /subjects answered {}", r.status()),
+        }),
+        Err(e) => Err(StackError::Start {
+            service: "registry",
+            detail: format!("cannot reach {url}: {e}"),
+        }),
     }
 }

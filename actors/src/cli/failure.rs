@@ -31,7 +31,7 @@ pub enum Failure {
         "{0}\nFix: remove the cause named above (the logs say more), then run the command again; \
          it resumes where it stopped"
     )]
-    GaveUp(#[from] superstore_actors::supervision::GaveUp),
+    GaveUp(superstore_actors::supervision::GaveUp),
 }
 
 impl From<superstore_stack::EndpointError> for Failure {

@@ -4,25 +4,26 @@
 
 use super::failure::Failure;
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressStyle};
 use apache_avro::Schema;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::io::Write;
+use std::time::{Duration, Instant};
 use superstore_actors::generate::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::kafka::{self, producer::idempotent_producer};
 use superstore_actors::supervision::RestartPolicy;
-use superstore_registry::{RegistryClient, RegistryClientError};
-use std::io::Write;
-use std::time::{Duration, Instant};
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
 use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
+use superstore_registry::{RegistryClient, RegistryClientError};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
     /// How many events to publish.
     #[arg(long)]
     pub count: u64,
-    /// Seed of the generator; the same seed publishes the same events. Random if omitted (and printed).
+    /// Seed of the generator; the same seed publishes the same events. Random if omitted (and
+    /// printed).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Events per second; as fast as Kafka takes them if omitted.
@@ -84,7 +85,8 @@ fn generator_config(args: &GenerateArgs, seed: u64) -> Result<GeneratorConfig, F
     config.check().map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(rate) = args.rate {
         if !(rate.is_finite() && rate > 0.0) {
-            let problem = format!("--rate must be a positive number of events per second, got {rate}");
+            let problem =
+                format!("--rate must be a positive number of events per second, got {rate}");
             return Err(Failure::Usage(problem));
         }
     }
@@ -109,7 +111,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
         let progress = ProgressBar::new(config.count).with_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events ({per_sec}, eta {eta})",
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events \
+                 ({per_sec}, eta {eta})",
             )
             .expect("valid template"),
         );

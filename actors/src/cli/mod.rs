@@ -27,13 +27,7 @@ use telemetry::LogFormat;
 #[command(name = "superstore", version, propagate_version = true)]
 pub struct Cli {
     /// Log format on stderr.
-    #[arg(
-        long,
-        global = true,
-        env = "SUPERSTORE_LOG_FORMAT",
-        value_enum,
-        default_value = "human"
-    )]
+    #[arg(long, global = true, env = "SUPERSTORE_LOG_FORMAT", value_enum, default_value = "human")]
     pub log_format: LogFormat,
     /// More detailed logs (RUST_LOG overrides).
     #[arg(short, long, global = true)]

@@ -43,17 +43,26 @@ pub struct RunArgs {
     pub dedup_window: usize,
     /// An actor that fails more often than this within the restart window stops the
     /// pipeline (exit 5).
-    #[arg(long, env = "SUPERSTORE_MAX_RESTARTS", default_value_t = RestartPolicy::default().max_restarts)]
+    #[arg(long, env = "SUPERSTORE_MAX_RESTARTS", default_value_t = default_policy().max_restarts)]
     pub max_restarts: u32,
     /// The window, in seconds, in which an actor's failures are counted.
-    #[arg(long, env = "SUPERSTORE_RESTART_WINDOW_SECS", default_value_t = RestartPolicy::default().window.as_secs())]
+    #[arg(
+        long,
+        env = "SUPERSTORE_RESTART_WINDOW_SECS",
+        default_value_t = default_policy().window.as_secs()
+    )]
     pub restart_window_secs: u64,
+}
+
+fn default_policy() -> RestartPolicy {
+    RestartPolicy::default()
 }
 
 /// Refuses to run when staging cannot hold every field of the reader schema.
 fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
     let mut conn = pool.get().map_err(Failure::database)?;
-    let missing = guard::missing_in_database(&mut conn, schema_latest()).map_err(Failure::database)?;
+    let missing =
+        guard::missing_in_database(&mut conn, schema_latest()).map_err(Failure::database)?;
     if missing.is_empty() {
         return Ok(());
     }

@@ -2,10 +2,10 @@
 //! a subject in the registry, for people (readable text) and scripts (`--json`).
 
 use super::failure::Failure;
-use superstore_registry::{NormalizedSchema, RegistryClient, RegistryClientError};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use superstore_registry::{NormalizedSchema, RegistryClient, RegistryClientError};
 
 #[derive(Debug, Clone, Args)]
 pub struct SchemasArgs {
@@ -62,9 +62,8 @@ pub enum SchemasCommand {
 fn read_schema(file: &Path) -> Result<String, Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::Refused(format!("cannot read {}: {e}", file.display())))?;
-    NormalizedSchema::parse(&text).map_err(|e| {
-        Failure::Refused(format!("{} is not a valid schema: {e}", file.display()))
-    })?;
+    NormalizedSchema::parse(&text)
+        .map_err(|e| Failure::Refused(format!("{} is not a valid schema: {e}", file.display())))?;
     Ok(text)
 }
 
@@ -96,7 +95,8 @@ impl Registry {
             return Ok(());
         }
         if as_json {
-            let refusal = json!({"file": file, "subject": subject, "compatible": false, "reasons": reasons});
+            let refusal =
+                json!({"file": file, "subject": subject, "compatible": false, "reasons": reasons});
             println!("{refusal}");
         } else {
             println!("{} is NOT compatible with {subject}:", file.display());
@@ -128,10 +128,10 @@ impl Registry {
     async fn check(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
         let text = read_schema(file)?;
         self.require_compatible(file, subject, &text, as_json).await?;
-        let level =
-            self.client.compatibility(Some(subject)).await.map_err(|e| self.failure(e))?;
+        let level = self.client.compatibility(Some(subject)).await.map_err(|e| self.failure(e))?;
         if as_json {
-            let answer = json!({"file": file, "subject": subject, "compatible": true, "level": level});
+            let answer =
+                json!({"file": file, "subject": subject, "compatible": true, "level": level});
             println!("{answer}");
         } else {
             println!("{} is compatible with {subject} under {level}", file.display());

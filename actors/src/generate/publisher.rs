@@ -118,7 +118,10 @@ impl Publisher {
     fn finish_run(&mut self, result: Result<(), PublishError>, ctx: &mut Context<Self>) {
         match result {
             Ok(()) => {
-                let report = PublishReport { delivered: self.delivered.load(Ordering::SeqCst), restarts: self.restarts };
+                let report = PublishReport {
+                    delivered: self.delivered.load(Ordering::SeqCst),
+                    restarts: self.restarts,
+                };
                 if let Some(done) = self.done.take() {
                     let _ = done.send(Ok(report));
                 }
@@ -173,7 +176,9 @@ async fn publish(
     let mut in_flight = FuturesUnordered::new();
     let started = Instant::now();
 
-    let settle_one = |outcome: Option<(u64, DeliveryOutcome)>, watermark: &mut AckWatermark| -> Result<(), PublishError> {
+    let settle_one = |outcome: Option<(u64, DeliveryOutcome)>,
+                      watermark: &mut AckWatermark|
+     -> Result<(), PublishError> {
         match outcome {
             Some((index, Ok(Ok(_)))) => {
                 watermark.confirm(index);
@@ -194,7 +199,8 @@ async fn publish(
             let due = started + Duration::from_secs_f64(offset as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
         }
-        let payload = encode(&generated.event, plan.schema_version, plan.schema_id).map_err(|detail| PublishError::Encode { index, detail })?;
+        let payload = encode(&generated.event, plan.schema_version, plan.schema_id)
+            .map_err(|detail| PublishError::Encode { index, detail })?;
         let key = generated.event.order_id.as_str();
         let delivery = loop {
             match producer.send_result(FutureRecord::to(&plan.topic).key(key).payload(&payload)) {
@@ -222,7 +228,10 @@ async fn publish(
     Ok(())
 }
 
-type DeliveryOutcome = Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>;
+type DeliveryOutcome = Result<
+    rdkafka::producer::future_producer::OwnedDeliveryResult,
+    futures::channel::oneshot::Canceled,
+>;
 
 /// The Confluent-framed Avro bytes of an event, written with
 /// `schemas/sale/v{version}.avsc` registered as `schema_id`.

@@ -20,10 +20,8 @@ pub enum KafkaError {
 /// Asks the cluster for its metadata; returns the number of brokers.
 /// Blocking: call it off the async threads.
 pub fn probe(bootstrap: &str, timeout: Duration) -> Result<usize, KafkaError> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "3")
-        .create()?;
+    let consumer: BaseConsumer =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).set("log_level", "3").create()?;
     let metadata = consumer
         .fetch_metadata(None, timeout)
         .map_err(|source| KafkaError::Unreachable { bootstrap: bootstrap.to_owned(), source })?;
@@ -33,14 +31,17 @@ pub fn probe(bootstrap: &str, timeout: Duration) -> Result<usize, KafkaError> {
 /// Creates `topic` with `partitions` if it is missing, with the cluster's
 /// default replication factor. An existing topic is left as it is.
 pub async fn ensure_topic(bootstrap: &str, topic: &str, partitions: i32) -> Result<(), KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new().set("bootstrap.servers", bootstrap).create()?;
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).create()?;
     let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = admin.create_topics([&new_topic], &options).await?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((name, code)) => return Err(KafkaError::CreateTopic { topic: name, reason: code.to_string() }),
+            Err((name, code)) => {
+                return Err(KafkaError::CreateTopic { topic: name, reason: code.to_string() })
+            }
         }
     }
     Ok(())

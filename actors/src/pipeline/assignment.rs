@@ -50,7 +50,10 @@ impl ResumeFromStaging {
             // Still correct, only slower: the writer skips records below the
             // stored offsets, so resuming from Kafka's (older) position re-reads
             // but never re-writes.
-            Err(e) => tracing::warn!(error = %e, "cannot read staged offsets; resuming from Kafka's committed offsets"),
+            Err(e) => {
+                let resume = "cannot read staged offsets; resuming from Kafka's committed offsets";
+                tracing::warn!(error = %e, "{resume}")
+            }
         }
         if let Err(e) = consumer.assign(tpl) {
             tracing::error!(error = %e, "partition assignment failed");
@@ -58,14 +61,20 @@ impl ResumeFromStaging {
         let mut assigned = self.assigned.lock().expect("assignment lock");
         assigned.clear();
         assigned.extend(partitions.iter().map(|(_, p)| *p));
-        tracing::info!(partitions = ?*assigned, "partitions assigned; resuming from staged offsets");
+        let partitions = &*assigned;
+        tracing::info!(?partitions, "partitions assigned; resuming from staged offsets");
     }
 }
 
 impl ClientContext for ResumeFromStaging {}
 
 impl ConsumerContext for ResumeFromStaging {
-    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => self.assign(consumer, tpl),
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {

@@ -104,7 +104,10 @@ fn decode_datum(
     let written = apache_avro::from_avro_datum(writer, &mut cursor, None)
         .map_err(|e| refuse(Reason::UndecodableAvro, e.to_string()))?;
     if !cursor.is_empty() {
-        return Err(refuse(Reason::UndecodableAvro, format!("{} bytes follow the datum", cursor.len())));
+        return Err(refuse(
+            Reason::UndecodableAvro,
+            format!("{} bytes follow the datum", cursor.len()),
+        ));
     }
     let resolved = resolve_to_reader(written, reader)
         .map_err(|e| refuse(Reason::UnresolvableSchema, e.to_string()))?;
@@ -121,7 +124,11 @@ async fn decode(envelope: &mut Envelope, tools: &Tools) {
     let (schema_id, datum) = match wire::unframe(payload) {
         Ok(parts) => parts,
         Err(e) => {
-            return envelope.reject(Quarantine::new(Reason::NotConfluentFramed, e.to_string(), None))
+            return envelope.reject(Quarantine::new(
+                Reason::NotConfluentFramed,
+                e.to_string(),
+                None,
+            ))
         }
     };
     let writer = match writer_schema(tools, schema_id).await {

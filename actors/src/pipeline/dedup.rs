@@ -18,19 +18,23 @@ use superstore_database::PgPool;
 use uuid::Uuid;
 
 /// The ids seen most recently, bounded.
-pub struct RecentIds {
+struct RecentIds {
     capacity: usize,
     set: HashSet<Uuid>,
     order: VecDeque<Uuid>,
 }
 
 impl RecentIds {
-    pub fn new(capacity: usize) -> Self {
-        RecentIds { capacity, set: HashSet::with_capacity(capacity.min(1 << 20)), order: VecDeque::new() }
+    fn new(capacity: usize) -> Self {
+        RecentIds {
+            capacity,
+            set: HashSet::with_capacity(capacity.min(1 << 20)),
+            order: VecDeque::new(),
+        }
     }
 
     /// Records `id`; false if it was already there.
-    pub fn insert(&mut self, id: Uuid) -> bool {
+    fn insert(&mut self, id: Uuid) -> bool {
         if !self.set.insert(id) {
             return false;
         }
@@ -43,7 +47,7 @@ impl RecentIds {
         true
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.set.len()
     }
 }
@@ -81,7 +85,10 @@ impl Actor for Dedup {
         match self.rebuild() {
             Ok(()) => tracing::info!(ids = self.recent.len(), "dedup window rebuilt from staging"),
             // Not fatal: staging's primary key still refuses the duplicates.
-            Err(e) => tracing::warn!(error = %e, "cannot rebuild the dedup window; relying on the primary key"),
+            Err(e) => {
+                let fallback = "cannot rebuild the dedup window; relying on the primary key";
+                tracing::warn!(error = %e, "{fallback}")
+            }
         }
     }
 }

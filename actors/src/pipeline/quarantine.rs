@@ -73,7 +73,11 @@ pub struct Quarantine {
 }
 
 impl Quarantine {
-    pub fn new(reason: QuarantineReason, detail: impl Into<String>, schema_id: Option<i32>) -> Self {
+    pub fn new(
+        reason: QuarantineReason,
+        detail: impl Into<String>,
+        schema_id: Option<i32>,
+    ) -> Self {
         Quarantine { reason, detail: detail.into(), schema_id }
     }
 }

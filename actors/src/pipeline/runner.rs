@@ -12,7 +12,7 @@ use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
 use crate::staging::StagingStore;
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
-use actix::{Addr, SyncArbiter, Supervisor};
+use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
 use superstore_database::PgPool;
 use superstore_domain::schema_latest;
@@ -54,7 +54,8 @@ pub async fn run_pipeline(
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
-    let internal = |e: tokio::sync::oneshot::error::RecvError| PipelineError::Internal(e.to_string());
+    let internal =
+        |e: tokio::sync::oneshot::error::RecvError| PipelineError::Internal(e.to_string());
     tokio::select! {
         reason = &mut finished_rx => reason.map_err(internal),
         Some(report) = gave_up.recv() => Err(report.into()),
@@ -116,7 +117,14 @@ fn start_stages(
     let source_ledger = ledger.clone();
     Supervisor::start(move |_| {
         let finished = finished;
-        Source::new(source_settings, decoder, source_ledger, source_policy, source_escalation, finished)
+        Source::new(
+            source_settings,
+            decoder,
+            source_ledger,
+            source_policy,
+            source_escalation,
+            finished,
+        )
     })
 }
 

@@ -90,7 +90,10 @@ impl Source {
         }
     }
 
-    fn consumer(&self, assigned: Arc<Mutex<BTreeSet<i32>>>) -> Result<Arc<Consumer_>, rdkafka::error::KafkaError> {
+    fn consumer(
+        &self,
+        assigned: Arc<Mutex<BTreeSet<i32>>>,
+    ) -> Result<Arc<Consumer_>, rdkafka::error::KafkaError> {
         let context = ResumeFromStaging {
             pool: self.settings.pool.clone(),
             group_id: self.settings.group_id.clone(),
@@ -191,7 +194,10 @@ impl Pump {
             let chunk = self.poll_chunk().await?;
             if !chunk.is_empty() {
                 self.ledger.consumed(chunk.len() as u64);
-                self.decoder.send(Records(chunk)).await.map_err(|e| format!("decoder unavailable: {e}"))?;
+                self.decoder
+                    .send(Records(chunk))
+                    .await
+                    .map_err(|e| format!("decoder unavailable: {e}"))?;
             } else if self.settings.until_idle && self.is_drained() {
                 break StopReason::Idle;
             }
@@ -227,7 +233,10 @@ impl Pump {
     ) {
         match received {
             Ok(message) => chunk.push(Envelope {
-                coordinates: Coordinates { partition: message.partition(), offset: message.offset() },
+                coordinates: Coordinates {
+                    partition: message.partition(),
+                    offset: message.offset(),
+                },
                 key: message.key().map(<[u8]>::to_vec),
                 payload: message.payload().map(<[u8]>::to_vec),
                 verdict: Verdict::Raw,
@@ -239,9 +248,16 @@ impl Pump {
 
     fn set_paused(&self, pause: bool) {
         let Ok(assignment) = self.consumer.assignment() else { return };
-        let result = if pause { self.consumer.pause(&assignment) } else { self.consumer.resume(&assignment) };
+        let result = if pause {
+            self.consumer.pause(&assignment)
+        } else {
+            self.consumer.resume(&assignment)
+        };
         match result {
-            Ok(()) if pause => tracing::debug!(in_flight = self.ledger.in_flight(), "writer behind: partitions paused"),
+            Ok(()) if pause => tracing::debug!(
+                in_flight = self.ledger.in_flight(),
+                "writer behind: partitions paused"
+            ),
             Ok(()) => tracing::debug!("writer caught up: partitions resumed"),
             Err(e) => tracing::warn!(error = %e, "pause/resume failed"),
         }
@@ -252,16 +268,19 @@ impl Pump {
         if self.ledger.in_flight() > 0 {
             return false;
         }
-        let assigned: Vec<i32> = self.assigned.lock().expect("assignment lock").iter().copied().collect();
+        let assigned: Vec<i32> =
+            self.assigned.lock().expect("assignment lock").iter().copied().collect();
         if assigned.is_empty() {
             return false;
         }
         let committed = self.ledger.committed_offsets();
         let positions = self.consumer.position().ok();
         assigned.iter().all(|&partition| {
-            let Ok((low, high)) =
-                self.consumer.fetch_watermarks(&self.settings.topic, partition, Duration::from_secs(2))
-            else {
+            let Ok((low, high)) = self.consumer.fetch_watermarks(
+                &self.settings.topic,
+                partition,
+                Duration::from_secs(2),
+            ) else {
                 return false;
             };
             let position = positions
@@ -284,7 +303,10 @@ impl Pump {
         }
         let mut tpl = TopicPartitionList::new();
         for (partition, next) in committed {
-            if tpl.add_partition_offset(&self.settings.topic, partition, Offset::Offset(next)).is_err() {
+            if tpl
+                .add_partition_offset(&self.settings.topic, partition, Offset::Offset(next))
+                .is_err()
+            {
                 return;
             }
         }

@@ -36,12 +36,17 @@ impl Handler<Records> for Validator {
     fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
         for envelope in &mut envelopes {
             if let Verdict::Decoded { .. } = envelope.verdict {
-                let Verdict::Decoded { event, schema_id } = std::mem::replace(&mut envelope.verdict, Verdict::Raw) else {
+                let Verdict::Decoded { event, schema_id } =
+                    std::mem::replace(&mut envelope.verdict, Verdict::Raw)
+                else {
                     unreachable!("matched above")
                 };
                 envelope.verdict = match validate(*event) {
                     Ok(sale) => Verdict::Valid { sale: Box::new(sale), schema_id },
-                    Err(rejection) => Verdict::Rejected(Quarantine { schema_id: Some(schema_id), ..rejection.into() }),
+                    Err(rejection) => Verdict::Rejected(Quarantine {
+                        schema_id: Some(schema_id),
+                        ..rejection.into()
+                    }),
                 };
             }
         }

@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The first and last offset of each partition in the batch.
 type OffsetRanges = BTreeMap<i32, (i64, i64)>;
 
+/// A record to quarantine, and why.
+type Quarantined<'a> = (&'a Envelope, Quarantine);
+
 /// Commits `envelopes` inside the caller's transaction.
 pub(super) fn commit(
     conn: &mut PgConnection,
@@ -26,7 +29,9 @@ pub(super) fn commit(
     let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
     let fresh: Vec<&Envelope> = envelopes
         .iter()
-        .filter(|e| e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0))
+        .filter(|e| {
+            e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0)
+        })
         .collect();
     let mut outcome = BatchOutcome { settled: envelopes.len() as u64, ..BatchOutcome::default() };
     if fresh.is_empty() {
@@ -53,7 +58,11 @@ pub(super) fn commit(
             Verdict::Duplicate => outcome.duplicates += 1,
             Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
                 *envelope,
-                Quarantine::new(QuarantineReason::Unprocessed, "reached the writer unprocessed", None),
+                Quarantine::new(
+                    QuarantineReason::Unprocessed,
+                    "reached the writer unprocessed",
+                    None,
+                ),
             )),
         }
     }
@@ -75,7 +84,7 @@ pub(super) fn commit(
 fn write_sales_events<'a>(
     conn: &mut PgConnection,
     accepted: &[(&'a Envelope, StagedRow)],
-) -> Result<(usize, Vec<(&'a Envelope, Quarantine)>), StoreError> {
+) -> Result<(usize, Vec<Quarantined<'a>>), StoreError> {
     let mut refused = Vec::new();
     let indices: Vec<usize> = (0..accepted.len()).collect();
     let rows: Vec<&StagedRow> = accepted.iter().map(|(_, row)| row).collect();
@@ -152,7 +161,7 @@ fn is_refusal(err: &DieselError) -> bool {
 fn write_rejected_events(
     conn: &mut PgConnection,
     topic: &str,
-    quarantined: &[(&Envelope, Quarantine)],
+    quarantined: &[Quarantined<'_>],
 ) -> Result<Vec<(QuarantineReason, u64)>, StoreError> {
     let rows: Vec<RejectedRow<'_>> = quarantined
         .iter()
@@ -186,7 +195,9 @@ fn write_ingest_batch(
 ) -> Result<(), StoreError> {
     let offset_ranges = ranges
         .iter()
-        .map(|(p, (first, last))| json!({"partition": p, "first_offset": first, "last_offset": last}))
+        .map(|(p, (first, last))| {
+            json!({"partition": p, "first_offset": first, "last_offset": last})
+        })
         .collect();
     let count = |n: u64| i32::try_from(n).expect("a batch holds fewer than 2^31 records");
     let audit = BatchAudit {

@@ -50,10 +50,7 @@ mod tests {
     #[test]
     fn the_v2_fields_need_their_own_columns() {
         let v1_columns = columns_for(schema_v1());
-        assert_eq!(
-            missing_columns(schema_latest(), &v1_columns),
-            ["payment_method", "loyalty_id"]
-        );
+        assert_eq!(missing_columns(schema_latest(), &v1_columns), ["payment_method", "loyalty_id"]);
         assert!(missing_columns(schema_v1(), &v1_columns).is_empty());
     }
 }

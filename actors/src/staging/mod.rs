@@ -73,7 +73,11 @@ impl Actor for StagingStore {
 impl Handler<CommitBatch> for StagingStore {
     type Result = Result<BatchOutcome, StoreError>;
 
-    fn handle(&mut self, CommitBatch(batch): CommitBatch, _: &mut SyncContext<Self>) -> Self::Result {
+    fn handle(
+        &mut self,
+        CommitBatch(batch): CommitBatch,
+        _: &mut SyncContext<Self>,
+    ) -> Self::Result {
         let mut conn = self.pool.get().map_err(|e| StoreError::Connection(e.to_string()))?;
         conn.transaction(|conn| commit::commit(conn, &self.group_id, &self.topic, &batch))
     }

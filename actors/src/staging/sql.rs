@@ -58,7 +58,11 @@ pub fn store_offset(
             consumer_offsets::partition.eq(partition),
             consumer_offsets::next_offset.eq(next_offset),
         ))
-        .on_conflict((consumer_offsets::group_id, consumer_offsets::topic, consumer_offsets::partition))
+        .on_conflict((
+            consumer_offsets::group_id,
+            consumer_offsets::topic,
+            consumer_offsets::partition,
+        ))
         .do_update()
         .set((
             consumer_offsets::next_offset.eq(next_offset),
@@ -120,7 +124,10 @@ pub struct RejectedRow<'a> {
 /// Rejected rows per INSERT statement (bind parameters stay under 65535).
 const REJECTED_ROWS_PER_INSERT: usize = 4_000;
 
-pub fn insert_rejected_events(conn: &mut PgConnection, rows: &[RejectedRow<'_>]) -> QueryResult<()> {
+pub fn insert_rejected_events(
+    conn: &mut PgConnection,
+    rows: &[RejectedRow<'_>],
+) -> QueryResult<()> {
     for chunk in rows.chunks(REJECTED_ROWS_PER_INSERT) {
         diesel::insert_into(rejected_events::table).values(chunk).execute(conn)?;
     }

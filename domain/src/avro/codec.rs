@@ -53,7 +53,8 @@ pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappin
     let schema = sale_schema(version).ok_or_else(|| {
         AvroMappingError::Invalid(format!("schema version {version} is not released"))
     })?;
-    let value = apache_avro::to_value(event).map_err(|e| AvroMappingError::Invalid(e.to_string()))?;
+    let value =
+        apache_avro::to_value(event).map_err(|e| AvroMappingError::Invalid(e.to_string()))?;
     shape(value, schema)
 }
 
@@ -88,7 +89,9 @@ fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
             });
             Value::Record(shaped.collect::<Result<_, AvroMappingError>>()?)
         }
-        (Value::Bytes(bytes), Schema::Decimal(_)) => Value::Decimal(apache_avro::Decimal::from(bytes)),
+        (Value::Bytes(bytes), Schema::Decimal(_)) => {
+            Value::Decimal(apache_avro::Decimal::from(bytes))
+        }
         (Value::Union(_, inner), Schema::Union(union)) => {
             let is_null = matches!(*inner, Value::Null);
             let (index, branch) = union
@@ -96,7 +99,9 @@ fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
                 .iter()
                 .enumerate()
                 .find(|(_, branch)| matches!(branch, Schema::Null) == is_null)
-                .ok_or_else(|| AvroMappingError::Invalid(format!("no union branch for {inner:?}")))?;
+                .ok_or_else(|| {
+                    AvroMappingError::Invalid(format!("no union branch for {inner:?}"))
+                })?;
             Value::Union(index as u32, Box::new(shape(*inner, branch)?))
         }
         (value, _) => value,

@@ -30,7 +30,10 @@ pub mod uuid_text {
 pub mod timestamp_millis {
     use super::*;
 
-    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             time.serialize(serializer)
         } else {
@@ -38,7 +41,9 @@ pub mod timestamp_millis {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         if deserializer.is_human_readable() {
             return DateTime::deserialize(deserializer);
         }
@@ -60,8 +65,9 @@ pub mod epoch_days {
         if serializer.is_human_readable() {
             return date.serialize(serializer);
         }
-        let days = i32::try_from((*date - epoch()).num_days())
-            .map_err(|_| serde::ser::Error::custom(format!("{date} is out of Avro's date range")))?;
+        let days = i32::try_from((*date - epoch()).num_days()).map_err(|_| {
+            serde::ser::Error::custom(format!("{date} is out of Avro's date range"))
+        })?;
         serializer.serialize_i32(days)
     }
 

@@ -21,7 +21,8 @@ pub(crate) fn customer_pool<R: Rng>(rng: &mut R, cities: &[Location]) -> Vec<Reg
         .map(|index| {
             let first: String = FirstName().fake_with_rng(rng);
             let last: String = LastName().fake_with_rng(rng);
-            let initials: String = [&first, &last].iter().filter_map(|n| n.chars().next()).collect();
+            let initials: String =
+                [&first, &last].iter().filter_map(|n| n.chars().next()).collect();
             RegularCustomer {
                 customer: Customer {
                     customer_id: format!("{}-{:05}", initials.to_uppercase(), 10_000 + index),

@@ -32,7 +32,9 @@ pub(crate) fn break_rule(mut event: SaleEvent, rule: RejectReason) -> SaleEvent 
             event.sales = Money::try_new(-event.sales.amount()).expect("negated amount fits");
             event.profit = Money::round(event.sales.amount() - Decimal::ONE);
         }
-        RejectReason::ProfitExceedsSales => event.profit = Money::round(event.sales.amount() + Decimal::new(1000, 2)),
+        RejectReason::ProfitExceedsSales => {
+            event.profit = Money::round(event.sales.amount() + Decimal::new(1000, 2))
+        }
         RejectReason::ShipDateOutOfWindow => event.ship_date = event.order_date - Duration::days(2),
         RejectReason::OrderDateAfterEventTime => {
             event.order_date = event.event_time.date_naive() + Duration::days(3);

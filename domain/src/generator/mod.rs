@@ -54,7 +54,10 @@ pub enum GeneratorConfigError {
     RatioOutOfRange { name: &'static str, value: f64 },
     #[error("duplicate and invalid ratios together must stay below 1, got {0}")]
     RatiosTooLarge(f64),
-    #[error("schema version {0} is not released; this build knows 1 to {latest}", latest = crate::LATEST_SCHEMA_VERSION)]
+    #[error(
+        "schema version {0} is not released; this build knows 1 to {latest}",
+        latest = crate::LATEST_SCHEMA_VERSION
+    )]
     UnknownSchemaVersion(u32),
 }
 
@@ -74,7 +77,9 @@ impl GeneratorConfig {
     }
 
     pub fn check(&self) -> Result<(), GeneratorConfigError> {
-        for (name, value) in [("duplicate ratio", self.duplicate_ratio), ("invalid ratio", self.invalid_ratio)] {
+        for (name, value) in
+            [("duplicate ratio", self.duplicate_ratio), ("invalid ratio", self.invalid_ratio)]
+        {
             if !(0.0..1.0).contains(&value) {
                 return Err(GeneratorConfigError::RatioOutOfRange { name, value });
             }
@@ -163,7 +168,11 @@ impl SaleGenerator {
         let customers = customers::customer_pool(&mut rng, &cities);
         let mut extras = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_0000_0000_0002);
         let loyalty_ids = (0..customers.len())
-            .map(|i| extras.random_bool(0.4).then(|| format!("LOY-{:08}", 20_000_000 + i * 7 + extras.random_range(0..7))))
+            .map(|i| {
+                extras
+                    .random_bool(0.4)
+                    .then(|| format!("LOY-{:08}", 20_000_000 + i * 7 + extras.random_range(0..7)))
+            })
             .collect();
         Ok(SaleGenerator {
             extras,
@@ -218,7 +227,12 @@ impl SaleGenerator {
         };
         let order_date = self.clock.date_naive();
         OpenOrder {
-            order_id: format!("US-{}-{}-{:07}", order_date.format("%Y"), self.order_tag(), 1_000_000 + self.orders_placed),
+            order_id: format!(
+                "US-{}-{}-{:07}",
+                order_date.format("%Y"),
+                self.order_tag(),
+                1_000_000 + self.orders_placed
+            ),
             placed_at: self.clock,
             ship_mode,
             ship_date: order_date + Duration::days(ship_days),
@@ -246,7 +260,8 @@ impl SaleGenerator {
             self.order = Some(self.open_order());
         }
         let item = self.catalogue[self.rng.random_range(0..self.catalogue.len())].clone();
-        let quantity = [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 11, 14][self.rng.random_range(0..18)];
+        let quantity =
+            [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 11, 14][self.rng.random_range(0..18)];
         let discount = self.pick_discount();
         let mut id_bytes = [0u8; 16];
         self.rng.fill_bytes(&mut id_bytes);
@@ -285,7 +300,8 @@ impl SaleGenerator {
                 _ => PaymentMethod::GiftCard,
             };
             // Members show their card at most checkouts.
-            event.loyalty_id = self.loyalty_ids[customer].clone().filter(|_| self.extras.random_bool(0.8));
+            event.loyalty_id =
+                self.loyalty_ids[customer].clone().filter(|_| self.extras.random_bool(0.8));
         }
         event
     }

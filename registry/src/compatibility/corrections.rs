@@ -32,17 +32,35 @@ pub(super) fn explain(error: &CompatibilityError, writer: &Value, reader: &Value
     use CompatibilityError as E;
     match error {
         E::MissingDefaultValue(field) => {
-            format!("field '{field}' is missing from the written data and has no default in the reader (add a default, or keep the field)")
+            format!(
+                "field '{field}' is missing from the written data and has no default in the \
+                 reader (add a default, or keep the field)"
+            )
         }
-        E::FieldTypeMismatch(field, inner) => match (field_type(writer, field), field_type(reader, field)) {
-            (Some(was), Some(now)) if was != now => {
-                format!("field '{field}' changed type from {was} to {now}, which Avro cannot resolve ({})", explain(inner, writer, reader))
+        E::FieldTypeMismatch(field, inner) => {
+            match (field_type(writer, field), field_type(reader, field)) {
+                (Some(was), Some(now)) if was != now => {
+                    let why = explain(inner, writer, reader);
+                    format!(
+                        "field '{field}' changed type from {was} to {now}, \
+                         which Avro cannot resolve ({why})"
+                    )
+                }
+                _ => format!(
+                    "field '{field}' changed in a way the reader cannot resolve: {}",
+                    explain(inner, writer, reader)
+                ),
             }
-            _ => format!("field '{field}' changed in a way the reader cannot resolve: {}", explain(inner, writer, reader)),
-        },
-        E::MissingSymbols => "an enum lost symbols that written data may hold, and the reader's enum has no default".to_owned(),
+        }
+        E::MissingSymbols => {
+            "an enum lost symbols that written data may hold, and the reader's enum has no default"
+                .to_owned()
+        }
         E::WrongType { writer_schema_type, reader_schema_type } => {
-            format!("type changed from {writer_schema_type} to {reader_schema_type}, which is not a permitted promotion")
+            format!(
+                "type changed from {writer_schema_type} to {reader_schema_type}, \
+                 which is not a permitted promotion"
+            )
         }
         E::NameMismatch { writer_name, reader_name } => {
             format!("named type renamed from {writer_name} to {reader_name} (use an alias)")
@@ -57,8 +75,13 @@ pub(super) fn field_type(schema: &Value, name: &str) -> Option<String> {
     fn render(t: &Value) -> String {
         match t {
             Value::String(s) => s.clone(),
-            Value::Array(items) => format!("union [{}]", items.iter().map(render).collect::<Vec<_>>().join(", ")),
-            Value::Object(map) => match (map.get("type").and_then(Value::as_str), map.get("name").and_then(Value::as_str)) {
+            Value::Array(items) => {
+                format!("union [{}]", items.iter().map(render).collect::<Vec<_>>().join(", "))
+            }
+            Value::Object(map) => match (
+                map.get("type").and_then(Value::as_str),
+                map.get("name").and_then(Value::as_str),
+            ) {
                 (Some(kind), Some(named)) => format!("{kind} {named}"),
                 (Some(kind), None) => kind.to_owned(),
                 _ => t.to_string(),
@@ -69,7 +92,9 @@ pub(super) fn field_type(schema: &Value, name: &str) -> Option<String> {
     match schema {
         Value::Object(map) => {
             if let Some(Value::Array(fields)) = map.get("fields") {
-                if let Some(field) = fields.iter().find(|f| f.get("name").and_then(Value::as_str) == Some(name)) {
+                if let Some(field) =
+                    fields.iter().find(|f| f.get("name").and_then(Value::as_str) == Some(name))
+                {
                     return field.get("type").map(render);
                 }
             }
@@ -85,7 +110,9 @@ pub(super) fn remove_field(schema: &mut Value, name: &str) -> bool {
     match schema {
         Value::Object(map) => {
             if let Some(Value::Array(fields)) = map.get_mut("fields") {
-                if let Some(at) = fields.iter().position(|f| f.get("name").and_then(Value::as_str) == Some(name)) {
+                if let Some(at) =
+                    fields.iter().position(|f| f.get("name").and_then(Value::as_str) == Some(name))
+                {
                     fields.remove(at);
                     return true;
                 }
@@ -109,7 +136,9 @@ fn collect_enums(node: &Value, into: &mut HashMap<String, Vec<Value>>) {
     match node {
         Value::Object(map) => {
             if map.get("type").and_then(Value::as_str) == Some("enum") {
-                if let (Some(name), Some(Value::Array(symbols))) = (map.get("name").and_then(Value::as_str), map.get("symbols")) {
+                if let (Some(name), Some(Value::Array(symbols))) =
+                    (map.get("name").and_then(Value::as_str), map.get("symbols"))
+                {
                     into.insert(name.to_owned(), symbols.clone());
                 }
             }
@@ -123,10 +152,13 @@ fn collect_enums(node: &Value, into: &mut HashMap<String, Vec<Value>>) {
 fn widen(node: &mut Value, writer_enums: &HashMap<String, Vec<Value>>) {
     match node {
         Value::Object(map) => {
-            let is_defaulted_enum = map.get("type").and_then(Value::as_str) == Some("enum") && map.contains_key("default");
+            let is_defaulted_enum = map.get("type").and_then(Value::as_str) == Some("enum")
+                && map.contains_key("default");
             if is_defaulted_enum {
                 let name = map.get("name").and_then(Value::as_str).map(str::to_owned);
-                if let (Some(extra), Some(Value::Array(symbols))) = (name.and_then(|n| writer_enums.get(&n)), map.get_mut("symbols")) {
+                if let (Some(extra), Some(Value::Array(symbols))) =
+                    (name.and_then(|n| writer_enums.get(&n)), map.get_mut("symbols"))
+                {
                     for symbol in extra {
                         if !symbols.contains(symbol) {
                             symbols.push(symbol.clone());
@@ -140,4 +172,3 @@ fn widen(node: &mut Value, writer_enums: &HashMap<String, Vec<Value>>) {
         _ => {}
     }
 }
-

@@ -67,7 +67,10 @@ impl CompatibilityLevel {
     }
 
     fn checks_backward(self) -> bool {
-        matches!(self, Self::Backward | Self::BackwardTransitive | Self::Full | Self::FullTransitive)
+        matches!(
+            self,
+            Self::Backward | Self::BackwardTransitive | Self::Full | Self::FullTransitive
+        )
     }
 
     fn checks_forward(self) -> bool {
@@ -92,7 +95,12 @@ impl FromStr for CompatibilityLevel {
         Self::ALL
             .into_iter()
             .find(|level| level.as_str().eq_ignore_ascii_case(raw.trim()))
-            .ok_or_else(|| format!("Invalid compatibility level: {raw}. Valid values are {}", Self::ALL.map(|l| l.as_str()).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "Invalid compatibility level: {raw}. Valid values are {}",
+                    Self::ALL.map(|l| l.as_str()).join(", ")
+                )
+            })
     }
 }
 
@@ -104,7 +112,11 @@ pub struct Version<'a> {
 
 /// Why `candidate` may not follow `history` (oldest first) under `level`;
 /// empty when it may.
-pub fn incompatibilities(level: CompatibilityLevel, candidate: &str, history: &[Version<'_>]) -> Vec<String> {
+pub fn incompatibilities(
+    level: CompatibilityLevel,
+    candidate: &str,
+    history: &[Version<'_>],
+) -> Vec<String> {
     let in_scope: &[Version<'_>] = match (level.is_transitive(), history.split_last()) {
         (_, None) => &[],
         (true, Some(_)) => history,
@@ -135,8 +147,10 @@ pub fn incompatibilities(level: CompatibilityLevel, candidate: &str, history: &[
 /// Whether data written with `writer` can be read with `reader`, and if not,
 /// every reason, one per field (joined by "; ").
 pub fn can_read(writer: &str, reader: &str) -> Result<(), String> {
-    let mut writer_json: Value = serde_json::from_str(writer).map_err(|e| format!("the schema is not JSON: {e}"))?;
-    let mut reader_json: Value = serde_json::from_str(reader).map_err(|e| format!("the schema is not JSON: {e}"))?;
+    let mut writer_json: Value =
+        serde_json::from_str(writer).map_err(|e| format!("the schema is not JSON: {e}"))?;
+    let mut reader_json: Value =
+        serde_json::from_str(reader).map_err(|e| format!("the schema is not JSON: {e}"))?;
     strip_logical_types(&mut writer_json);
     strip_logical_types(&mut reader_json);
     widen_defaulted_enums(&writer_json, &mut reader_json);
@@ -145,10 +159,14 @@ pub fn can_read(writer: &str, reader: &str) -> Result<(), String> {
     // apache-avro stops at the first problem: set each offending field aside
     // and ask again, so that the user sees every field at once.
     for _ in 0..64 {
-        let Err(error) = SchemaCompatibility::can_read(&writer_schema, &parse(&reader_json)?) else { break };
+        let Err(error) = SchemaCompatibility::can_read(&writer_schema, &parse(&reader_json)?)
+        else {
+            break;
+        };
         reasons.push(explain(&error, &writer_json, &reader_json));
         let culprit = match &error {
-            CompatibilityError::FieldTypeMismatch(field, _) | CompatibilityError::MissingDefaultValue(field) => field.clone(),
+            CompatibilityError::FieldTypeMismatch(field, _)
+            | CompatibilityError::MissingDefaultValue(field) => field.clone(),
             _ => break,
         };
         if !remove_field(&mut reader_json, &culprit) {

@@ -11,6 +11,12 @@ fn record(fields: &str) -> String {
     format!(r#"{{"type": "record", "name": "R", "fields": [{fields}]}}"#)
 }
 
+/// A field `pay` of an enum with these symbols, defaulting to UNKNOWN.
+fn pay(symbols: &str) -> String {
+    let enum_type = r#"{"type": "enum", "name": "Pay", "symbols": SYMBOLS, "default": "UNKNOWN"}"#;
+    format!(r#"{{"name": "pay", "type": {}}}"#, enum_type.replace("SYMBOLS", symbols))
+}
+
 fn verdict(level: CompatibilityLevel, old: &str, new: &str) -> bool {
     incompatibilities(level, new, &[Version { number: 1, text: old }]).is_empty()
 }
@@ -21,17 +27,28 @@ fn reasons_name_the_field_and_the_version() {
     let new = record(r#"{"name": "id", "type": "string"}, {"name": "x", "type": "string"}"#);
     let reasons = incompatibilities(Backward, &new, &[Version { number: 3, text: &old }]);
     assert_eq!(reasons.len(), 1);
-    assert!(reasons[0].contains("field 'x'") && reasons[0].contains("version 3") && reasons[0].contains("no default"), "{}", reasons[0]);
+    assert!(
+        reasons[0].contains("field 'x'")
+            && reasons[0].contains("version 3")
+            && reasons[0].contains("no default"),
+        "{}",
+        reasons[0]
+    );
 }
 
 #[test]
 fn transitive_levels_check_every_version_and_plain_ones_only_the_latest() {
     // v1 has `x` without default; v2 gives it a default; v3 drops it.
     let v1 = record(r#"{"name": "id", "type": "string"}, {"name": "x", "type": "string"}"#);
-    let v2 = record(r#"{"name": "id", "type": "string"}, {"name": "x", "type": "string", "default": "?"}"#);
+    let v2 = record(
+        r#"{"name": "id", "type": "string"}, {"name": "x", "type": "string", "default": "?"}"#,
+    );
     let v3 = record(r#"{"name": "id", "type": "string"}"#);
     let history = [Version { number: 1, text: &v1 }, Version { number: 2, text: &v2 }];
-    assert!(incompatibilities(Forward, &v3, &history).is_empty(), "v2 reads v3 data with its default");
+    assert!(
+        incompatibilities(Forward, &v3, &history).is_empty(),
+        "v2 reads v3 data with its default"
+    );
     let transitive = incompatibilities(ForwardTransitive, &v3, &history);
     assert_eq!(transitive.len(), 1);
     assert!(transitive[0].contains("version 1"), "{}", transitive[0]);
@@ -39,9 +56,12 @@ fn transitive_levels_check_every_version_and_plain_ones_only_the_latest() {
 
 #[test]
 fn a_reader_enum_with_a_default_accepts_new_symbols_where_apache_avro_alone_does_not() {
-    let old = record(r#"{"name": "pay", "type": {"type": "enum", "name": "Pay", "symbols": ["CASH", "UNKNOWN"], "default": "UNKNOWN"}}"#);
-    let new = record(r#"{"name": "pay", "type": {"type": "enum", "name": "Pay", "symbols": ["CASH", "CRYPTO", "UNKNOWN"], "default": "UNKNOWN"}}"#);
-    let uncorrected = SchemaCompatibility::can_read(&Schema::parse_str(&new).unwrap(), &Schema::parse_str(&old).unwrap());
+    let old = record(&pay(r#"["CASH", "UNKNOWN"]"#));
+    let new = record(&pay(r#"["CASH", "CRYPTO", "UNKNOWN"]"#));
+    let uncorrected = SchemaCompatibility::can_read(
+        &Schema::parse_str(&new).unwrap(),
+        &Schema::parse_str(&old).unwrap(),
+    );
     assert!(uncorrected.is_err(), "apache-avro now honours enum defaults: drop the correction");
     assert!(verdict(Forward, &old, &new), "the old reader maps CRYPTO to its default");
     assert!(verdict(Full, &old, &new));
@@ -49,14 +69,20 @@ fn a_reader_enum_with_a_default_accepts_new_symbols_where_apache_avro_alone_does
 
 #[test]
 fn decimals_and_other_logical_types_resolve_by_their_underlying_type() {
-    let money = r#"{"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}}"#;
+    let money = concat!(
+        r#"{"name": "amount", "type": "#,
+        r#"{"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}}"#
+    );
     let with_decimal = record(money);
     let raw = Schema::parse_str(&with_decimal).unwrap();
     assert!(
         SchemaCompatibility::can_read(&raw, &raw).is_err(),
         "apache-avro now handles decimals: drop the logical-type correction"
     );
-    assert!(verdict(FullTransitive, &with_decimal, &with_decimal), "a schema is compatible with itself");
+    assert!(
+        verdict(FullTransitive, &with_decimal, &with_decimal),
+        "a schema is compatible with itself"
+    );
 
     let as_string = record(r#"{"name": "id", "type": "string"}"#);
     let as_uuid = record(r#"{"name": "id", "type": {"type": "string", "logicalType": "uuid"}}"#);
@@ -65,7 +91,10 @@ fn decimals_and_other_logical_types_resolve_by_their_underlying_type() {
     let as_date = record(r#"{"name": "day", "type": {"type": "int", "logicalType": "date"}}"#);
     assert!(verdict(Full, &as_int, &as_date), "date annotates an int");
     let as_long = record(r#"{"name": "day", "type": "long"}"#);
-    assert!(verdict(Backward, &as_date, &as_long) && !verdict(Forward, &as_date, &as_long), "int to long still only widens");
+    assert!(
+        verdict(Backward, &as_date, &as_long) && !verdict(Forward, &as_date, &as_long),
+        "int to long still only widens"
+    );
 }
 
 #[test]
@@ -83,10 +112,17 @@ fn the_released_sale_schemas_evolve_compatibly_and_the_example_does_not() {
 #[test]
 fn every_offending_field_is_reported_at_once() {
     let old = record(r#"{"name": "a", "type": "string"}, {"name": "b", "type": "int"}"#);
-    let new = record(r#"{"name": "a", "type": "int"}, {"name": "b", "type": "string"}, {"name": "c", "type": "long"}"#);
+    let new = record(concat!(
+        r#"{"name": "a", "type": "int"}, {"name": "b", "type": "string"}, "#,
+        r#"{"name": "c", "type": "long"}"#
+    ));
     let reasons = incompatibilities(Backward, &new, &[Version { number: 1, text: &old }]);
     assert_eq!(reasons.len(), 1, "one version, one line");
-    for field in ["'a' changed type from string to int", "'b' changed type from int to string", "'c' is missing"] {
+    for field in [
+        "'a' changed type from string to int",
+        "'b' changed type from int to string",
+        "'c' is missing",
+    ] {
         assert!(reasons[0].contains(field), "{field} in {}", reasons[0]);
     }
 }
@@ -127,7 +163,13 @@ fn classic_changes() -> Vec<(&'static str, String, String, bool, bool)> {
             false,
             false,
         ),
-        ("add enum symbol", color(r#""RED", "GREEN""#), color(r#""RED", "GREEN", "BLUE""#), true, false),
+        (
+            "add enum symbol",
+            color(r#""RED", "GREEN""#),
+            color(r#""RED", "GREEN", "BLUE""#),
+            true,
+            false,
+        ),
     ]
 }
 

@@ -72,7 +72,10 @@ pub async fn lookup(registry: State, subject: web::Path<String>, body: web::Byte
     Ok(ok(version_body(&found)))
 }
 
-async fn find_version(registry: &State, path: web::Path<(String, String)>) -> Result<SubjectVersion, ApiError> {
+async fn find_version(
+    registry: &State,
+    path: web::Path<(String, String)>,
+) -> Result<SubjectVersion, ApiError> {
     let (subject, raw_version) = path.into_inner();
     let selector = VersionSelector::parse(&raw_version)?;
     call(registry, move |r| r.version(&subject, selector)).await
@@ -96,8 +99,10 @@ pub async fn schema_by_id(registry: State, id: web::Path<i32>) -> Answer {
 pub async fn versions_of_schema(registry: State, id: web::Path<i32>) -> Answer {
     let id = id.into_inner();
     let pairs = call(&registry, move |r| r.versions_of_schema(id)).await?;
-    let body: Vec<_> =
-        pairs.into_iter().map(|(subject, version)| json!({"subject": subject, "version": version})).collect();
+    let body: Vec<_> = pairs
+        .into_iter()
+        .map(|(subject, version)| json!({"subject": subject, "version": version}))
+        .collect();
     Ok(ok(json!(body)))
 }
 
@@ -160,7 +165,11 @@ pub async fn get_subject_config(
     Ok(ok(json!({ "compatibilityLevel": level.as_str() })))
 }
 
-pub async fn put_subject_config(registry: State, subject: web::Path<String>, body: web::Bytes) -> Answer {
+pub async fn put_subject_config(
+    registry: State,
+    subject: web::Path<String>,
+    body: web::Bytes,
+) -> Answer {
     let level = level_body(&body)?;
     let subject = subject.into_inner();
     call(&registry, move |r| r.set_level(Some(&subject), level)).await?;
@@ -173,7 +182,11 @@ pub async fn delete_subject_config(registry: State, subject: web::Path<String>) 
     Ok(ok(json!({ "compatibilityLevel": previous.as_str() })))
 }
 
-pub async fn delete_subject(registry: State, subject: web::Path<String>, flags: web::Query<Flags>) -> Answer {
+pub async fn delete_subject(
+    registry: State,
+    subject: web::Path<String>,
+    flags: web::Query<Flags>,
+) -> Answer {
     let subject = subject.into_inner();
     let permanent = flags.permanent;
     Ok(ok(json!(call(&registry, move |r| r.delete_subject(&subject, permanent)).await?)))

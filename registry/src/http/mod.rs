@@ -31,7 +31,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/compatibility/subjects/{subject}/versions/{version}",
             web::post().to(check_compatibility),
         )
-        .route("/compatibility/subjects/{subject}/versions", web::post().to(check_compatibility_all))
+        .route(
+            "/compatibility/subjects/{subject}/versions",
+            web::post().to(check_compatibility_all),
+        )
         .route("/config", web::get().to(get_global_config))
         .route("/config", web::put().to(put_global_config))
         .route("/config/{subject}", web::get().to(get_subject_config))

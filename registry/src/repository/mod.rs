@@ -163,7 +163,9 @@ pub fn mark_deleted(conn: &mut PgConnection, subject: &str, version: Option<i32>
 pub fn remove_versions(conn: &mut PgConnection, subject: &str, version: Option<i32>) -> Stored<()> {
     let in_subject = subject_versions::table.filter(subject_versions::subject.eq(subject));
     match version {
-        Some(v) => diesel::delete(in_subject.filter(subject_versions::version.eq(v))).execute(conn)?,
+        Some(v) => {
+            diesel::delete(in_subject.filter(subject_versions::version.eq(v))).execute(conn)?
+        }
         None => diesel::delete(in_subject).execute(conn)?,
     };
     Ok(())

@@ -10,7 +10,9 @@ use diesel::pg::PgConnection;
 const GLOBAL: &str = "";
 
 fn stored_level(conn: &mut PgConnection, scope: &str) -> Outcome<Option<CompatibilityLevel>> {
-    repo::stored_level(conn, scope)?.map(|raw| raw.parse().map_err(RegistryError::Store)).transpose()
+    repo::stored_level(conn, scope)?
+        .map(|raw| raw.parse().map_err(RegistryError::Store))
+        .transpose()
 }
 
 fn global_level(conn: &mut PgConnection) -> Outcome<CompatibilityLevel> {
@@ -18,7 +20,10 @@ fn global_level(conn: &mut PgConnection) -> Outcome<CompatibilityLevel> {
 }
 
 /// The level that applies to `subject`: its own, else the global one.
-pub(super) fn effective_level(conn: &mut PgConnection, subject: &str) -> Outcome<CompatibilityLevel> {
+pub(super) fn effective_level(
+    conn: &mut PgConnection,
+    subject: &str,
+) -> Outcome<CompatibilityLevel> {
     match stored_level(conn, subject)? {
         Some(level) => Ok(level),
         None => global_level(conn),
@@ -32,7 +37,11 @@ impl Registry {
 
     /// The level of `subject` itself; with `default_to_global`, the global
     /// one when it has none (40408 otherwise).
-    pub fn subject_level(&self, subject: &str, default_to_global: bool) -> Outcome<CompatibilityLevel> {
+    pub fn subject_level(
+        &self,
+        subject: &str,
+        default_to_global: bool,
+    ) -> Outcome<CompatibilityLevel> {
         self.with_conn(|conn| match stored_level(conn, subject)? {
             Some(level) => Ok(level),
             None if default_to_global => global_level(conn),

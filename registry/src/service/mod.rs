@@ -79,7 +79,10 @@ impl Registry {
                 }
                 let reasons = verdict(conn, subject, schema, None, false)?;
                 if !reasons.is_empty() {
-                    return Err(RegistryError::Incompatible { subject: subject.to_owned(), reasons });
+                    return Err(RegistryError::Incompatible {
+                        subject: subject.to_owned(),
+                        reasons,
+                    });
                 }
                 let id = repo::schema_id_for(conn, schema.text())?;
                 repo::append_version(conn, subject, id)?;

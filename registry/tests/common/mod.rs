@@ -14,8 +14,9 @@ pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 pub fn registry() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
-        let database_url = std::env::var("DATABASE_URL")
-            .expect("DATABASE_URL must point at a PostgreSQL server: run the tests through scripts/test.sh");
+        let database_url = std::env::var("DATABASE_URL").expect(
+            "DATABASE_URL must point at a PostgreSQL server: run the tests through scripts/test.sh",
+        );
         superstore_database::migrate(&database_url).expect("migrations apply");
         let pool = superstore_database::pool(&database_url, 4).expect("PostgreSQL answers");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -41,7 +42,10 @@ pub fn schema_a() -> String {
 }
 
 pub fn schema_b() -> String {
-    record("A", json!([{"name": "id", "type": "string"}, {"name": "n", "type": "int", "default": 0}]))
+    record(
+        "A",
+        json!([{"name": "id", "type": "string"}, {"name": "n", "type": "int", "default": 0}]),
+    )
 }
 
 pub struct Answer {
@@ -57,13 +61,25 @@ pub fn call(method: reqwest::Method, path: &str, body: Option<Value>) -> Answer 
     }
     let response = request.send().expect("the registry answers");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     let text = response.text().unwrap();
-    Answer { status, content_type, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+    Answer {
+        status,
+        content_type,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
 }
 
 pub fn register(subject: &str, schema: &str) -> Answer {
-    call(reqwest::Method::POST, &format!("/subjects/{subject}/versions"), Some(json!({ "schema": schema })))
+    call(
+        reqwest::Method::POST,
+        &format!("/subjects/{subject}/versions"),
+        Some(json!({ "schema": schema })),
+    )
 }
 
 pub fn get(path: &str) -> Answer {
@@ -88,4 +104,3 @@ pub fn assert_error(answer: &Answer, status: u16, code: u64) {
     assert!(answer.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{:?}", answer.body);
     assert_eq!(answer.content_type, CONTENT_TYPE);
 }
-
