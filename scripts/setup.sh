@@ -29,6 +29,7 @@ install_system_packages() {
   command -v runuser >/dev/null || missing+=(util-linux)
   [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
   [ -n "$(find_pg_tool initdb)" ] || missing+=(postgresql)
+  command -v psql >/dev/null || missing+=(postgresql-client)
   command -v mvn >/dev/null || missing+=(maven)
   command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)

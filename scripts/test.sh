@@ -9,12 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1
 
-printf '\033[1m==> house rules: rustfmt, line length and crate boundaries, clippy\033[0m\n'
+printf '\033[1m==> house rules: rustfmt, line length and crate boundaries\033[0m\n'
 cargo fmt --all --check
 ./scripts/check-style.sh
-cargo clippy --workspace --all-targets --locked -- -D warnings
 
 ./scripts/setup.sh
+printf '\033[1m==> house rules: clippy, warnings denied\033[0m\n'
+cargo clippy --workspace --all-targets --locked -- -D warnings
 bin=target/release/superstore
 
 stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
