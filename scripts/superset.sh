@@ -8,6 +8,8 @@
 #   scripts/superset.sh status    exit 0 if it answers, 3 if not
 #   scripts/superset.sh password  print the admin password
 #   scripts/superset.sh install   only install .venv-superset (done by `up` too)
+#   scripts/superset.sh browser   install Chromium and its WebDriver when missing (the
+#                                 dashboard test drives them; apt-get when root)
 # The warehouse is DATABASE_URL when set, else the local stack's; its user must
 # be allowed to create roles (the local stack's is). Superset lives in its own
 # virtual environment, .venv-superset, from bi/superset/requirements.lock: its
@@ -54,6 +56,15 @@ warehouse_url() {
   [ -x "$root/target/release/superstore" ] \
     || die "DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL"
   "$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p'
+}
+
+browser() {
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+    || die "Chromium is missing: install the packages chromium and chromium-driver, then run again"
+  say "installing chromium and chromium-driver"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 }
 
 answering() { curl --silent --fail --max-time 5 --output /dev/null "$url/health"; }
@@ -122,5 +133,6 @@ case "${1:-}" in
     elif [ -s "$home/admin_password" ]; then cat "$home/admin_password"
     else die "no password yet: run scripts/superset.sh up first (or set SUPERSET_ADMIN_PASSWORD)"; fi ;;
   install) install_superset ;;
-  *) echo "usage: scripts/superset.sh up|down|status|password|install" >&2; exit 2 ;;
+  browser) browser ;;
+  *) echo "usage: scripts/superset.sh up|down|status|password|install|browser" >&2; exit 2 ;;
 esac

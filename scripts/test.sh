@@ -36,3 +36,5 @@ printf '\033[1m==> Airflow DAG: DagBag tests, import errors, a real run against 
 # The analysts' side, on the marts the DAG run has just built.
 printf '\033[1m==> analysis: the notebooks executed to HTML\033[0m\n'
 SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/analytics/test_notebooks.py
+printf '\033[1m==> analysis: Superset installed, provisioned and checked in headless Chromium\033[0m\n'
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/analytics/test_superset.py

@@ -49,3 +49,7 @@ TALISMAN_CONFIG = {
     "force_https": False,
     "session_cookie_secure": False,
 }
+
+# Every chart of a dashboard renders at once, not only those scrolled into
+# view: what a screenshot or a test sees is the whole dashboard.
+FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False}
