@@ -14,11 +14,13 @@ python="$root/.venv/bin/python"
 
 if [ -z "${DATABASE_URL:-}" ]; then
   [ -x "$root/target/release/superstore" ] || {
-    echo "notebook.sh: DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL" >&2
+    echo "notebook.sh: DATABASE_URL is unset and target/release/superstore is missing:" \
+      "run ./scripts/setup.sh, or set DATABASE_URL" >&2
     exit 1
   }
   DATABASE_URL=$("$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p')
-  [ -n "$DATABASE_URL" ] || { echo "notebook.sh: the local stack gave no DATABASE_URL: start it with superstore up" >&2; exit 1; }
+  [ -n "$DATABASE_URL" ] \
+    || { echo "notebook.sh: the local stack gave no DATABASE_URL: start it with superstore up" >&2; exit 1; }
 fi
 export DATABASE_URL
 home="${SUPERSTORE_HOME:-$root/.superstore}"

@@ -27,11 +27,12 @@ export SUPERSET_HOME="$home" SUPERSET_CONFIG_PATH="$root/bi/superset/superset_co
 export DO_NOT_TRACK=1 SCARF_ANALYTICS=false
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf 'superset.sh: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'superset.sh: %s\n' "$1" >&2; exit "${2:-1}"; }  # message [exit code]
 
 install_superset() {
   local stamp="$venv/.requirements.sha256" wanted
-  wanted=$(cat "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock" | sha256sum | cut -d' ' -f1)
+  wanted=$(cat "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock" \
+    | sha256sum | cut -d' ' -f1)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
   say "installing Superset into .venv-superset (first use)"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -43,18 +44,24 @@ install_superset() {
 # A secret of this installation: generated once, kept with mode 0600, never printed.
 secret() {
   local file="$home/$1"
-  [ -s "$file" ] || (umask 077 && "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$file")
+  [ -s "$file" ] \
+    || (umask 077 && "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$file")
   cat "$file"
 }
 
 admin_password() {
-  if [ -n "${SUPERSET_ADMIN_PASSWORD:-}" ]; then printf '%s\n' "$SUPERSET_ADMIN_PASSWORD"; else secret admin_password; fi
+  if [ -n "${SUPERSET_ADMIN_PASSWORD:-}" ]; then
+    printf '%s\n' "$SUPERSET_ADMIN_PASSWORD"
+  else
+    secret admin_password
+  fi
 }
 
 warehouse_url() {
   if [ -n "${DATABASE_URL:-}" ]; then printf '%s\n' "$DATABASE_URL"; return; fi
   [ -x "$root/target/release/superstore" ] \
-    || die "DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL"
+    || die "DATABASE_URL is unset and target/release/superstore is missing: "\
+"run ./scripts/setup.sh, or set DATABASE_URL"
   "$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p'
 }
 
@@ -108,26 +115,34 @@ up() {
   mkdir -p "$home" && chmod 700 "$home"
   secret secret_key > /dev/null
   initialise_metadata
+  local warehouse
+  warehouse=$(warehouse_url)
+  [ -n "$warehouse" ] || die "the local stack gave no DATABASE_URL: start it with superstore up, or set DATABASE_URL" 3
   say "provisioning: read-only warehouse role, admin user, dashboard bundle"
-  DATABASE_URL=$(warehouse_url) SUPERSET_ADMIN_USER="${SUPERSET_ADMIN_USER:-admin}" \
+  DATABASE_URL=$warehouse SUPERSET_ADMIN_USER="${SUPERSET_ADMIN_USER:-admin}" \
     SUPERSET_ADMIN_PASSWORD=$(admin_password) SUPERSET_READER_PASSWORD=$(secret reader_password) \
     "$venv/bin/python" "$root/bi/superset/provision.py" 2>> "$log" || die "provisioning failed: see $log"
   serve
-  echo "Superset: $url/superset/dashboard/superstore-sales/ (user ${SUPERSET_ADMIN_USER:-admin}; password: scripts/superset.sh password)"
+  echo "Superset: $url/superset/dashboard/superstore-sales/" \
+       "(user ${SUPERSET_ADMIN_USER:-admin}; password: scripts/superset.sh password)"
 }
 
 down() {
   local pid
   pid=$(running_pid) || { echo "Superset is not running"; return 0; }
   kill -TERM "$pid"
-  for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || { rm -f "$pid_file"; echo "Superset stopped"; return 0; }; sleep 1; done
+  for _ in $(seq 1 30); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pid_file"; echo "Superset stopped"; return 0; }
+    sleep 1
+  done
   die "gunicorn (pid $pid) did not stop within 30 s"
 }
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  status) if answering; then echo "Superset answers on $url"; else echo "Superset does not answer on $url"; exit 3; fi ;;
+  status)
+    if answering; then echo "Superset answers on $url"; else echo "Superset does not answer on $url"; exit 3; fi ;;
   password)
     if [ -n "${SUPERSET_ADMIN_PASSWORD:-}" ]; then echo "$SUPERSET_ADMIN_PASSWORD"
     elif [ -s "$home/admin_password" ]; then cat "$home/admin_password"

@@ -25,7 +25,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URL", f"sqlite:///{_home / 'superset.db'}")
 # SQLite allows one writer: wait for it rather than fail under concurrent requests.
-SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {}
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
 
 # The rate limiter keeps its counters in memory: one process, no Redis here.
 RATELIMIT_STORAGE_URI = "memory://"
