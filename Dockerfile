@@ -2,6 +2,7 @@
 # The images of the Docker stack (docker-compose.yml builds both targets):
 #   superstore  the `superstore` binary on Debian slim, as a non-root user
 #   airflow     Airflow with dbt, to run airflow/dags through scripts/dbt.sh
+#   superset    Apache Superset from bi/superset/requirements.lock, for the dashboard bundle
 #
 #   docker build --target superstore --tag superstore:local .
 
@@ -13,6 +14,7 @@ ARG DEBIAN_RELEASE=bookworm
 ARG AIRFLOW_VERSION=3.3.2
 ARG DBT_CORE_SPEC="~=1.11.0"
 ARG DBT_POSTGRES_SPEC="~=1.11.0"
+ARG PYTHON_VERSION=3.11
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS build
 # rdkafka-sys builds librdkafka from source (C and C++, make, perl, zlib);
@@ -74,3 +76,18 @@ RUN set -eux; \
     /opt/superstore/.venv/bin/dbt --version
 ENV SUPERSTORE_PROJECT_DIR=/opt/superstore
 CMD ["standalone"]
+
+FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS superset
+# The same locked set as .venv-superset (scripts/superset.sh), driver included.
+# The configuration and the bundle are mounted from bi/superset at run time.
+COPY bi/superset/requirements.lock /opt/superset/requirements.lock
+RUN pip install --no-cache-dir --requirement /opt/superset/requirements.lock \
+ && groupadd --system --gid 10002 superset \
+ && useradd --system --uid 10002 --gid superset --home-dir /var/lib/superset --create-home --shell /usr/sbin/nologin superset
+USER 10002:10002
+WORKDIR /var/lib/superset
+ENV SUPERSET_HOME=/var/lib/superset \
+    SUPERSET_CONFIG_PATH=/opt/superstore/bi/superset/superset_config.py
+EXPOSE 8088
+CMD ["gunicorn", "--bind", "0.0.0.0:8088", "--workers", "2", "--threads", "4", "--timeout", "120", \
+     "superset.app:create_app()"]

@@ -34,7 +34,8 @@ printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace
 
 printf '\033[1m==> end-to-end, interop, warehouse and compose tests\033[0m\n'
-SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests
+# tests/analytics needs the built marts: it runs after the DAG, below.
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests --ignore=tests/analytics
 
 # The DAG checks run in a pytest session of their own: they set AIRFLOW_HOME
 # before Airflow is imported.
@@ -42,3 +43,9 @@ printf '\033[1m==> Airflow DAG: DagBag tests, import errors, a real run against 
 .venv/bin/python -m pytest -ra airflow/tests
 ./scripts/airflow.sh dags list-import-errors -l
 ./scripts/airflow.sh dags test superstore_warehouse
+
+# The analysts' side, on the marts the DAG run has just built.
+printf '\033[1m==> analysis: the notebooks executed to HTML\033[0m\n'
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/analytics/test_notebooks.py
+printf '\033[1m==> analysis: Superset installed, provisioned and checked in headless Chromium\033[0m\n'
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/analytics/test_superset.py

@@ -28,10 +28,13 @@ DOCKERFILE = ROOT / "Dockerfile"
 CHECKER_SOURCE = ROOT / "tools" / "compose-check"
 
 # Stand-ins for the secrets a user puts in .env; they never appear in the files.
-SECRETS = {"POSTGRES_PASSWORD": "test-postgres-secret-3f9a", "GRAFANA_ADMIN_PASSWORD": "test-grafana-secret-7c1d"}
+SECRETS = {"POSTGRES_PASSWORD": "test-postgres-secret-3f9a", "GRAFANA_ADMIN_PASSWORD": "test-grafana-secret-7c1d",
+           "SUPERSET_SECRET_KEY": "test-superset-key-5b2e", "SUPERSET_ADMIN_PASSWORD": "test-superset-admin-9d4c",
+           "SUPERSET_READER_PASSWORD": "test-superset-reader-1a7f"}
 
-SERVICES = {"kafka", "postgres", "migrate", "registry", "pipeline", "generator", "airflow", "prometheus", "grafana"}
-ONE_SHOT = {"migrate", "generator"}
+SERVICES = {"kafka", "postgres", "migrate", "registry", "pipeline", "generator", "airflow", "prometheus", "grafana",
+            "superset-init", "superset"}
+ONE_SHOT = {"migrate", "generator", "superset-init"}
 # Long-running services with nothing to probe yet, and why; remove an entry when its healthcheck lands.
 HEALTHCHECK_PENDING = {"pipeline": "`superstore run` serves no endpoint until it exposes metrics on :9898"}
 HEALTHY, COMPLETED = "service_healthy", "service_completed_successfully"
@@ -45,8 +48,11 @@ START_ORDER = {
     "airflow": {"postgres": HEALTHY, "migrate": COMPLETED},
     "prometheus": {},
     "grafana": {"prometheus": HEALTHY},
+    "superset-init": {"postgres": HEALTHY, "migrate": COMPLETED},
+    "superset": {"superset-init": COMPLETED},
 }
-PUBLISHED = {"kafka": 9092, "postgres": 5432, "registry": 8081, "airflow": 8080, "prometheus": 9090, "grafana": 3000}
+PUBLISHED = {"kafka": 9092, "postgres": 5432, "registry": 8081, "airflow": 8080, "prometheus": 9090, "grafana": 3000,
+             "superset": 8088}
 DEBIAN_RELEASES = {"bookworm", "trixie"}
 METRICS = {"superstore_events_consumed_total", "superstore_events_accepted_total", "superstore_events_rejected_total"}
 
@@ -264,6 +270,8 @@ def test_data_lives_in_named_volumes(project, services):
     volume_at("airflow", "/opt/airflow")
     volume_at("prometheus", "/prometheus")
     volume_at("grafana", "/var/lib/grafana")
+    volume_at("superset-init", "/var/lib/superset")
+    volume_at("superset", "/var/lib/superset")
 
 
 def test_airflow_runs_the_dag_with_dbt_from_the_mounted_project(services):
@@ -333,6 +341,25 @@ def test_the_build_context_holds_what_the_dockerfile_copies_and_no_secret():
                 copied.update(w.rstrip("/") for w in words[1:-1] if not w.startswith("--"))
     assert copied == included
     assert not included & {".env", ".superstore", ".venv", "target", ".git"}
+
+
+def test_superset_is_provisioned_by_a_one_shot_job_from_the_bundle(services):
+    init, server = services["superset-init"], services["superset"]
+    for service in (init, server):
+        assert built_from(service, "superset")
+        binds = {m["target"]: Path(m["source"]) for m in service["volumes"] if m["type"] == "bind"}
+        assert binds == {"/opt/superstore/bi/superset": ROOT / "bi" / "superset"}
+        assert all(m.get("read_only") for m in service["volumes"] if m["type"] == "bind")
+    _, stage = dockerfile_stages()["superset"]
+    config = next(i for i in stage if "SUPERSET_CONFIG_PATH=" in i).split("SUPERSET_CONFIG_PATH=")[1].split()[0]
+    assert config == "/opt/superstore/bi/superset/superset_config.py"
+    assert (ROOT / "bi" / "superset" / "superset_config.py").is_file()
+    assert any("bi/superset/requirements.lock" in i for i in stage if i.startswith("COPY"))
+    script = init["command"][-1]
+    assert script.index("superset db upgrade") < script.index("superset init") < script.index("provision.py")
+    assert (ROOT / "bi" / "superset" / "provision.py").is_file()
+    assert urlsplit(init["environment"]["DATABASE_URL"]).hostname == "postgres"
+    assert "/health" in " ".join(server["healthcheck"]["test"])
 
 
 def provisioned(folder: Path, key: str) -> list:

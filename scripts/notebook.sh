@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The analysis notebooks (notebooks/), against the warehouse: DATABASE_URL
+# when set, else the local stack.
+#   scripts/notebook.sh [eda|models|all]  executes each on a fresh kernel into
+#                                         <SUPERSTORE_HOME>/reports/<notebook>.html
+#                                         (images embedded) and .ipynb; exit 1 if a cell raised
+#   scripts/notebook.sh lab               opens JupyterLab on the notebooks, on
+#                                         127.0.0.1:${JUPYTER_PORT:-58888}
+# The notebooks are committed without outputs: the executed copies are artefacts.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+python="$root/.venv/bin/python"
+[ -x "$python" ] || { echo "notebook.sh: .venv is missing: run ./scripts/setup.sh first" >&2; exit 1; }
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  [ -x "$root/target/release/superstore" ] || {
+    echo "notebook.sh: DATABASE_URL is unset and target/release/superstore is missing:" \
+      "run ./scripts/setup.sh, or set DATABASE_URL" >&2
+    exit 1
+  }
+  DATABASE_URL=$("$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p')
+  [ -n "$DATABASE_URL" ] \
+    || { echo "notebook.sh: the local stack gave no DATABASE_URL: start it with superstore up" >&2; exit 1; }
+fi
+export DATABASE_URL
+home="${SUPERSTORE_HOME:-$root/.superstore}"
+export SUPERSTORE_REPORTS_DIR="${SUPERSTORE_REPORTS_DIR:-$home/reports}"
+
+case "${1:-all}" in
+  lab)
+    exec "$python" -m jupyterlab --no-browser --ip 127.0.0.1 --port "${JUPYTER_PORT:-58888}" \
+      --ServerApp.root_dir="$root/notebooks"
+    ;;
+  eda | models) notebooks=("$1") ;;
+  all) notebooks=(eda models) ;;
+  *) echo "usage: scripts/notebook.sh [eda|models|all|lab]" >&2; exit 2 ;;
+esac
+
+mkdir -p "$SUPERSTORE_REPORTS_DIR"
+for name in "${notebooks[@]}"; do
+  "$python" "$root/scripts/run_notebook.py" "$root/notebooks/superstore_$name.ipynb" "$SUPERSTORE_REPORTS_DIR"
+done
