@@ -75,7 +75,7 @@ impl CompatibilityLevel {
         matches!(self, Self::Forward | Self::ForwardTransitive | Self::Full | Self::FullTransitive)
     }
 
-    fn is_transitive(self) -> bool {
+    pub fn is_transitive(self) -> bool {
         matches!(self, Self::BackwardTransitive | Self::ForwardTransitive | Self::FullTransitive)
     }
 }
