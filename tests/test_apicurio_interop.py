@@ -48,11 +48,17 @@ def apicurio_url():
     apicurio("down")
 
 
+def on_the_stack(endpoints, sql: str):
+    # A connection of its own: the session's `db` would not survive the local stack test's restart.
+    with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(sql)
+
+
 @pytest.fixture(scope="module")
-def env(endpoints, apicurio_url, db):
+def env(endpoints, apicurio_url):
     """The three endpoint variables: the stack's Kafka, a database of this module's own, Apicurio."""
     database = f"apicurio_{uuid.uuid4().hex[:10]}"
-    db.execute(f"create database {database}")  # a name of ours, not input
+    on_the_stack(endpoints, f"create database {database}")  # a name of ours, not input
     url = endpoints["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
     variables = {
         **os.environ,
@@ -63,7 +69,7 @@ def env(endpoints, apicurio_url, db):
     variables.pop("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", None)
     superstore(variables, "migrate")
     yield variables
-    db.execute(f"drop database if exists {database} with (force)")
+    on_the_stack(endpoints, f"drop database if exists {database} with (force)")
 
 
 def superstore(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:

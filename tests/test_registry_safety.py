@@ -4,6 +4,7 @@ schema id all quarantined, and the warning when a subject's level is NONE."""
 
 import base64
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -93,7 +94,8 @@ def test_generate_and_run_work_against_a_registry_that_requires_basic_auth(endpo
         assert refused.returncode == 2, refused.stderr
         assert "answered 401" in refused.stderr and f"Fix: set {USER_INFO_VARIABLE}=user:password" in refused.stderr
     env = against(endpoints, url, user_info)
-    published = superstore(env, "generate", "--count", "2000", "--seed", "77", "--topic", topic,
+    seed = str(random.randrange(1, 2**40))  # fresh event ids: staging keeps those of earlier runs
+    published = superstore(env, "generate", "--count", "2000", "--seed", seed, "--topic", topic,
                            "--duplicate-ratio", "0.05", "--invalid-ratio", "0.02")
     assert published.returncode == 0, published.stderr
     summary = superstore(env, "run", "--until-idle", "--topic", topic)
