@@ -41,7 +41,7 @@ stamp=$cache/.resolved-$avro_version
 if [ ! -f "$stamp" ]; then
   printf '\033[1m==> resolving Apache Avro %s from Maven Central into %s (first use only)\033[0m\n' "$avro_version" "$cache" >&2
   rm -rf "$cache/libs"
-  mvn -B -q -f "$pom" dependency:copy-dependencies -DoutputDirectory="$PWD/$cache/libs" -DincludeScope=runtime
+  mvn -B -q -f "$pom" dependency:copy-dependencies -DoutputDirectory="$PWD/$cache/libs" -DincludeScope=runtime >&2
   mkdir -p "$cache" && touch "$stamp"
 fi
 classes=$cache/classes

@@ -9,7 +9,10 @@
 //! - `repository`: stores and loads rows, nothing more;
 //! - [`service`]: the rules (levels, id reuse, deletes);
 //! - [`http`]: actix-web routes, the only place that speaks in Confluent's
-//!   error codes.
+//!   error codes, with optional basic authentication and a body size limit.
+//!
+//! Beside them, the client ([`RegistryClient`]) and the basic-auth
+//! credentials both sides share ([`BasicAuth`]).
 
 mod basic_auth;
 mod client;
