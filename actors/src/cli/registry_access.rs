@@ -37,6 +37,11 @@ pub fn failure(url: &str, err: RegistryClientError) -> Failure {
                 redact(url)
             ))
         }
+        RegistryClientError::Api { status: 403, message, .. } => Failure::Usage(format!(
+            "the schema registry at {} refused the request (403: {message}). Fix: use \
+             credentials in {USER_INFO} that may do this",
+            redact(url)
+        )),
         other => Failure::Refused(other.to_string()),
     }
 }
