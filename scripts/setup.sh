@@ -31,7 +31,8 @@ install_system_packages() {
   [ -n "$(find_pg_tool initdb)" ] || missing+=(postgresql)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v mvn >/dev/null || missing+=(maven)
-  command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+  # javac too: scripts/avro-verdicts.sh compiles the Avro checker the tests compare with.
+  command -v java >/dev/null && command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -30,6 +30,9 @@ fi
 printf '\033[1m==> Diesel schema: database/src/schema against migrations/\033[0m\n'
 DATABASE_URL=$database_url ./scripts/schema.sh --check
 
+printf '\033[1m==> Apache Avro verdicts on the compatibility corpus (the Java checker, re-run)\033[0m\n'
+./scripts/avro-verdicts.sh --check
+
 printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace
 

@@ -9,8 +9,12 @@
 //! - `repository`: stores and loads rows, nothing more;
 //! - [`service`]: the rules (levels, id reuse, deletes);
 //! - [`http`]: actix-web routes, the only place that speaks in Confluent's
-//!   error codes.
+//!   error codes, with optional basic authentication and a body size limit.
+//!
+//! Beside them, the client ([`RegistryClient`]) and the basic-auth
+//! credentials both sides share ([`BasicAuth`]).
 
+mod basic_auth;
 mod client;
 pub mod compatibility;
 pub mod http;
@@ -18,8 +22,9 @@ mod repository;
 mod schema_text;
 pub mod service;
 
-pub use client::{RegistryClient, RegistryClientError};
-pub use http::serve;
+pub use basic_auth::{BadUserInfo, BasicAuth};
+pub use client::{Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_SCHEMA_TTL};
+pub use http::{serve, serve_with, ServerSettings};
 pub use schema_text::NormalizedSchema;
 
 /// Media type of every request and response body of the API.

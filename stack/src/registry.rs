@@ -55,14 +55,28 @@ impl LocalRegistry {
     }
 }
 
-/// A registry answers `GET /subjects` with 200.
+/// A registry answers `GET /subjects` with 200. When the registry was
+/// started with basic authentication (`SUPERSTORE_REGISTRY_BASIC_AUTH`), the
+/// probe sends the clients' credentials (`SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO`).
 pub fn probe(url: &str) -> Result<(), StackError> {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(3))
         .build()
         .map_err(|e| StackError::Start { service: "registry", detail: e.to_string() })?;
-    match client.get(format!("{url}/subjects")).send() {
+    let mut request = client.get(format!("{url}/subjects"));
+    let user_info = std::env::var("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO").unwrap_or_default();
+    if let Some((user, password)) = user_info.split_once(':') {
+        request = request.basic_auth(user, Some(password));
+    }
+    match request.send() {
         Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) if r.status().as_u16() == 401 => Err(StackError::Start {
+            service: "registry",
+            detail: "GET /subjects answered 401: the registry requires basic authentication; \
+                     set SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=user:password to the credentials \
+                     of SUPERSTORE_REGISTRY_BASIC_AUTH"
+                .into(),
+        }),
         Ok(r) => Err(StackError::Start {
             service: "registry",
             detail: format!("GET /subjects answered {}", r.status()),

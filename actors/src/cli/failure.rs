@@ -72,7 +72,8 @@ impl Failure {
             cause: cause.to_string(),
             fix: format!(
                 "start the local stack with `superstore up`, \
-                 or point SCHEMA_REGISTRY_URL (now {url}) at a running registry"
+                 or point SCHEMA_REGISTRY_URL (now {}) at a running registry",
+                superstore_database::redact(url)
             ),
         }
     }

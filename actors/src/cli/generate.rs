@@ -3,6 +3,7 @@
 //! with `--dry-run`, prints them as JSON lines).
 
 use super::failure::Failure;
+use super::registry_access::{self, warn_if_unchecked};
 use anyhow::Context as _;
 use apache_avro::Schema;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,7 +16,7 @@ use superstore_actors::kafka::{self, producer::idempotent_producer};
 use superstore_actors::supervision::RestartPolicy;
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
 use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
-use superstore_registry::{RegistryClient, RegistryClientError};
+use superstore_registry::RegistryClientError;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
@@ -136,17 +137,23 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
 }
 
 /// Registers the schema version the events are written with; its id.
+/// Warns when the subject's level is NONE (a registry that checks nothing).
 async fn register_schema(registry_url: &str, args: &GenerateArgs) -> Result<i32, Failure> {
-    let registry = RegistryClient::new(registry_url);
+    let registry = registry_access::client(registry_url)?;
     let subject = format!("{}-value", args.topic);
     let schema_text = sale_schema_text(args.schema_version).expect("checked with the config");
-    registry.register(&subject, schema_text).await.map_err(|e| match e {
-        RegistryClientError::Unreachable { .. } => Failure::registry(registry_url, e),
-        other => Failure::Refused(format!(
-            "the registry refused schema v{} under {subject}: {other}",
+    let id = registry.register(&subject, schema_text).await.map_err(|e| match e {
+        RegistryClientError::Api { code: 409 | 42201, .. } => Failure::Refused(format!(
+            "the registry refused schema v{} under {subject}: {e}",
             args.schema_version
         )),
-    })
+        other => registry_access::failure(registry_url, other),
+    })?;
+    match registry.compatibility(Some(&subject)).await {
+        Ok(level) => warn_if_unchecked(&level, Some(&subject), registry_url),
+        Err(e) => tracing::debug!(error = %e, "the registry did not tell its compatibility level"),
+    }
+    Ok(id)
 }
 
 fn print_summary(

@@ -7,6 +7,7 @@ pub mod failure;
 mod generate;
 mod migrate;
 mod registry;
+mod registry_access;
 mod run;
 mod schemas;
 mod stack;
@@ -58,6 +59,15 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "SUPERSTORE_REGISTRY_BIND", default_value = "127.0.0.1:8081")]
         bind: SocketAddr,
+        /// Largest request body (a schema in its JSON envelope) accepted, in bytes; larger ones
+        /// get 413. Basic authentication is on when SUPERSTORE_REGISTRY_BASIC_AUTH=user:password
+        /// is set (environment only).
+        #[arg(
+            long,
+            env = "SUPERSTORE_REGISTRY_MAX_BODY_BYTES",
+            default_value_t = superstore_registry::http::DEFAULT_MAX_BODY_BYTES
+        )]
+        max_body_bytes: usize,
     },
     /// Publish seeded sale events to Kafka.
     Generate(GenerateArgs),
@@ -76,7 +86,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Status { json } => stack::status(json),
         Command::Env => stack::env(),
         Command::Migrate => migrate::run(),
-        Command::Registry { bind } => registry::run(bind),
+        Command::Registry { bind, max_body_bytes } => registry::run(bind, max_body_bytes),
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => run::run(args),
         Command::Schemas(args) => schemas::run(args),

@@ -4,6 +4,7 @@
 //! its summary.
 
 use super::failure::Failure;
+use super::registry_access;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +17,6 @@ use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
 use superstore_database::PgPool;
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
-use superstore_registry::RegistryClient;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -52,6 +52,14 @@ pub struct RunArgs {
         default_value_t = default_policy().window.as_secs()
     )]
     pub restart_window_secs: u64,
+    /// Seconds a schema id the registry does not have is believed unknown before it is asked
+    /// again (its records are quarantined as unknown_schema_id meanwhile); 0 asks every time.
+    #[arg(
+        long,
+        env = "SUPERSTORE_UNKNOWN_SCHEMA_TTL_SECS",
+        default_value_t = superstore_registry::DEFAULT_UNKNOWN_SCHEMA_TTL.as_secs()
+    )]
+    pub unknown_schema_ttl_secs: u64,
 }
 
 fn default_policy() -> RestartPolicy {
@@ -86,7 +94,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let registry_url = endpoints.schema_registry_url.clone();
     let settings = PipelineSettings {
         bootstrap: bootstrap.clone(),
-        registry: RegistryClient::new(&registry_url),
+        registry: registry_access::client(&registry_url)?
+            .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs)),
         pool,
         topic: args.topic.clone(),
         group: args.group.clone(),
@@ -108,7 +117,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let ledger = ledger.clone();
         async move {
             let registry = &settings.registry;
-            registry.subjects().await.map_err(|e| Failure::registry(&registry_url, e))?;
+            registry.subjects().await.map_err(|e| registry_access::failure(&registry_url, e))?;
             kafka::ensure_topic(&bootstrap, &settings.topic, 3)
                 .await
                 .map_err(|e| Failure::kafka(&bootstrap, e))?;

@@ -2,10 +2,11 @@
 //! a subject in the registry, for people (readable text) and scripts (`--json`).
 
 use super::failure::Failure;
+use super::registry_access::{self, warn_if_unchecked};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use superstore_registry::{NormalizedSchema, RegistryClient, RegistryClientError};
+use superstore_registry::{NormalizedSchema, Refusal, RegistryClient, RegistryClientError};
 
 #[derive(Debug, Clone, Args)]
 pub struct SchemasArgs {
@@ -73,12 +74,26 @@ struct Registry {
     url: String,
 }
 
+/// Who gave the reasons of a refusal, for people and for `--json`.
+fn reasons_source(refusal: &Refusal) -> &'static str {
+    if refusal.explained_locally {
+        "local explanation"
+    } else {
+        "registry"
+    }
+}
+
 impl Registry {
     fn failure(&self, err: RegistryClientError) -> Failure {
-        match err {
-            RegistryClientError::Unreachable { .. } => Failure::registry(&self.url, err),
-            other => Failure::Refused(other.to_string()),
-        }
+        registry_access::failure(&self.url, err)
+    }
+
+    /// The effective level of `subject` (or the global one), with the
+    /// warning when it is NONE.
+    async fn level(&self, subject: Option<&str>) -> Result<String, Failure> {
+        let level = self.client.compatibility(subject).await.map_err(|e| self.failure(e))?;
+        warn_if_unchecked(&level, subject, &self.url);
+        Ok(level)
     }
 
     /// Refuses (exit 4, every reason printed) when `text` cannot follow `subject`.
@@ -89,25 +104,34 @@ impl Registry {
         text: &str,
         as_json: bool,
     ) -> Result<(), Failure> {
-        let reasons =
+        let refusal =
             self.client.check_compatibility(subject, text).await.map_err(|e| self.failure(e))?;
-        if reasons.is_empty() {
-            return Ok(());
-        }
+        let Some(refusal) = refusal else { return Ok(()) };
+        let reasons = &refusal.reasons;
         if as_json {
-            let refusal =
-                json!({"file": file, "subject": subject, "compatible": false, "reasons": reasons});
-            println!("{refusal}");
+            let source = reasons_source(&refusal);
+            let answer = json!({"file": file, "subject": subject, "compatible": false,
+                "reasons": reasons, "reasons_from": source});
+            println!("{answer}");
+        } else if refusal.explained_locally {
+            println!(
+                "{} is NOT compatible with {subject}. The registry gave no reasons; \
+                 local explanation (superstore's own checker, on the registry's versions):",
+                file.display()
+            );
         } else {
             println!("{} is NOT compatible with {subject}:", file.display());
-            for reason in &reasons {
+        }
+        if !as_json {
+            for reason in reasons {
                 println!("  - {reason}");
             }
         }
         Err(Failure::Refused(format!(
-            "{} is incompatible with {subject} ({} reason(s) above)",
+            "{} is incompatible with {subject} ({} reason(s) above, from the {})",
             file.display(),
-            reasons.len()
+            reasons.len(),
+            reasons_source(&refusal)
         )))
     }
 
@@ -116,6 +140,7 @@ impl Registry {
         self.require_compatible(file, subject, &text, as_json).await?;
         let id = self.client.register(subject, &text).await.map_err(|e| self.failure(e))?;
         let version = self.client.lookup(subject, &text).await.map_err(|e| self.failure(e))?;
+        self.level(Some(subject)).await?;
         if as_json {
             println!("{}", json!({"file": file, "subject": subject, "id": id, "version": version}));
         } else {
@@ -128,7 +153,7 @@ impl Registry {
     async fn check(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
         let text = read_schema(file)?;
         self.require_compatible(file, subject, &text, as_json).await?;
-        let level = self.client.compatibility(Some(subject)).await.map_err(|e| self.failure(e))?;
+        let level = self.level(Some(subject)).await?;
         if as_json {
             let answer =
                 json!({"file": file, "subject": subject, "compatible": true, "level": level});
@@ -141,10 +166,10 @@ impl Registry {
 
     async fn list(&self, as_json: bool) -> Result<(), Failure> {
         let mut listing = Vec::new();
+        self.level(None).await?;
         for subject in self.client.subjects().await.map_err(|e| self.failure(e))? {
             let versions = self.client.versions(&subject).await.map_err(|e| self.failure(e))?;
-            let level =
-                self.client.compatibility(Some(&subject)).await.map_err(|e| self.failure(e))?;
+            let level = self.level(Some(&subject)).await?;
             listing.push((subject, versions, level));
         }
         if as_json {
@@ -179,6 +204,7 @@ impl Registry {
             RegistryClientError::Api { code: 42203, message, .. } => Failure::Usage(message),
             other => self.failure(other),
         })?;
+        warn_if_unchecked(&shown, scope, &self.url);
         if as_json {
             println!("{}", json!({"subject": subject, "compatibility": shown}));
         } else {
@@ -193,7 +219,7 @@ pub fn run(args: SchemasArgs) -> anyhow::Result<()> {
     let url = endpoints.schema_registry_url.clone();
     let as_json = args.json;
     actix::System::new().block_on(async move {
-        let registry = Registry { client: RegistryClient::new(&url), url };
+        let registry = Registry { client: registry_access::client(&url)?, url };
         match args.command {
             SchemasCommand::Register { file, subject } => {
                 registry.register(&file, &subject.subject(), as_json).await?

@@ -20,6 +20,13 @@ pub mod registry {
     }
 
     diesel::table! {
+        registry.subject_high_water (subject) {
+            subject -> Text,
+            last_version -> Int4,
+        }
+    }
+
+    diesel::table! {
         registry.subject_versions (subject, version) {
             subject -> Text,
             version -> Int4,
@@ -31,5 +38,10 @@ pub mod registry {
 
     diesel::joinable!(subject_versions -> schemas (schema_id));
 
-    diesel::allow_tables_to_appear_in_same_query!(config, schemas, subject_versions,);
+    diesel::allow_tables_to_appear_in_same_query!(
+        config,
+        schemas,
+        subject_high_water,
+        subject_versions,
+    );
 }

@@ -1,10 +1,8 @@
-//! The checker against tables of schema pairs, and against apache-avro
-//! alone where our corrections exist (each such test fails once apache-avro
-//! is fixed, so the correction can go).
+//! The checker against tables of schema pairs, with Confluent's verdicts per
+//! level. Apache Avro's own verdicts on a larger corpus are checked by
+//! `registry/tests/avro_corpus.rs`.
 
 use super::*;
-use apache_avro::schema_compatibility::SchemaCompatibility;
-use apache_avro::Schema;
 use CompatibilityLevel::*;
 
 fn record(fields: &str) -> String {
@@ -55,14 +53,9 @@ fn transitive_levels_check_every_version_and_plain_ones_only_the_latest() {
 }
 
 #[test]
-fn a_reader_enum_with_a_default_accepts_new_symbols_where_apache_avro_alone_does_not() {
+fn a_reader_enum_with_a_default_accepts_new_symbols() {
     let old = record(&pay(r#"["CASH", "UNKNOWN"]"#));
     let new = record(&pay(r#"["CASH", "CRYPTO", "UNKNOWN"]"#));
-    let uncorrected = SchemaCompatibility::can_read(
-        &Schema::parse_str(&new).unwrap(),
-        &Schema::parse_str(&old).unwrap(),
-    );
-    assert!(uncorrected.is_err(), "apache-avro now honours enum defaults: drop the correction");
     assert!(verdict(Forward, &old, &new), "the old reader maps CRYPTO to its default");
     assert!(verdict(Full, &old, &new));
 }
@@ -74,11 +67,6 @@ fn decimals_and_other_logical_types_resolve_by_their_underlying_type() {
         r#"{"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}}"#
     );
     let with_decimal = record(money);
-    let raw = Schema::parse_str(&with_decimal).unwrap();
-    assert!(
-        SchemaCompatibility::can_read(&raw, &raw).is_err(),
-        "apache-avro now handles decimals: drop the logical-type correction"
-    );
     assert!(
         verdict(FullTransitive, &with_decimal, &with_decimal),
         "a schema is compatible with itself"
@@ -185,5 +173,60 @@ fn every_level_gives_confluents_verdict_on_every_classic_change() {
             };
             assert_eq!(verdict(level, &old, &new), expected, "{level} on '{change}'");
         }
+    }
+}
+
+#[test]
+fn a_union_written_is_read_as_the_number_every_branch_promotes_to() {
+    let amount = |t: &str| record(&format!(r#"{{"name": "amount", "type": {t}}}"#));
+    for (written, read) in [
+        (r#"["int", "float"]"#, r#""float""#),
+        (r#"["int", "long", "float", "double"]"#, r#""double""#),
+        (r#"["int", "long"]"#, r#""float""#),
+    ] {
+        assert!(verdict(Backward, &amount(written), &amount(read)), "{written} read as {read}");
+    }
+    let reasons = incompatibilities(
+        Backward,
+        &amount(r#""int""#),
+        &[Version { number: 1, text: &amount(r#"["null", "int"]"#) }],
+    );
+    assert_eq!(reasons.len(), 1);
+    assert!(
+        reasons[0].contains(
+            "field 'amount' changed type from union [null, int] to int: written null cannot be \
+             read as int"
+        ),
+        "{}",
+        reasons[0]
+    );
+}
+
+#[test]
+fn a_named_type_renamed_with_an_alias_reads_data_written_under_the_old_name() {
+    let with_type = |t: &str| record(&format!(r#"{{"name": "x", "type": {t}}}"#));
+    for (old, new) in [
+        (
+            r#"{"type": "record", "name": "Customer", "fields": []}"#,
+            r#"{"type": "record", "name": "Buyer", "aliases": ["Customer"], "fields": []}"#,
+        ),
+        (
+            r#"{"type": "enum", "name": "Mode", "symbols": ["A"]}"#,
+            r#"{"type": "enum", "name": "ShipMode", "aliases": ["Mode"], "symbols": ["A"]}"#,
+        ),
+        (
+            r#"{"type": "fixed", "name": "Md5", "size": 16}"#,
+            r#"{"type": "fixed", "name": "Digest", "aliases": ["Md5"], "size": 16}"#,
+        ),
+    ] {
+        assert!(verdict(Backward, &with_type(old), &with_type(new)), "{new}");
+        assert!(!verdict(Forward, &with_type(old), &with_type(new)), "the old name has no alias");
+        let unaliased = new.replace(r#""aliases": ["#, r#""doc": ["#);
+        let reasons = incompatibilities(
+            Backward,
+            &with_type(&unaliased),
+            &[Version { number: 1, text: &with_type(old) }],
+        );
+        assert!(reasons[0].contains("field 'x': ") && reasons[0].contains("add \"aliases\""));
     }
 }

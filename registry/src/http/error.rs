@@ -3,6 +3,7 @@
 
 use crate::service::RegistryError;
 use crate::CONTENT_TYPE;
+use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
@@ -15,13 +16,26 @@ pub enum ApiError {
     /// No route matches the request (or its path does not parse).
     #[error("HTTP 404 Not Found: {0}")]
     NoRoute(String),
+    /// The server requires basic-auth credentials and the request lacks them.
+    #[error(
+        "Unauthorized: this registry requires HTTP basic authentication with valid credentials"
+    )]
+    Unauthorized,
+    /// The request body is over the server's limit.
+    #[error("Request body too large: the registry accepts bodies of at most {limit} bytes")]
+    BodyTooLarge { limit: usize },
 }
 
 impl ApiError {
     /// The HTTP status and Confluent's error code.
     pub fn status_and_code(&self) -> (StatusCode, u32) {
         use RegistryError as E;
-        let Self::Registry(err) = self else { return (StatusCode::NOT_FOUND, 404) };
+        let err = match self {
+            Self::Registry(err) => err,
+            Self::NoRoute(_) => return (StatusCode::NOT_FOUND, 404),
+            Self::Unauthorized => return (StatusCode::UNAUTHORIZED, 401),
+            Self::BodyTooLarge { .. } => return (StatusCode::PAYLOAD_TOO_LARGE, 413),
+        };
         match err {
             E::SubjectNotFound(_) => (StatusCode::NOT_FOUND, 40401),
             E::VersionNotFound { .. } => (StatusCode::NOT_FOUND, 40402),
@@ -53,7 +67,11 @@ impl ResponseError for ApiError {
         if let Self::Registry(RegistryError::Store(detail)) = self {
             tracing::error!(%detail, "registry store error");
         }
-        HttpResponse::build(self.status_code())
+        let mut answer = HttpResponse::build(self.status_code());
+        if let Self::Unauthorized = self {
+            answer.insert_header((WWW_AUTHENTICATE, r#"Basic realm="superstore-registry""#));
+        }
+        answer
             .content_type(CONTENT_TYPE)
             .json(json!({ "error_code": self.code(), "message": self.to_string() }))
     }

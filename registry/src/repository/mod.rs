@@ -7,11 +7,10 @@ mod config;
 
 pub use config::{delete_level, set_level, stored_level};
 
-use diesel::dsl::max;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use superstore_database::schema::registry::{schemas, subject_versions};
+use superstore_database::schema::registry::{schemas, subject_high_water, subject_versions};
 
 diesel::define_sql_function!(fn md5(text: Text) -> Text);
 diesel::define_sql_function!(fn pg_advisory_xact_lock(key: BigInt));
@@ -74,13 +73,18 @@ pub fn live_version_with_text(
         .optional()?)
 }
 
-/// Appends version `last + 1` of `subject` for schema `id`; returns its number.
+/// Appends the next version of `subject` for schema `id`; returns its
+/// number. The number comes from the subject's high-water mark, which a
+/// permanent delete leaves alone, so no number is ever handed out twice.
 pub fn append_version(conn: &mut PgConnection, subject: &str, schema_id: i32) -> Stored<i32> {
-    let last: Option<i32> = subject_versions::table
-        .filter(subject_versions::subject.eq(subject))
-        .select(max(subject_versions::version))
-        .first(conn)?;
-    let version = last.unwrap_or(0) + 1;
+    use subject_high_water::dsl as mark;
+    let version: i32 = diesel::insert_into(mark::subject_high_water)
+        .values((mark::subject.eq(subject), mark::last_version.eq(1)))
+        .on_conflict(mark::subject)
+        .do_update()
+        .set(mark::last_version.eq(mark::last_version + 1))
+        .returning(mark::last_version)
+        .get_result(conn)?;
     diesel::insert_into(subject_versions::table)
         .values((
             subject_versions::subject.eq(subject),

@@ -1,6 +1,11 @@
 //! Deleting versions and subjects, as Confluent does: a soft delete hides a
 //! version (its number is never reused, its schema id stays readable, so old
-//! data stays decodable); a permanent delete needs a soft one first.
+//! data stays decodable); a permanent delete needs a soft one first, and
+//! still never frees the version number (the subject's high-water mark stays).
+//!
+//! A delete holds the subject's lock, as registration does: without it, a
+//! permanent delete that had read "every version is soft-deleted" could
+//! remove a version registered a moment later, live and in use.
 
 use super::{version_not_found, Outcome, Registry, RegistryError, VersionSelector};
 use crate::repository::{self as repo, VersionRow};
@@ -27,6 +32,7 @@ impl Registry {
     ) -> Outcome<i32> {
         self.with_conn(|conn| {
             conn.transaction(|conn| {
+                repo::lock_subject(conn, subject)?;
                 let rows = all_versions(conn, subject)?;
                 let (wanted, asked) = match selector {
                     VersionSelector::Number(n) => (rows.iter().find(|(v, _)| *v == n).copied(), n),
@@ -53,6 +59,7 @@ impl Registry {
     pub fn delete_subject(&self, subject: &str, permanent: bool) -> Outcome<Vec<i32>> {
         self.with_conn(|conn| {
             conn.transaction(|conn| {
+                repo::lock_subject(conn, subject)?;
                 let rows = all_versions(conn, subject)?;
                 let live: Vec<i32> = rows.iter().filter(|(_, d)| !d).map(|(v, _)| *v).collect();
                 if permanent {

@@ -7,26 +7,40 @@ use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::OnceLock;
+use superstore_registry::ServerSettings;
 
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 /// The base URL of a registry served by this test process.
 pub fn registry() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| registry_with(ServerSettings::default()))
+}
+
+/// The PostgreSQL the tests use, migrated.
+pub fn database_url() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         let database_url = std::env::var("DATABASE_URL").expect(
             "DATABASE_URL must point at a PostgreSQL server: run the tests through scripts/test.sh",
         );
         superstore_database::migrate(&database_url).expect("migrations apply");
-        let pool = superstore_database::pool(&database_url, 4).expect("PostgreSQL answers");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || {
-            actix_web::rt::System::new()
-                .block_on(async move { superstore_registry::serve(listener, pool).unwrap().await })
-        });
-        url
+        database_url
     })
+    .clone()
+}
+
+/// The base URL of a new registry served by this test process with `settings`.
+pub fn registry_with(settings: ServerSettings) -> String {
+    let pool = superstore_database::pool(&database_url(), 4).expect("PostgreSQL answers");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            superstore_registry::serve_with(listener, pool, settings).unwrap().await
+        })
+    });
+    url
 }
 
 pub fn subject(name: &str) -> String {

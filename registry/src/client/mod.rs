@@ -1,14 +1,24 @@
-//! A client of any Confluent-compatible schema registry, with the schemas it
-//! has fetched cached by id: ids are immutable, so once a schema is known the
-//! pipeline keeps decoding through a registry outage.
+//! A client of any Confluent-compatible schema registry (this project's,
+//! Confluent's, Apicurio's `/apis/ccompat/v7`, Karapace): it registers, looks
+//! up and fetches schemas, sends HTTP basic-auth credentials the way
+//! Confluent's clients do (`basic.auth.user.info`), remembers what it
+//! fetched by id ([`schema_cache`]), and asks the compatibility questions in
+//! a way every such registry answers ([`compatibility`]).
 
-use crate::CONTENT_TYPE;
+mod compatibility;
+mod schema_cache;
+
+pub use compatibility::Refusal;
+pub use schema_cache::DEFAULT_UNKNOWN_SCHEMA_TTL;
+
+use crate::{BasicAuth, CONTENT_TYPE};
 use apache_avro::Schema;
+use schema_cache::SchemaCache;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
+use superstore_database::redact;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryClientError {
@@ -52,7 +62,8 @@ struct SchemaBody {
 pub struct RegistryClient {
     base_url: String,
     http: reqwest::Client,
-    by_id: Arc<RwLock<HashMap<i32, Arc<Schema>>>>,
+    credentials: Option<BasicAuth>,
+    schemas: Arc<SchemaCache>,
 }
 
 impl RegistryClient {
@@ -64,8 +75,26 @@ impl RegistryClient {
                 .connect_timeout(Duration::from_secs(5))
                 .build()
                 .expect("a plain HTTP client builds"),
-            by_id: Arc::default(),
+            credentials: None,
+            schemas: Arc::new(SchemaCache::new(DEFAULT_UNKNOWN_SCHEMA_TTL)),
         }
+    }
+
+    /// Sends these basic-auth credentials with every request.
+    pub fn with_basic_auth(mut self, credentials: Option<BasicAuth>) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// How long an id the registry does not have is believed unknown before
+    /// it is asked again (zero: ask every time). Starts a fresh cache.
+    pub fn with_unknown_schema_ttl(mut self, ttl: Duration) -> Self {
+        self.schemas = Arc::new(SchemaCache::new(ttl));
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// Registers `schema_text` under `subject` and returns its id.
@@ -80,51 +109,38 @@ impl RegistryClient {
         Ok(body.id)
     }
 
-    /// The schema with `id`, from the cache or the registry.
+    /// The schema with `id`, from the cache or the registry. An id the
+    /// registry lacks is answered from memory (error 40403) for a while.
     pub async fn schema(&self, id: i32) -> Result<Arc<Schema>, RegistryClientError> {
-        if let Some(schema) = self.by_id.read().expect("cache lock").get(&id) {
-            return Ok(schema.clone());
+        if let Some(schema) = self.schemas.known(id) {
+            return Ok(schema);
+        }
+        if let Some(ago) = self.schemas.unknown_since(id) {
+            return Err(RegistryClientError::Api {
+                status: 404,
+                code: 40403,
+                message: format!(
+                    "Schema {id} not found (the registry said so {} ms ago; it is asked again \
+                     after {} s)",
+                    ago.as_millis(),
+                    self.schemas.unknown_ttl.as_secs_f64()
+                ),
+            });
         }
         let url = format!("{}/schemas/ids/{id}", self.base_url);
-        let body: SchemaBody = self.send(self.http.get(&url)).await?;
+        let body: SchemaBody = match self.send(self.http.get(&url)).await {
+            Err(e) if e.code() == Some(40403) => {
+                self.schemas.remember_unknown(id);
+                return Err(e);
+            }
+            other => other?,
+        };
         let schema = Arc::new(
             Schema::parse_str(&body.schema)
                 .map_err(|source| RegistryClientError::InvalidSchema { id, source })?,
         );
-        self.by_id.write().expect("cache lock").insert(id, schema.clone());
+        self.schemas.remember(id, schema.clone());
         Ok(schema)
-    }
-
-    /// Whether `schema_text` could be registered under `subject` now, and why not.
-    /// A subject with no versions accepts anything.
-    pub async fn check_compatibility(
-        &self,
-        subject: &str,
-        schema_text: &str,
-    ) -> Result<Vec<String>, RegistryClientError> {
-        #[derive(Deserialize)]
-        struct Verdict {
-            is_compatible: bool,
-            #[serde(default)]
-            messages: Vec<String>,
-        }
-        let url = format!(
-            "{}/compatibility/subjects/{}/versions/latest?verbose=true",
-            self.base_url,
-            encode(subject)
-        );
-        match self
-            .send::<Verdict>(self.http.post(&url).json(&json!({ "schema": schema_text })))
-            .await
-        {
-            Ok(verdict) if verdict.is_compatible => Ok(Vec::new()),
-            Ok(verdict) if verdict.messages.is_empty() => {
-                Ok(vec!["the registry found the schema incompatible".into()])
-            }
-            Ok(verdict) => Ok(verdict.messages),
-            Err(e) if e.code() == Some(40401) => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
     }
 
     /// The version of `subject` that holds `schema_text`.
@@ -147,23 +163,6 @@ impl RegistryClient {
     pub async fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryClientError> {
         self.send(self.http.get(format!("{}/subjects/{}/versions", self.base_url, encode(subject))))
             .await
-    }
-
-    /// The compatibility level of `subject` (falling back to the global one), or the global one.
-    pub async fn compatibility(
-        &self,
-        subject: Option<&str>,
-    ) -> Result<String, RegistryClientError> {
-        #[derive(Deserialize)]
-        struct Level {
-            #[serde(rename = "compatibilityLevel")]
-            level: String,
-        }
-        let url = match subject {
-            Some(s) => format!("{}/config/{}?defaultToGlobal=true", self.base_url, encode(s)),
-            None => format!("{}/config", self.base_url),
-        };
-        Ok(self.send::<Level>(self.http.get(url)).await?.level)
     }
 
     /// Sets the compatibility level of `subject`, or the global one.
@@ -195,12 +194,17 @@ impl RegistryClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, RegistryClientError> {
-        let response = request.header(reqwest::header::ACCEPT, CONTENT_TYPE).send().await.map_err(
-            |source| RegistryClientError::Unreachable { url: self.base_url.clone(), source },
-        )?;
+        let mut request = request.header(reqwest::header::ACCEPT, CONTENT_TYPE);
+        if let Some(credentials) = &self.credentials {
+            request = request.basic_auth(credentials.user(), Some(credentials.password()));
+        }
+        let response = request.send().await.map_err(|source| RegistryClientError::Unreachable {
+            url: redact(&self.base_url),
+            source,
+        })?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|source| RegistryClientError::Unreachable {
-            url: self.base_url.clone(),
+            url: redact(&self.base_url),
             source,
         })?;
         if !status.is_success() {

@@ -1,0 +1,74 @@
+//! How every command reaches the schema registry: the URL it resolved, the
+//! basic-auth credentials the environment gives (`SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO`,
+//! `user:password`, as Confluent's clients take `basic.auth.user.info`), how
+//! the registry's refusals are said (cause, fix, exit code), and the warning,
+//! once per command, that a registry at level NONE checks nothing.
+
+use super::failure::Failure;
+use std::sync::atomic::{AtomicBool, Ordering};
+use superstore_database::redact;
+use superstore_registry::{BasicAuth, RegistryClient, RegistryClientError};
+
+/// The client side's credentials: `user:password`.
+pub const USER_INFO: &str = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
+
+/// A client of the registry at `url`, with the environment's credentials.
+pub fn client(url: &str) -> Result<RegistryClient, Failure> {
+    let credentials = match std::env::var(USER_INFO) {
+        Ok(user_info) if !user_info.is_empty() => Some(
+            BasicAuth::from_user_info(&user_info)
+                .map_err(|e| Failure::Usage(format!("{USER_INFO}: {e}")))?,
+        ),
+        _ => None,
+    };
+    Ok(RegistryClient::new(url).with_basic_auth(credentials))
+}
+
+/// What a failed request to the registry at `url` means for the user.
+pub fn failure(url: &str, err: RegistryClientError) -> Failure {
+    match err {
+        RegistryClientError::Unreachable { .. } => Failure::registry(url, err),
+        RegistryClientError::Api { status: 401, .. } => {
+            let given = if std::env::var_os(USER_INFO).is_some() { "are refused" } else { "unset" };
+            Failure::Usage(format!(
+                "the schema registry at {} requires HTTP basic authentication and answered 401 \
+                 (credentials {given}). Fix: set {USER_INFO}=user:password to credentials it \
+                 accepts",
+                redact(url)
+            ))
+        }
+        RegistryClientError::Api { status: 403, message, .. } => Failure::Usage(format!(
+            "the schema registry at {} refused the request (403: {message}). Fix: use \
+             credentials in {USER_INFO} that may do this",
+            redact(url)
+        )),
+        other => Failure::Refused(other.to_string()),
+    }
+}
+
+static WARNED_UNCHECKED: AtomicBool = AtomicBool::new(false);
+
+/// Warns on stderr, once per command, when `level` (the effective level of
+/// `scope`) is NONE: the registry then accepts any schema, however
+/// incompatible. Fresh Apicurio registries start there.
+pub fn warn_if_unchecked(level: &str, scope: Option<&str>, url: &str) {
+    if !level.eq_ignore_ascii_case("NONE") || WARNED_UNCHECKED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let (what, fix) = match scope {
+        Some(subject) => (
+            format!("subject {subject}"),
+            format!(
+                "`superstore schemas config BACKWARD` for every subject without a level of its \
+                 own, or `superstore schemas config BACKWARD --subject {subject}`"
+            ),
+        ),
+        None => ("the registry".to_owned(), "`superstore schemas config BACKWARD`".to_owned()),
+    };
+    eprintln!(
+        "warning: the compatibility level of {what} at {} is NONE: the registry accepts any \
+         schema, however incompatible, and consumers may fail to read what producers write. \
+         Fix: {fix} (see the README, \"Using your own registry\")",
+        redact(url)
+    );
+}

@@ -1,0 +1,1 @@
+drop table registry.subject_high_water;
