@@ -19,7 +19,7 @@ mod schema_text;
 pub mod service;
 
 pub use client::{RegistryClient, RegistryClientError};
-pub use http::serve;
+pub use http::{serve, MetricsPage};
 pub use schema_text::NormalizedSchema;
 
 /// Media type of every request and response body of the API.

@@ -3,12 +3,16 @@
 //! schemas. Responses use Confluent's media type and error bodies
 //! ([`error`]), so Confluent's own clients work unchanged. Handlers parse the
 //! request, call the service on a blocking thread, and shape the answer.
+//! Every request is counted, and `/metrics` is served beside the API
+//! ([`metrics`]).
 
 mod error;
 mod handlers;
+pub mod metrics;
 mod requests;
 
 pub use error::ApiError;
+pub use metrics::MetricsPage;
 
 use crate::service::Registry;
 use actix_web::dev::Server;
@@ -51,18 +55,29 @@ fn path_error(err: actix_web::error::PathError, req: &actix_web::HttpRequest) ->
     ApiError::NoRoute(format!("{} ({err})", req.path())).into()
 }
 
-/// A server on `listener` backed by `pool`. Await it to serve.
-pub fn serve(listener: TcpListener, pool: PgPool) -> std::io::Result<Server> {
+/// A server on `listener` backed by `pool`, serving `/metrics` from
+/// `metrics_page` when given. Await it to serve.
+pub fn serve(
+    listener: TcpListener,
+    pool: PgPool,
+    metrics_page: Option<MetricsPage>,
+) -> std::io::Result<Server> {
     let registry = web::Data::new(Registry::new(pool));
+    metrics::describe();
     Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(registry.clone())
+        let mut app = App::new();
+        if let Some(page) = &metrics_page {
+            let page = web::Data::new(page.clone());
+            app = app.app_data(page).route("/metrics", web::get().to(metrics::metrics_page));
+        }
+        app.app_data(registry.clone())
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
             .wrap(
                 actix_web::middleware::Logger::new("%a \"%r\" %s %T")
                     .log_target("superstore::registry::http"),
             )
+            .wrap(actix_web::middleware::from_fn(metrics::count_request))
             .configure(routes)
             .default_service(web::to(no_route))
     })

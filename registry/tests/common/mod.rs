@@ -22,8 +22,9 @@ pub fn registry() -> &'static str {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         std::thread::spawn(move || {
-            actix_web::rt::System::new()
-                .block_on(async move { superstore_registry::serve(listener, pool).unwrap().await })
+            actix_web::rt::System::new().block_on(async move {
+                superstore_registry::serve(listener, pool, None).unwrap().await
+            })
         });
         url
     })
