@@ -100,8 +100,9 @@ impl LocalPrometheus {
     /// The configuration: one job per process that serves metrics.
     fn config(&self, targets: &ScrapeTargets) -> String {
         let mut text = format!(
-            "# Written by `superstore up --monitoring` on every start: edit the settings, not this.\n\
-             global:\n  scrape_interval: {SCRAPE_INTERVAL}\n  evaluation_interval: {SCRAPE_INTERVAL}\n\
+            "# Written by `superstore up --monitoring` at every start: edit its settings instead.\n\
+             global:\n  scrape_interval: {SCRAPE_INTERVAL}\n  \
+             evaluation_interval: {SCRAPE_INTERVAL}\n\
              rule_files:\n  - alerts.yml\nscrape_configs:\n"
         );
         let jobs = [
