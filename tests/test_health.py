@@ -25,7 +25,10 @@ from observing import (
     wait_for,
 )
 
-OUTAGE_SECONDS = 5
+# Longer than the pool's connection timeout (10 s): a commit that starts
+# during the outage waits for a connection that long before it fails and is
+# counted, so a shorter outage may cost a wait and no failed commit.
+OUTAGE_SECONDS = 13
 
 
 def local_postgres() -> tuple[list[str], Path]:
