@@ -31,6 +31,8 @@ COPY stack stack
 COPY actors actors
 COPY schemas schemas
 COPY migrations migrations
+# The local Prometheus of `superstore up --monitoring` compiles the alert rules in.
+COPY deploy/prometheus/alerts.yml deploy/prometheus/alerts.yml
 # The caches keep crates and build artifacts between builds; the binary is
 # copied out of the cached target directory in the same step.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
@@ -40,7 +42,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM debian:${DEBIAN_RELEASE}-slim AS superstore
 # libpq5 for Diesel; librdkafka is linked in statically. curl serves the
-# registry's healthcheck.
+# healthchecks of the registry and the pipeline.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \

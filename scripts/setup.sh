@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently:
-#   - checks the system prerequisites (and installs missing build packages
-#     with apt-get when run as root on Debian);
+#   - checks the system prerequisites (and installs missing build packages,
+#     and Prometheus, with apt-get when run as root on Debian);
 #   - builds the `superstore` binary (release);
 #   - creates the Python environment .venv (dbt, Airflow, confluent-kafka,
 #     pytest) from requirements.lock;
@@ -33,6 +33,8 @@ install_system_packages() {
   command -v mvn >/dev/null || missing+=(maven)
   # javac too: scripts/avro-verdicts.sh compiles the Avro checker the tests compare with.
   command -v java >/dev/null && command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+  # The local Prometheus (superstore up --monitoring), and promtool for the alert rules' tests.
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

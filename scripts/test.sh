@@ -3,8 +3,8 @@
 # everything up, starts the local stack (or uses the services named by
 # KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and SCHEMA_REGISTRY_URL), checks that
 # the Diesel schema is what the migrations give, and runs every test suite:
-# Rust unit and integration tests, then the end-to-end and interop tests
-# with pytest.
+# Rust unit and integration tests, the alert rules' unit tests (promtool),
+# then the end-to-end, interop and observability tests with pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1
@@ -16,6 +16,12 @@ cargo fmt --all --check
 ./scripts/setup.sh
 printf '\033[1m==> house rules: clippy, warnings denied\033[0m\n'
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+printf '\033[1m==> alert rules: promtool check and unit tests; the compose Prometheus config\033[0m\n'
+promtool check rules deploy/prometheus/alerts.yml
+promtool test rules deploy/prometheus/alerts.test.yml
+promtool check config deploy/prometheus/prometheus.yml
+
 bin=target/release/superstore
 
 stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
@@ -36,7 +42,7 @@ printf '\033[1m==> Apache Avro verdicts on the compatibility corpus (the Java ch
 printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace
 
-printf '\033[1m==> end-to-end, interop, warehouse and compose tests\033[0m\n'
+printf '\033[1m==> end-to-end, interop, metrics, dashboard, warehouse and compose tests\033[0m\n'
 # tests/analytics needs the built marts: it runs after the DAG, below.
 SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests --ignore=tests/analytics
 

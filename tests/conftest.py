@@ -13,6 +13,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Every `run` and `generate` of the tests serves its metrics on a port the
+# system picks, so that no test depends on the default ports being free and
+# pipelines started side by side never collide. The metrics tests choose
+# their own addresses.
+ENVIRONMENT_AT_START = dict(os.environ)
+os.environ["SUPERSTORE_METRICS_ADDR"] = "127.0.0.1:0"
+os.environ["SUPERSTORE_GENERATE_METRICS_ADDR"] = "127.0.0.1:0"
+
 
 def superstore_binary() -> Path:
     configured = os.environ.get("SUPERSTORE_BIN")
@@ -65,9 +73,10 @@ def preview(count: int, seed: int, *extra: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def db(endpoints):
-    """An autocommit connection to the staging database."""
+    """An autocommit connection to the staging database (one per test: some
+    tests stop and start PostgreSQL)."""
     import psycopg
 
     with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:

@@ -4,9 +4,10 @@
 //! `superstore run` ([`pipeline`], writing through the [`staging`] store),
 //! the publisher of `superstore generate` ([`generate`]), the one
 //! [`supervision`] policy they all run under, and their Kafka I/O
-//! ([`kafka`], [`wire`]). The domain model lives in `superstore-domain`, the
-//! registry client in `superstore-registry`, PostgreSQL access in
-//! `superstore-database`.
+//! ([`kafka`], [`wire`]). What they do is counted in [`metrics`], and
+//! served with health probes by [`observability`]. The domain model lives
+//! in `superstore-domain`, the registry client in `superstore-registry`,
+//! PostgreSQL access in `superstore-database`.
 //!
 //! The `superstore` binary (`src/main.rs`, `src/cli/`) is the thin command
 //! line over this library and the other crates; it alone knows the local
@@ -14,6 +15,8 @@
 
 pub mod generate;
 pub mod kafka;
+pub mod metrics;
+pub mod observability;
 pub mod pipeline;
 pub mod staging;
 pub mod supervision;

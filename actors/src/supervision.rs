@@ -13,6 +13,9 @@
 //! transaction, so a stopped pipeline resumes where it stood, and the
 //! publisher resumes after the last event confirmed.
 //!
+//! Every restart it decides is counted in `superstore_actor_restarts_total`
+//! (by actor), here and nowhere else.
+//!
 //! [`Supervision`] keeps the count for one actor and decides; how an actor
 //! restarts (actix's `Supervisor`, or a retry in place that keeps its batch)
 //! is its own business, and [`Escalation`] carries the decision to stop.
@@ -96,6 +99,7 @@ impl Supervision {
                 last_error: error.to_string(),
             });
         }
+        crate::metrics::actor_restarted(self.actor);
         Decision::RestartAfter(restart_backoff(failures))
     }
 

@@ -24,7 +24,7 @@ pub mod service;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
 pub use client::{Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_SCHEMA_TTL};
-pub use http::{serve, serve_with, ServerSettings};
+pub use http::{serve, serve_with, MetricsPage, ServerSettings};
 pub use schema_text::NormalizedSchema;
 
 /// Media type of every request and response body of the API.

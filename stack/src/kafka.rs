@@ -42,7 +42,7 @@ impl LocalKafka {
         Daemon {
             pid_file: self.dir.join("kafka.pid"),
             log_file: self.dir.join("kafka.log"),
-            marker: "kafka.Kafka",
+            marker: "kafka.Kafka".into(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The local stack, the embedded default: PostgreSQL, a single-node Apache
-//! Kafka in KRaft mode and the schema registry, all on loopback ports and
-//! all under one git-ignored directory (`.superstore/`, or `SUPERSTORE_HOME`).
+//! Kafka in KRaft mode and the schema registry, and on request Prometheus,
+//! all on loopback ports and all under one git-ignored directory
+//! (`.superstore/`, or `SUPERSTORE_HOME`).
 //!
 //! `up` is idempotent and returns once every service answers; `down` stops
 //! them and keeps their data on disk. [`endpoints`] decides whether a
@@ -14,9 +15,11 @@ pub mod endpoints;
 mod kafka;
 mod postgres;
 mod process;
+mod prometheus;
 mod registry;
 
 pub use endpoints::{resolve, EndpointError, Endpoints};
+pub use prometheus::ScrapeTargets;
 
 use kafka::broker_answers;
 use serde::Serialize;
@@ -28,6 +31,7 @@ const DEFAULT_POSTGRES_PORT: u16 = 55432;
 const DEFAULT_KAFKA_PORT: u16 = 59092;
 const DEFAULT_KAFKA_CONTROLLER_PORT: u16 = 59093;
 const DEFAULT_REGISTRY_PORT: u16 = 58081;
+const DEFAULT_PROMETHEUS_PORT: u16 = 59090;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
@@ -62,6 +66,7 @@ pub struct LocalStack {
     postgres: postgres::LocalPostgres,
     kafka: kafka::LocalKafka,
     registry: registry::LocalRegistry,
+    prometheus: prometheus::LocalPrometheus,
 }
 
 fn port_from_env(name: &str, default: u16) -> u16 {
@@ -102,6 +107,10 @@ impl LocalStack {
             registry: registry::LocalRegistry {
                 dir: home.join("registry"),
                 port: port_from_env("SUPERSTORE_REGISTRY_PORT", DEFAULT_REGISTRY_PORT),
+            },
+            prometheus: prometheus::LocalPrometheus {
+                dir: home.join("prometheus"),
+                port: port_from_env("SUPERSTORE_PROMETHEUS_PORT", DEFAULT_PROMETHEUS_PORT),
             },
             home,
         })
@@ -144,8 +153,28 @@ impl LocalStack {
         Ok(endpoints)
     }
 
+    /// Starts the local Prometheus (or has it reload its configuration),
+    /// scraping `targets` and the registry; returns its URL.
+    pub fn start_monitoring(&self, targets: &ScrapeTargets) -> Result<String, StackError> {
+        let targets = ScrapeTargets {
+            registry: Some(format!("127.0.0.1:{}", self.registry.port)),
+            ..targets.clone()
+        };
+        self.prometheus.start(&targets, Duration::from_secs(60))?;
+        tracing::debug!(url = %self.prometheus.url(), "Prometheus is up");
+        Ok(self.prometheus.url())
+    }
+
+    /// Stops the local Prometheus alone; its data stays on disk.
+    pub fn stop_monitoring(&self) {
+        if self.prometheus.stop() {
+            tracing::warn!("Prometheus had to be killed");
+        }
+    }
+
     /// Stops every service; data stays on disk.
     pub fn down(&self) -> Result<(), StackError> {
+        self.stop_monitoring();
         if self.registry.stop() {
             tracing::warn!("the registry had to be killed");
         }
@@ -182,7 +211,7 @@ impl LocalStack {
             Ok(()) => (true, "GET /subjects answered 200".to_owned()),
             Err(e) => (false, e.to_string()),
         };
-        vec![
+        let mut services = vec![
             database,
             ServiceStatus {
                 service: "kafka",
@@ -196,6 +225,20 @@ impl LocalStack {
                 healthy: registry.0,
                 detail: registry.1,
             },
-        ]
+        ];
+        if self.prometheus.is_wanted() {
+            services.push(self.prometheus_status());
+        }
+        services
+    }
+
+    /// Prometheus's line, once `up --monitoring` has started it.
+    fn prometheus_status(&self) -> ServiceStatus {
+        let url = self.prometheus.url();
+        let (healthy, detail) = match prometheus::probe(&url) {
+            Ok(()) => (true, format!("GET /-/ready answered 200; open {url}")),
+            Err(e) => (false, e.to_string()),
+        };
+        ServiceStatus { service: "prometheus", address: url, healthy, detail }
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 pub struct Daemon {
     pub pid_file: PathBuf,
     pub log_file: PathBuf,
-    pub marker: &'static str,
+    pub marker: String,
 }
 
 impl Daemon {
@@ -23,7 +23,7 @@ impl Daemon {
         let pid: i32 = fs::read_to_string(&self.pid_file).ok()?.trim().parse().ok()?;
         let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
         let cmdline = String::from_utf8_lossy(&cmdline);
-        cmdline.contains(self.marker).then_some(pid)
+        cmdline.contains(&self.marker).then_some(pid)
     }
 
     /// Starts `command` detached, logging to the log file (appended).

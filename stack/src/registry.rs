@@ -21,7 +21,7 @@ impl LocalRegistry {
         Daemon {
             pid_file: self.dir.join("registry.pid"),
             log_file: self.dir.join("registry.log"),
-            marker: "registry",
+            marker: "registry".into(),
         }
     }
 

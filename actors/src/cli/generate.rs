@@ -1,8 +1,10 @@
 //! `superstore generate`: publishes seeded sale events to Kafka, framed for
 //! the registry, with a progress bar and a closing line with the rate (or,
-//! with `--dry-run`, prints them as JSON lines).
+//! with `--dry-run`, prints them as JSON lines). While it publishes it
+//! serves `/metrics` on `--metrics-addr`.
 
 use super::failure::Failure;
+use super::observe;
 use super::registry_access::{self, warn_if_unchecked};
 use anyhow::Context as _;
 use apache_avro::Schema;
@@ -13,6 +15,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use superstore_actors::generate::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::kafka::{self, producer::idempotent_producer};
+use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::supervision::RestartPolicy;
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
 use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
@@ -51,6 +54,10 @@ pub struct GenerateArgs {
     /// Print the events as JSON lines instead of publishing them.
     #[arg(long)]
     pub dry_run: bool,
+    /// Where to serve /metrics while publishing (IP:PORT), or `off` [default: 127.0.0.1:9899,
+    /// or SUPERSTORE_METRICS_ADDR when set]
+    #[arg(long, env = observe::GENERATE_VARIABLE)]
+    pub metrics_addr: Option<MetricsAddr>,
 }
 
 /// One line of `--dry-run` output.
@@ -100,11 +107,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return preview(config);
     }
+    let exposition = observe::prepare_generate(args.metrics_addr)?;
     let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
     let bootstrap = endpoints.kafka_bootstrap_servers.clone();
     kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
     let registry_url = endpoints.schema_registry_url;
     actix::System::new().block_on(async move {
+        observe::serve(exposition, None)?;
+        superstore_actors::metrics::prime_publisher(&args.topic);
         let schema_id = register_schema(&registry_url, &args).await?;
         kafka::ensure_topic(&bootstrap, &args.topic, args.partitions)
             .await

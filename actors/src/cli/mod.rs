@@ -6,6 +6,7 @@
 pub mod failure;
 mod generate;
 mod migrate;
+mod observe;
 mod registry;
 mod registry_access;
 mod run;
@@ -41,9 +42,18 @@ pub struct Cli {
 pub enum Command {
     /// Start the local stack (PostgreSQL, Kafka, registry) and wait until every service
     /// answers.
-    Up,
-    /// Stop the local stack; its data stays on disk.
-    Down,
+    Up {
+        /// Also start a local Prometheus (SUPERSTORE_PROMETHEUS_PORT, default 59090) that
+        /// scrapes run, generate and the registry, with the alert rules loaded.
+        #[arg(long, env = "SUPERSTORE_MONITORING")]
+        monitoring: bool,
+    },
+    /// Stop the local stack (and its Prometheus); its data stays on disk.
+    Down {
+        /// Stop only the local Prometheus; the other services keep running.
+        #[arg(long)]
+        monitoring_only: bool,
+    },
     /// Show whether each service of the local stack answers (exit 3 if one does not).
     Status {
         /// Print JSON instead of a table.
@@ -81,8 +91,8 @@ pub enum Command {
 /// Runs one command.
 pub fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Up => stack::up(),
-        Command::Down => stack::down(),
+        Command::Up { monitoring } => stack::up(monitoring),
+        Command::Down { monitoring_only } => stack::down(monitoring_only),
         Command::Status { json } => stack::status(json),
         Command::Env => stack::env(),
         Command::Migrate => migrate::run(),

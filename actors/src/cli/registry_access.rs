@@ -12,16 +12,19 @@ use superstore_registry::{BasicAuth, RegistryClient, RegistryClientError};
 /// The client side's credentials: `user:password`.
 pub const USER_INFO: &str = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
 
+/// The environment's credentials for the registry, if it gives any.
+pub fn credentials() -> Result<Option<BasicAuth>, Failure> {
+    match std::env::var(USER_INFO) {
+        Ok(user_info) if !user_info.is_empty() => BasicAuth::from_user_info(&user_info)
+            .map(Some)
+            .map_err(|e| Failure::Usage(format!("{USER_INFO}: {e}"))),
+        _ => Ok(None),
+    }
+}
+
 /// A client of the registry at `url`, with the environment's credentials.
 pub fn client(url: &str) -> Result<RegistryClient, Failure> {
-    let credentials = match std::env::var(USER_INFO) {
-        Ok(user_info) if !user_info.is_empty() => Some(
-            BasicAuth::from_user_info(&user_info)
-                .map_err(|e| Failure::Usage(format!("{USER_INFO}: {e}")))?,
-        ),
-        _ => None,
-    };
-    Ok(RegistryClient::new(url).with_basic_auth(credentials))
+    Ok(RegistryClient::new(url).with_basic_auth(credentials()?))
 }
 
 /// What a failed request to the registry at `url` means for the user.

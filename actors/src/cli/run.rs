@@ -1,14 +1,18 @@
 //! `superstore run`: the ingestion pipeline, from the sales topic to the
 //! PostgreSQL staging layer, exactly once. This command checks the services
 //! and the staging layer, then runs `superstore_actors::pipeline` and prints
-//! its summary.
+//! its summary. It serves `/metrics` and the health probes on
+//! `--metrics-addr` while it runs.
 
 use super::failure::Failure;
+use super::observe::{self, Exposition};
 use super::registry_access;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_actors::kafka;
+use superstore_actors::observability::endpoint::MetricsAddr;
+use superstore_actors::observability::readiness::Readiness;
 use superstore_actors::pipeline::ledger::Ledger;
 use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
 use superstore_actors::pipeline::source::StopReason;
@@ -17,6 +21,7 @@ use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
 use superstore_database::PgPool;
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
+use superstore_stack::Endpoints;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -60,6 +65,9 @@ pub struct RunArgs {
         default_value_t = superstore_registry::DEFAULT_UNKNOWN_SCHEMA_TTL.as_secs()
     )]
     pub unknown_schema_ttl_secs: u64,
+    /// Where to serve /metrics, /health/live and /health/ready (IP:PORT), or `off`.
+    #[arg(long, env = observe::RUN_VARIABLE, default_value = observe::RUN_DEFAULT)]
+    pub metrics_addr: MetricsAddr,
 }
 
 fn default_policy() -> RestartPolicy {
@@ -82,19 +90,15 @@ fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
     )))
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    if args.batch_size == 0 {
-        return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
-    }
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
-    refuse_if_staging_lags(&pool)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
-    let registry_url = endpoints.schema_registry_url.clone();
-    let settings = PipelineSettings {
-        bootstrap: bootstrap.clone(),
-        registry: registry_access::client(&registry_url)?
+/// The pipeline's settings from the arguments and the checked services.
+fn pipeline_settings(
+    args: &RunArgs,
+    endpoints: &Endpoints,
+    pool: PgPool,
+) -> Result<PipelineSettings, Failure> {
+    Ok(PipelineSettings {
+        bootstrap: endpoints.kafka_bootstrap_servers.clone(),
+        registry: registry_access::client(&endpoints.schema_registry_url)?
             .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs)),
         pool,
         topic: args.topic.clone(),
@@ -110,26 +114,60 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             max_restarts: args.max_restarts,
             window: Duration::from_secs(args.restart_window_secs),
         },
-    };
+        assigned: Default::default(),
+    })
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.batch_size == 0 {
+        return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
+    }
+    let exposition = observe::prepare(args.metrics_addr, observe::RUN_VARIABLE)?;
+    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
+    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
+    refuse_if_staging_lags(&pool)?;
+    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
+    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let settings = pipeline_settings(&args, &endpoints, pool)?;
     let ledger = Arc::new(Ledger::default());
     let started = Instant::now();
-    let stop_reason = actix::System::new().block_on({
-        let ledger = ledger.clone();
-        async move {
-            let registry = &settings.registry;
-            registry.subjects().await.map_err(|e| registry_access::failure(&registry_url, e))?;
-            kafka::ensure_topic(&bootstrap, &settings.topic, 3)
-                .await
-                .map_err(|e| Failure::kafka(&bootstrap, e))?;
-            match run_pipeline(settings, ledger).await {
-                Ok(reason) => Ok(reason),
-                Err(PipelineError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
-                Err(other) => Err(anyhow::Error::from(other)),
-            }
-        }
-    })?;
+    let stop_reason = actix::System::new().block_on(run_in_system(
+        settings,
+        ledger.clone(),
+        endpoints.schema_registry_url,
+        exposition,
+    ))?;
     print_summary(&ledger, stop_reason, started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Inside the actix system: checks the registry and the topic, serves the
+/// metrics endpoint, and runs the pipeline until it stops.
+async fn run_in_system(
+    settings: PipelineSettings,
+    ledger: Arc<Ledger>,
+    registry_url: String,
+    exposition: Option<Exposition>,
+) -> anyhow::Result<StopReason> {
+    let registry = &settings.registry;
+    registry.subjects().await.map_err(|e| registry_access::failure(&registry_url, e))?;
+    let bootstrap = &settings.bootstrap;
+    kafka::ensure_topic(bootstrap, &settings.topic, 3)
+        .await
+        .map_err(|e| Failure::kafka(bootstrap, e))?;
+    let readiness = Readiness {
+        topic: settings.topic.clone(),
+        assigned: settings.assigned.clone(),
+        pool: settings.pool.clone(),
+        registry_url,
+        registry_credentials: registry_access::credentials()?,
+    };
+    observe::serve(exposition, Some(readiness))?;
+    match run_pipeline(settings, ledger).await {
+        Ok(reason) => Ok(reason),
+        Err(PipelineError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
+        Err(other) => Err(anyhow::Error::from(other)),
+    }
 }
 
 fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {

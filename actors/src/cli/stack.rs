@@ -1,21 +1,51 @@
 //! `superstore up | down | status | env`: the local stack from the command line.
 
 use super::failure::Failure;
-use superstore_stack::LocalStack;
+use super::observe;
+use superstore_actors::observability::endpoint::MetricsAddr;
+use superstore_stack::{LocalStack, ScrapeTargets};
 
-pub fn up() -> anyhow::Result<()> {
+pub fn up(monitoring: bool) -> anyhow::Result<()> {
+    let targets = if monitoring { Some(scrape_targets()?) } else { None };
     let stack = LocalStack::from_environment()?;
     let endpoints = stack.up()?;
+    let prometheus = targets.map(|targets| stack.start_monitoring(&targets)).transpose()?;
     println!("local stack is up in {}", stack.home().display());
-    println!("  kafka     {}", endpoints.kafka_bootstrap_servers);
-    println!("  postgres  {}", superstore_database::redact(&endpoints.database_url));
-    println!("  registry  {}", endpoints.schema_registry_url);
+    println!("  kafka       {}", endpoints.kafka_bootstrap_servers);
+    println!("  postgres    {}", superstore_database::redact(&endpoints.database_url));
+    println!("  registry    {}", endpoints.schema_registry_url);
+    if let Some(url) = prometheus {
+        println!("  prometheus  {url} (open it in a browser; alerts at {url}/alerts)");
+    }
     println!("run `eval \"$(superstore env)\"` to point other tools at it");
     Ok(())
 }
 
-pub fn down() -> anyhow::Result<()> {
+/// Where `run` and `generate` serve their metrics, from the same settings
+/// they read themselves.
+fn scrape_targets() -> Result<ScrapeTargets, Failure> {
+    let address = |variable: &str, default: &str| {
+        let value = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+        match value.parse::<MetricsAddr>() {
+            Ok(MetricsAddr::At(address)) => Ok(Some(address)),
+            Ok(MetricsAddr::Off) => Ok(None),
+            Err(e) => Err(Failure::Usage(format!("{variable}: {e}"))),
+        }
+    };
+    Ok(ScrapeTargets {
+        pipeline: address(observe::RUN_VARIABLE, observe::RUN_DEFAULT)?,
+        generator: address(observe::GENERATE_VARIABLE, observe::GENERATE_DEFAULT)?,
+        registry: None,
+    })
+}
+
+pub fn down(monitoring_only: bool) -> anyhow::Result<()> {
     let stack = LocalStack::from_environment()?;
+    if monitoring_only {
+        stack.stop_monitoring();
+        println!("the local Prometheus is stopped; its data stays in {}", stack.home().display());
+        return Ok(());
+    }
     stack.down()?;
     println!("local stack is stopped; its data stays in {}", stack.home().display());
     Ok(())
@@ -29,7 +59,7 @@ pub fn status(json: bool) -> anyhow::Result<()> {
     } else {
         for s in &services {
             let health = if s.healthy { "healthy" } else { "DOWN" };
-            println!("{:<9} {:<8} {:<24} {}", s.service, health, s.address, s.detail);
+            println!("{:<10} {:<8} {:<24} {}", s.service, health, s.address, s.detail);
         }
     }
     let down: Vec<&str> = services.iter().filter(|s| !s.healthy).map(|s| s.service).collect();

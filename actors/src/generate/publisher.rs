@@ -9,7 +9,8 @@
 //! and that of every event before it, was confirmed. Past the policy's
 //! budget it gives up and reports why.
 //! Events past that mark may be sent twice: the pipeline deduplicates by
-//! `event_id`, so at-least-once is what this stage promises.
+//! `event_id`, so at-least-once is what this stage promises. Each
+//! acknowledgement is counted in `superstore_events_published_total`.
 
 use super::watermark::AckWatermark;
 use crate::supervision::{panic_message, Decision, GaveUp, Supervision};
@@ -184,6 +185,7 @@ async fn publish(
                 watermark.confirm(index);
                 confirmed.store(watermark.through(), Ordering::SeqCst);
                 delivered.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::events_published(&plan.topic, 1);
                 progress.inc(1);
                 Ok(())
             }

@@ -13,13 +13,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use superstore_database::PgPool;
 
+/// The partitions the source holds right now: kept up to date on every
+/// rebalance, and read by the lag probe and the readiness check.
+pub type AssignedPartitions = Arc<Mutex<BTreeSet<i32>>>;
+
 pub struct ResumeFromStaging {
     pub pool: PgPool,
     pub group_id: String,
     pub topic: String,
     pub ledger: Arc<Ledger>,
     /// The partitions currently assigned to this consumer.
-    pub assigned: Arc<Mutex<BTreeSet<i32>>>,
+    pub assigned: AssignedPartitions,
 }
 
 impl ResumeFromStaging {

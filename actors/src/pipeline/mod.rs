@@ -16,12 +16,14 @@
 //! the source pauses when the writer falls behind ([`ledger`]). Every actor
 //! runs under the one supervision policy (`crate::supervision`); [`runner`]
 //! wires them together and runs them until idle, a signal, or an actor that
-//! gives up.
+//! gives up. Beside the stages, [`lag`] measures how far staging trails
+//! Kafka.
 
 pub mod assignment;
 pub mod decoder;
 pub mod dedup;
 pub mod envelope;
+pub mod lag;
 pub mod ledger;
 pub mod quarantine;
 pub mod runner;

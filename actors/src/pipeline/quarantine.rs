@@ -42,6 +42,12 @@ impl QuarantineReason {
         QuarantineReason::Unprocessed,
     ];
 
+    /// Every reason: the stages' and the domain's.
+    pub fn all() -> impl Iterator<Item = QuarantineReason> {
+        let rules = RejectReason::ALL.iter().map(|rule| QuarantineReason::Rule(*rule));
+        QuarantineReason::PIPELINE.into_iter().chain(rules)
+    }
+
     /// The stable code stored in staging.
     pub fn code(self) -> &'static str {
         match self {

@@ -1,11 +1,13 @@
 //! Runs the pipeline: starts one supervised actor per stage, wired in the
-//! order of the flow, and waits until the source reports idle (with
-//! `until_idle`), a signal arrives (SIGINT or SIGTERM: the open batch is
-//! committed first; a second signal exits at once), or an actor gives up
-//! under the supervision policy.
+//! order of the flow, with the lag probe beside them, and waits until the
+//! source reports idle (with `until_idle`), a signal arrives (SIGINT or
+//! SIGTERM: the open batch is committed first; a second signal exits at
+//! once), or an actor gives up under the supervision policy.
 
+use super::assignment::AssignedPartitions;
 use super::decoder::Decoder;
 use super::dedup::Dedup;
+use super::lag::LagProbe;
 use super::ledger::Ledger;
 use super::source::{Shutdown, Source, SourceSettings, StopReason};
 use super::validator::Validator;
@@ -33,7 +35,12 @@ pub struct PipelineSettings {
     pub dedup_window: usize,
     pub until_idle: bool,
     pub restart_policy: RestartPolicy,
+    /// The partitions the source holds (the health check reads them too).
+    pub assigned: AssignedPartitions,
 }
+
+/// How often the lag probe measures.
+const LAG_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -51,7 +58,12 @@ pub async fn run_pipeline(
 ) -> Result<StopReason, PipelineError> {
     let (escalation, mut gave_up) = Escalation::channel();
     let (finished_tx, finished_rx) = tokio::sync::oneshot::channel();
+    crate::metrics::prime_pipeline(&settings.topic);
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
+    match LagProbe::new(&settings.bootstrap, &settings.topic, settings.assigned.clone(), ledger) {
+        Ok(probe) => probe.spawn(LAG_REFRESH),
+        Err(e) => tracing::warn!(error = %e, "no lag probe: superstore_consumer_lag stays empty"),
+    }
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
     let internal =
@@ -112,6 +124,7 @@ fn start_stages(
         chunk_size: 1000,
         max_in_flight: s.max_in_flight,
         until_idle: s.until_idle,
+        assigned: s.assigned.clone(),
     };
     let (source_policy, source_escalation) = supervision("source");
     let source_ledger = ledger.clone();

@@ -11,7 +11,7 @@
 //! Kafka offsets are committed only after PostgreSQL has them, for lag
 //! visibility; resuming always uses PostgreSQL's (see `assignment`).
 
-use super::assignment::ResumeFromStaging;
+use super::assignment::{AssignedPartitions, ResumeFromStaging};
 use super::decoder::Decoder;
 use super::envelope::{Coordinates, Envelope, Flush, Records, Verdict};
 use super::ledger::Ledger;
@@ -22,9 +22,8 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message as _;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_database::PgPool;
 
@@ -40,6 +39,8 @@ pub struct SourceSettings {
     pub max_in_flight: u64,
     /// Stop once every assigned partition is drained and committed.
     pub until_idle: bool,
+    /// The partitions this source holds, shared with the lag probe and the health check.
+    pub assigned: AssignedPartitions,
 }
 
 /// Why the source stopped.
@@ -92,7 +93,7 @@ impl Source {
 
     fn consumer(
         &self,
-        assigned: Arc<Mutex<BTreeSet<i32>>>,
+        assigned: AssignedPartitions,
     ) -> Result<Arc<Consumer_>, rdkafka::error::KafkaError> {
         let context = ResumeFromStaging {
             pool: self.settings.pool.clone(),
@@ -119,7 +120,9 @@ impl Actor for Source {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let assigned = Arc::new(Mutex::new(BTreeSet::new()));
+        // A new incarnation holds nothing until its first assignment.
+        let assigned = self.settings.assigned.clone();
+        assigned.lock().expect("assignment lock").clear();
         let consumer = match self.consumer(assigned.clone()) {
             Ok(consumer) => consumer,
             Err(e) => return self.fail(ctx, &format!("cannot create the Kafka consumer: {e}")),
@@ -165,7 +168,7 @@ impl Handler<Shutdown> for Source {
 struct Pump {
     settings: SourceSettings,
     consumer: Arc<Consumer_>,
-    assigned: Arc<Mutex<BTreeSet<i32>>>,
+    assigned: AssignedPartitions,
     decoder: Addr<Decoder>,
     ledger: Arc<Ledger>,
     stopping: Arc<AtomicBool>,

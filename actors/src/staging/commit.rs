@@ -73,6 +73,7 @@ pub(super) fn commit(
     quarantined.extend(refused);
     outcome.rejected = write_rejected_events(conn, topic, &quarantined)?;
     let ranges = offset_ranges(&fresh);
+    outcome.n_in_by_partition = count_by_partition(&fresh);
     write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
     outcome.next_offsets = write_consumer_offsets(conn, group_id, topic, &ranges, stored)?;
     Ok(outcome)
@@ -227,6 +228,14 @@ fn write_consumer_offsets(
         next.insert(partition, last + 1);
     }
     Ok(next.into_iter().collect())
+}
+
+fn count_by_partition(fresh: &[&Envelope]) -> Vec<(i32, u64)> {
+    let mut counts: BTreeMap<i32, u64> = BTreeMap::new();
+    for envelope in fresh {
+        *counts.entry(envelope.coordinates.partition).or_default() += 1;
+    }
+    counts.into_iter().collect()
 }
 
 fn offset_ranges(fresh: &[&Envelope]) -> OffsetRanges {

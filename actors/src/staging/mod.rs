@@ -15,17 +15,21 @@
 //! made under a row lock, is what makes a batch exactly-once even when two
 //! incarnations of the pipeline overlap. Every SQL statement of the pipeline
 //! lives in [`sql`]; [`guard`] keeps the reader schema and staging in step.
+//! Once the transaction has committed (or failed), the store records the
+//! batch's metrics (`crate::metrics`): what it committed, or the failure.
 
 mod commit;
 pub mod guard;
 pub mod rows;
 pub mod sql;
 
+use crate::metrics::{self, CommitFailure};
 use crate::pipeline::envelope::Envelope;
 use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
 use diesel::Connection;
 use std::sync::Arc;
+use std::time::Instant;
 use superstore_database::PgPool;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,11 +42,23 @@ pub enum StoreError {
     Layout(String),
 }
 
+impl StoreError {
+    fn kind(&self) -> CommitFailure {
+        match self {
+            StoreError::Connection(_) => CommitFailure::Connection,
+            StoreError::Transaction(_) => CommitFailure::Transaction,
+            StoreError::Layout(_) => CommitFailure::Layout,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
     /// Records of the message that are now settled (committed or already committed).
     pub settled: u64,
     pub n_in: u64,
+    /// `n_in` by partition.
+    pub n_in_by_partition: Vec<(i32, u64)>,
     pub inserted: u64,
     pub duplicates: u64,
     pub rejected: Vec<(QuarantineReason, u64)>,
@@ -78,7 +94,18 @@ impl Handler<CommitBatch> for StagingStore {
         CommitBatch(batch): CommitBatch,
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
-        let mut conn = self.pool.get().map_err(|e| StoreError::Connection(e.to_string()))?;
-        conn.transaction(|conn| commit::commit(conn, &self.group_id, &self.topic, &batch))
+        let started = Instant::now();
+        let outcome = self.pool.get().map_err(|e| StoreError::Connection(e.to_string())).and_then(
+            |mut conn| {
+                conn.transaction(|conn| commit::commit(conn, &self.group_id, &self.topic, &batch))
+            },
+        );
+        // Counted here, where the commit has happened (or has not): a batch
+        // rolled back counts as an error, never as events.
+        match &outcome {
+            Ok(committed) => metrics::batch_committed(&self.topic, committed, started.elapsed()),
+            Err(e) => metrics::batch_commit_failed(&self.topic, e.kind()),
+        }
+        outcome
     }
 }

@@ -179,3 +179,8 @@ pub fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<Str
     .load(conn)?;
     Ok(rows.into_iter().map(|c| c.column_name).collect())
 }
+
+/// A round trip to the server, for the readiness check.
+pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("select 1").execute(conn).map(|_| ())
+}

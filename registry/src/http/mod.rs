@@ -3,17 +3,20 @@
 //! schemas. Responses use Confluent's media type and error bodies
 //! ([`error`]), so Confluent's own clients work unchanged. Handlers parse the
 //! request, call the service on a blocking thread, and shape the answer.
-//! Around them: optional basic authentication ([`auth`]) and a limit on
-//! body sizes ([`limits`]), set by [`ServerSettings`].
+//! Around them: optional basic authentication ([`auth`]), a limit on body
+//! sizes ([`limits`]), both set by [`ServerSettings`], and a count of every
+//! request with `/metrics` served beside the API ([`metrics`]).
 
 mod auth;
 mod error;
 mod handlers;
 mod limits;
+pub mod metrics;
 mod requests;
 
 pub use error::ApiError;
 pub use limits::DEFAULT_MAX_BODY_BYTES;
+pub use metrics::MetricsPage;
 
 use crate::service::Registry;
 use crate::BasicAuth;
@@ -24,18 +27,34 @@ use handlers::*;
 use std::net::TcpListener;
 use superstore_database::PgPool;
 
-/// How the server guards itself.
-#[derive(Debug, Clone)]
+/// How the server guards and instruments itself.
+#[derive(Clone)]
 pub struct ServerSettings {
     /// Credentials every request must carry; None serves without authentication.
     pub basic_auth: Option<BasicAuth>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Renders `/metrics`; None serves no metrics page.
+    pub metrics_page: Option<MetricsPage>,
+}
+
+impl std::fmt::Debug for ServerSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSettings")
+            .field("basic_auth", &self.basic_auth)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("metrics_page", &self.metrics_page.is_some())
+            .finish()
+    }
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { basic_auth: None, max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        ServerSettings {
+            basic_auth: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            metrics_page: None,
+        }
     }
 }
 
@@ -74,12 +93,13 @@ fn path_error(err: actix_web::error::PathError, req: &actix_web::HttpRequest) ->
 }
 
 /// A server on `listener` backed by `pool`, with the default settings (no
-/// authentication). Await it to serve.
+/// authentication, no `/metrics`). Await it to serve.
 pub fn serve(listener: TcpListener, pool: PgPool) -> std::io::Result<Server> {
     serve_with(listener, pool, ServerSettings::default())
 }
 
-/// A server on `listener` backed by `pool`, guarded as `settings` say.
+/// A server on `listener` backed by `pool`, guarded and instrumented as
+/// `settings` say.
 pub fn serve_with(
     listener: TcpListener,
     pool: PgPool,
@@ -88,16 +108,24 @@ pub fn serve_with(
     let registry = web::Data::new(Registry::new(pool));
     let credentials = settings.basic_auth.map(web::Data::new);
     let limit = settings.max_body_bytes;
+    let metrics_page = settings.metrics_page;
+    metrics::describe();
     Ok(HttpServer::new(move || {
         let mut app = App::new().app_data(registry.clone());
         if let Some(credentials) = &credentials {
             app = app.app_data(credentials.clone());
+        }
+        if let Some(page) = &metrics_page {
+            let page = web::Data::new(page.clone());
+            app = app.app_data(page).route("/metrics", web::get().to(metrics::metrics_page));
         }
         app.app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(limits::body_limit(limit))
             .wrap(limits::too_large_as_api_error(limit))
             .wrap(Condition::new(credentials.is_some(), from_fn(auth::require_credentials)))
             .wrap(Logger::new("%a \"%r\" %s %T").log_target("superstore::registry::http"))
+            // Outermost, so that refused requests (401, 413) are counted too.
+            .wrap(from_fn(metrics::count_request))
             .configure(routes)
             .default_service(web::to(no_route))
     })

@@ -1,0 +1,156 @@
+//! The metrics of the pipeline and the publisher: their names, labels and
+//! meanings are a contract with dashboards and alert rules (the README lists
+//! them in one table), so they are declared here once, and recorded through
+//! the named functions below from the few places where each fact becomes
+//! true.
+//!
+//! - Batch counters are recorded by the staging store *after* its
+//!   transaction commits, from the batch's committed outcome: they add up to
+//!   `staging.ingest_batches` and `staging.rejected_events` exactly. A batch
+//!   rolled back counts nothing.
+//! - Restarts are counted by the one supervision policy.
+//! - Lag is refreshed by the source from the high watermarks.
+//! - Published events are counted when Kafka acknowledges them.
+//!
+//! The calls go through the `metrics` facade: without an installed recorder
+//! (`--metrics-addr off`, unit tests) they cost nothing.
+
+use crate::pipeline::quarantine::QuarantineReason;
+use crate::staging::BatchOutcome;
+use metrics::Unit;
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use std::time::Duration;
+
+pub const EVENTS_CONSUMED: &str = "superstore_events_consumed_total";
+pub const EVENTS_STAGED: &str = "superstore_events_staged_total";
+pub const EVENTS_REJECTED: &str = "superstore_events_rejected_total";
+pub const EVENTS_DUPLICATE: &str = "superstore_events_duplicate_total";
+pub const CONSUMER_LAG: &str = "superstore_consumer_lag";
+pub const BATCH_COMMIT_SECONDS: &str = "superstore_batch_commit_seconds";
+pub const BATCH_SIZE: &str = "superstore_batch_size";
+pub const BATCH_COMMIT_ERRORS: &str = "superstore_batch_commit_errors_total";
+pub const ACTOR_RESTARTS: &str = "superstore_actor_restarts_total";
+pub const EVENTS_PUBLISHED: &str = "superstore_events_published_total";
+
+/// Upper bounds of the commit-time buckets, in seconds.
+pub const BATCH_COMMIT_BUCKETS: [f64; 13] =
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+/// Upper bounds of the batch-size buckets, in events.
+pub const BATCH_SIZE_BUCKETS: [f64; 12] =
+    [1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 25000.0, 50000.0];
+
+/// The actors of `superstore run` that the supervision policy restarts.
+pub const PIPELINE_ACTORS: [&str; 3] = ["source", "decoder", "writer"];
+
+/// Why a batch commit failed, as the `kind` label of the error counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitFailure {
+    /// No connection could be had (PostgreSQL away, the pool exhausted).
+    Connection,
+    /// The transaction failed or was rolled back.
+    Transaction,
+    /// A row did not fit the staging table's layout.
+    Layout,
+}
+
+impl CommitFailure {
+    pub const ALL: [CommitFailure; 3] =
+        [CommitFailure::Connection, CommitFailure::Transaction, CommitFailure::Layout];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CommitFailure::Connection => "connection",
+            CommitFailure::Transaction => "transaction",
+            CommitFailure::Layout => "layout",
+        }
+    }
+}
+
+/// The `# HELP` lines, once per process.
+pub fn describe() {
+    describe_counter!(EVENTS_CONSUMED, "Kafka records taken in a committed batch (sum of n_in)");
+    describe_counter!(EVENTS_STAGED, "Rows committed to staging.sales_events");
+    describe_counter!(EVENTS_REJECTED, "Records committed to staging.rejected_events, by reason");
+    describe_counter!(EVENTS_DUPLICATE, "Events dropped as duplicates in a committed batch");
+    describe_gauge!(CONSUMER_LAG, "High watermark minus the next offset to stage");
+    describe_histogram!(BATCH_COMMIT_SECONDS, Unit::Seconds, "Time of one staging transaction");
+    describe_histogram!(BATCH_SIZE, Unit::Count, "Records per committed batch");
+    describe_counter!(BATCH_COMMIT_ERRORS, "Failed batch commits (rolled back whole), by kind");
+    describe_counter!(ACTOR_RESTARTS, "Restarts or retries by the supervision policy, by actor");
+    describe_counter!(EVENTS_PUBLISHED, "Events acknowledged by Kafka");
+}
+
+fn rejected(topic: &str, reason: QuarantineReason) -> metrics::Counter {
+    counter!(EVENTS_REJECTED, "topic" => topic.to_owned(), "reason" => reason.code())
+}
+
+fn commit_errors(topic: &str, kind: CommitFailure) -> metrics::Counter {
+    counter!(BATCH_COMMIT_ERRORS, "topic" => topic.to_owned(), "kind" => kind.label())
+}
+
+/// Creates the pipeline's series of `topic` at zero, so that dashboards and
+/// `rate()` see a series before its first increment (Prometheus's advice
+/// for label values known in advance).
+pub fn prime_pipeline(topic: &str) {
+    counter!(EVENTS_STAGED, "topic" => topic.to_owned()).absolute(0);
+    counter!(EVENTS_DUPLICATE, "topic" => topic.to_owned()).absolute(0);
+    for reason in QuarantineReason::all() {
+        rejected(topic, reason).absolute(0);
+    }
+    for kind in CommitFailure::ALL {
+        commit_errors(topic, kind).absolute(0);
+    }
+    for actor in PIPELINE_ACTORS {
+        counter!(ACTOR_RESTARTS, "actor" => actor).absolute(0);
+    }
+}
+
+/// Creates the publisher's series of `topic` at zero.
+pub fn prime_publisher(topic: &str) {
+    counter!(EVENTS_PUBLISHED, "topic" => topic.to_owned()).absolute(0);
+    counter!(ACTOR_RESTARTS, "actor" => "publisher").absolute(0);
+}
+
+/// A batch of `topic` is committed: counts what it did. Called after the
+/// transaction commits, never before.
+pub fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duration) {
+    if outcome.n_in == 0 {
+        // Every record was committed before (a re-read): no audit row, nothing new.
+        return;
+    }
+    for (partition, n) in &outcome.n_in_by_partition {
+        let partition = partition.to_string();
+        counter!(EVENTS_CONSUMED, "topic" => topic.to_owned(), "partition" => partition)
+            .increment(*n);
+    }
+    counter!(EVENTS_STAGED, "topic" => topic.to_owned()).increment(outcome.inserted);
+    counter!(EVENTS_DUPLICATE, "topic" => topic.to_owned()).increment(outcome.duplicates);
+    for (reason, n) in &outcome.rejected {
+        rejected(topic, *reason).increment(*n);
+    }
+    histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
+    histogram!(BATCH_SIZE).record(outcome.n_in as f64);
+}
+
+/// A batch commit of `topic` failed and was rolled back whole.
+pub fn batch_commit_failed(topic: &str, kind: CommitFailure) {
+    commit_errors(topic, kind).increment(1);
+}
+
+/// The supervision policy restarts `actor` (or retries its failed step).
+pub fn actor_restarted(actor: &'static str) {
+    counter!(ACTOR_RESTARTS, "actor" => actor).increment(1);
+}
+
+/// The lag of one partition, just measured.
+pub fn consumer_lag(topic: &str, partition: i32, lag: i64) {
+    let partition = partition.to_string();
+    gauge!(CONSUMER_LAG, "topic" => topic.to_owned(), "partition" => partition)
+        .set(lag.max(0) as f64);
+}
+
+/// Kafka acknowledged `n` events published to `topic` (by `generate`; the
+/// importer counts its events here too).
+pub fn events_published(topic: &str, n: u64) {
+    counter!(EVENTS_PUBLISHED, "topic" => topic.to_owned()).increment(n);
+}

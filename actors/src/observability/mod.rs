@@ -1,0 +1,15 @@
+//! What an operator's tools see of a running `superstore` process: the
+//! Prometheus exposition of the metrics (`crate::metrics`, and the
+//! registry's), and on `superstore run` the health probes.
+//!
+//! - [`recorder`] installs the process-wide recorder of the `metrics`
+//!   facade (the Prometheus exporter, with the histograms' buckets);
+//! - [`endpoint`] binds the listener of `--metrics-addr` (with an error
+//!   that names the port and the flag) and serves `/metrics`,
+//!   `/health/live` and `/health/ready` on it;
+//! - [`readiness`] decides whether the pipeline is ready: partitions
+//!   assigned, PostgreSQL answering, the registry answering.
+
+pub mod endpoint;
+pub mod readiness;
+pub mod recorder;

@@ -1,0 +1,93 @@
+//! Whether `superstore run` is ready to do its work, for `/health/ready`:
+//! it holds partitions of its topic, PostgreSQL answers, and the registry
+//! answers. Each check is made afresh on every probe, with a short timeout,
+//! and the answer names what is missing, so an operator (or an
+//! orchestrator) sees why at a glance.
+
+use crate::pipeline::assignment::AssignedPartitions;
+use crate::staging::sql;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use superstore_database::PgPool;
+use superstore_registry::{BasicAuth, RegistryClient};
+
+/// The longest a check may take before it counts as failed.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub struct Readiness {
+    pub topic: String,
+    pub assigned: AssignedPartitions,
+    pub pool: PgPool,
+    pub registry_url: String,
+    /// The pipeline's own credentials for the registry, when it asks for them.
+    pub registry_credentials: Option<BasicAuth>,
+}
+
+/// One check's verdict.
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// The body of `/health/ready`.
+#[derive(Debug, Serialize)]
+pub struct ReadinessReport {
+    pub ready: bool,
+    /// The checks that failed, by name.
+    pub missing: Vec<&'static str>,
+    pub checks: BTreeMap<&'static str, Check>,
+}
+
+impl Readiness {
+    pub async fn check(&self) -> ReadinessReport {
+        let (postgres, registry) = tokio::join!(self.postgres(), self.registry());
+        let checks = BTreeMap::from([
+            ("partitions", self.partitions()),
+            ("postgres", postgres),
+            ("registry", registry),
+        ]);
+        let missing: Vec<&'static str> =
+            checks.iter().filter(|(_, check)| !check.ok).map(|(name, _)| *name).collect();
+        ReadinessReport { ready: missing.is_empty(), missing, checks }
+    }
+
+    fn partitions(&self) -> Check {
+        let assigned = self.assigned.lock().expect("assignment lock");
+        if assigned.is_empty() {
+            let detail = format!("no partition of {} is assigned to this consumer", self.topic);
+            return Check { ok: false, detail };
+        }
+        Check { ok: true, detail: format!("assigned partitions {assigned:?} of {}", self.topic) }
+    }
+
+    async fn postgres(&self) -> Check {
+        let pool = self.pool.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get_timeout(CHECK_TIMEOUT).map_err(|e| e.to_string())?;
+            sql::ping(&mut conn).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match answered {
+            Ok(()) => Check { ok: true, detail: "answered select 1".into() },
+            Err(e) => Check { ok: false, detail: format!("PostgreSQL does not answer: {e}") },
+        }
+    }
+
+    async fn registry(&self) -> Check {
+        // A client of this probe's own: it lives and dies on the server's thread.
+        let client = RegistryClient::new(&self.registry_url)
+            .with_basic_auth(self.registry_credentials.clone());
+        match tokio::time::timeout(CHECK_TIMEOUT, client.subjects()).await {
+            Ok(Ok(_)) => Check { ok: true, detail: "answered GET /subjects".into() },
+            Ok(Err(e)) => Check { ok: false, detail: e.to_string() },
+            Err(_) => Check {
+                ok: false,
+                detail: format!("no answer from {} within {CHECK_TIMEOUT:?}", self.registry_url),
+            },
+        }
+    }
+}
