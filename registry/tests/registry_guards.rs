@@ -18,6 +18,7 @@ fn guarded() -> &'static str {
     URL.get_or_init(|| {
         registry_with(ServerSettings {
             basic_auth: Some(BasicAuth::from_user_info(USER_INFO).unwrap()),
+            metrics_page: Some(std::sync::Arc::new(|| "superstore_metrics_page 1\n".to_owned())),
             ..ServerSettings::default()
         })
     })
@@ -54,6 +55,17 @@ fn without_credentials_or_with_wrong_ones_the_answer_is_401() {
         .send()
         .unwrap();
     assert_unauthorized(post);
+}
+
+#[test]
+fn metrics_are_served_without_credentials_and_nothing_else_is() {
+    assert_unauthorized(subjects_with(None));
+    let page = Client::new().get(format!("{}/metrics", guarded())).send().unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(page.text().unwrap(), "superstore_metrics_page 1\n");
+    // Anything else still needs them, whatever the route.
+    let other = Client::new().get(format!("{}/metrics/more", guarded())).send().unwrap();
+    assert_eq!(other.status().as_u16(), 401);
 }
 
 #[test]
