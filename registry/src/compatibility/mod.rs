@@ -13,14 +13,16 @@
 //!   schema holding one is not even compatible with itself. Logical types
 //!   are annotations and resolution works on the underlying type, as in
 //!   Avro's Java checker that Confluent uses, so every logical type is
-//!   stripped before checking (a change of decimal precision or scale is
-//!   therefore not flagged, as in Confluent; apache-avro already treats
-//!   `uuid`/`string` and `date`/`int` that way);
+//!   stripped before checking (apache-avro already treats `uuid`/`string`
+//!   and `date`/`int` that way). Changes of decimal precision and scale are
+//!   then checked by [`decimals`], more strictly than Confluent: a change
+//!   that would lose or misread a value is refused, naming the field;
 //! - **enum defaults**: it refuses a writer enum symbol the reader lacks even
 //!   when the reader's enum declares a default, which the Avro specification
 //!   (1.9+) and Confluent resolve to that default.
 
 mod corrections;
+mod decimals;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +30,7 @@ use apache_avro::error::CompatibilityError;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::{Error as AvroError, Schema};
 use corrections::{explain, remove_field, strip_logical_types, widen_defaulted_enums};
+use decimals::Reader;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -125,7 +128,7 @@ pub fn incompatibilities(
     let mut reasons = Vec::new();
     for old in in_scope.iter().rev() {
         if level.checks_backward() {
-            if let Err(why) = can_read(old.text, candidate) {
+            if let Err(why) = can_read_decimals_too(old.text, candidate, Reader::Rescales) {
                 reasons.push(format!(
                     "{level}: the new schema cannot read data written with version {}: {why}",
                     old.number
@@ -133,7 +136,7 @@ pub fn incompatibilities(
             }
         }
         if level.checks_forward() {
-            if let Err(why) = can_read(candidate, old.text) {
+            if let Err(why) = can_read_decimals_too(candidate, old.text, Reader::AsIs) {
                 reasons.push(format!(
                     "{level}: version {} cannot read data written with the new schema: {why}",
                     old.number
@@ -142,6 +145,18 @@ pub fn incompatibilities(
         }
     }
     reasons
+}
+
+/// [`can_read`], plus the decimal rules of [`decimals`] for a reader that
+/// does or does not rescale.
+fn can_read_decimals_too(writer: &str, reader: &str, kind: Reader) -> Result<(), String> {
+    let mut reasons: Vec<String> = can_read(writer, reader).err().into_iter().collect();
+    reasons.extend(decimals::refusals(writer, reader, kind));
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons.join("; "))
+    }
 }
 
 /// Whether data written with `writer` can be read with `reader`, and if not,
