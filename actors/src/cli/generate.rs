@@ -6,12 +6,15 @@ use super::failure::Failure;
 use anyhow::Context as _;
 use apache_avro::Schema;
 use indicatif::{ProgressBar, ProgressStyle};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_actors::generate::{publish, PublishError, PublishPlan, PublishReport};
+use superstore_actors::generate::GeneratedSource;
 use superstore_actors::kafka::{self, producer::idempotent_producer};
+use superstore_actors::publish::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::supervision::RestartPolicy;
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
 use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
@@ -62,13 +65,24 @@ struct PreviewLine {
     event: Map<String, Value>,
 }
 
-/// The event as JSON, without the fields schema `version` does not have.
+/// The event as JSON, as schema `version` carries it: without the fields it
+/// does not have, and with its decimals at the schema's scale.
 fn shaped_for(event: &SaleEvent, version: u32) -> anyhow::Result<Map<String, Value>> {
     let Value::Object(mut fields) = serde_json::to_value(event)? else {
         anyhow::bail!("an event serializes to a JSON object")
     };
     if let Some(Schema::Record(record)) = sale_schema(version) {
         fields.retain(|name, _| record.lookup.contains_key(name));
+        for field in &record.fields {
+            let (Schema::Decimal(declared), Some(Value::String(text))) =
+                (&field.schema, fields.get_mut(&field.name))
+            else {
+                continue;
+            };
+            let mut amount: Decimal = text.parse()?;
+            amount.rescale(declared.scale as u32);
+            *text = amount.to_string();
+        }
     }
     Ok(fields)
 }
@@ -117,14 +131,15 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             .expect("valid template"),
         );
         let plan = PublishPlan {
-            config: config.clone(),
             topic: args.topic.clone(),
             schema_id,
             schema_version: args.schema_version,
             rate: args.rate,
         };
+        let source = Arc::new(GeneratedSource::new(config.clone()));
         let started = Instant::now();
-        let outcome = publish(plan, producer, progress.clone(), RestartPolicy::default()).await;
+        let outcome =
+            publish(plan, source, producer, progress.clone(), RestartPolicy::default()).await;
         progress.finish_and_clear();
         let report = match outcome {
             Err(PublishError::GaveUp(gave_up)) => return Err(Failure::GaveUp(gave_up).into()),

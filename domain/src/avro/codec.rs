@@ -67,19 +67,29 @@ pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappin
 /// no intermediate value tree (the import and generate hot path); older
 /// versions go through [`sale_to_avro`], which rescales and leaves fields out.
 pub fn sale_to_datum(event: &SaleEvent, version: u32) -> Result<Vec<u8>, AvroMappingError> {
+    let mut datum = Vec::with_capacity(256);
+    write_sale_datum(event, version, &mut datum)?;
+    Ok(datum)
+}
+
+/// [`sale_to_datum`], appended to `out` (after a header the caller wrote).
+pub fn write_sale_datum(
+    event: &SaleEvent,
+    version: u32,
+    out: &mut Vec<u8>,
+) -> Result<(), AvroMappingError> {
     let schema = sale_schema(version).ok_or_else(|| {
         AvroMappingError::Invalid(format!("schema version {version} is not released"))
     })?;
+    let invalid = |e: apache_avro::Error| AvroMappingError::Invalid(e.to_string());
     if version != LATEST_SCHEMA_VERSION {
         let value = sale_to_avro(event, version)?;
-        return apache_avro::to_avro_datum(schema, value)
-            .map_err(|e| AvroMappingError::Invalid(e.to_string()));
+        out.extend_from_slice(&apache_avro::to_avro_datum(schema, value).map_err(invalid)?);
+        return Ok(());
     }
     ensure_binary_serde()?;
-    let mut datum = Vec::with_capacity(256);
-    apache_avro::write_avro_datum_ref(schema, event, &mut datum)
-        .map_err(|e| AvroMappingError::Invalid(e.to_string()))?;
-    Ok(datum)
+    apache_avro::write_avro_datum_ref(schema, event, out).map_err(invalid)?;
+    Ok(())
 }
 
 /// The event carried by a record value shaped like `schema` (the reader

@@ -8,7 +8,7 @@ mod codec;
 pub(crate) mod decimals;
 pub(crate) mod logical;
 
-pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, AvroMappingError};
+pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum, AvroMappingError};
 pub(crate) use decimals::to_reader_scale;
 
 use apache_avro::Schema;
