@@ -20,6 +20,9 @@ struct CsvLines {
     columns: [usize; COLUMNS.len()],
     /// Fields in the header; every record must have as many.
     width: usize,
+    /// Line breaks inside quoted fields so far: the csv crate counts records'
+    /// lines, and a user counts the file's.
+    quoted_line_breaks: u64,
     dataset: String,
 }
 
@@ -51,6 +54,7 @@ pub(super) fn open(path: &Path, dataset: &str) -> Result<Lines, ImportError> {
         record: ByteRecord::new(),
         columns,
         width: header.len(),
+        quoted_line_breaks: 0,
         dataset: dataset.to_owned(),
     };
     Ok(Box::new(lines))
@@ -101,7 +105,10 @@ impl Iterator for CsvLines {
             Ok(false) => None,
             Err(e) => Some(Err(format!("{}: {e}", self.path.display()))),
             Ok(true) => {
-                let number = self.record.position().map_or(0, csv::Position::line);
+                let record_line = self.record.position().map_or(0, csv::Position::line);
+                let number = record_line + self.quoted_line_breaks;
+                self.quoted_line_breaks +=
+                    memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64;
                 Some(Ok(Line { number, outcome: self.sale() }))
             }
         }
