@@ -30,4 +30,4 @@ pub use enums::{
 pub use money::{Discount, Money, MoneyError, Quantity, DECIMAL_SCALE};
 pub use resolution::{resolve_to_reader, ResolutionError};
 pub use sale::{Customer, Location, Product, Sale, SaleEvent};
-pub use validation::{validate, RejectReason, Rejection};
+pub use validation::{first_broken_rule, validate, RejectReason, Rejection};

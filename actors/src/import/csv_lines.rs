@@ -76,7 +76,7 @@ pub(super) fn count(path: &Path) -> Result<u64, ImportError> {
 }
 
 impl CsvLines {
-    fn sale(&self) -> Result<(i64, SaleEvent), LineError> {
+    fn sale(&self) -> Result<(i64, Box<SaleEvent>), LineError> {
         if self.record.len() != self.width {
             return Err(LineError::new(
                 LineReason::MalformedLine,

@@ -123,7 +123,7 @@ pub(crate) struct Line {
     /// (Parquet, the first row is 1).
     pub number: u64,
     /// The line's `Row ID`, and its sale.
-    pub outcome: Result<(i64, SaleEvent), LineError>,
+    pub outcome: Result<(i64, Box<SaleEvent>), LineError>,
 }
 
 /// The lines of a file, whatever its format. An `Err` is the file failing
@@ -149,6 +149,6 @@ pub(crate) fn count(file: &ImportFile) -> Result<u64, ImportError> {
 }
 
 /// `line`'s `Row ID` and sale.
-fn row_and_sale(line: &ClassicLine<'_>, dataset: &str) -> Result<(i64, SaleEvent), LineError> {
+fn row_and_sale(line: &ClassicLine<'_>, dataset: &str) -> Result<(i64, Box<SaleEvent>), LineError> {
     Ok((line.row_id()?, sale_from_classic(line, dataset)?))
 }

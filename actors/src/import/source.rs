@@ -63,7 +63,7 @@ impl ImportSource {
         Box::new(lines.map(move |line| {
             let Line { number, outcome } = line.map_err(SourceError)?;
             match outcome.and_then(|event| first_of_its_row(event, &mut seen)) {
-                Ok(event) => Ok(SourceItem::Event(Box::new(event))),
+                Ok(event) => Ok(SourceItem::Event(event)),
                 Err(error) => {
                     self.refuse(at, number, error);
                     Ok(SourceItem::Skipped)
@@ -75,9 +75,9 @@ impl ImportSource {
 
 /// Refuses a line whose `Row ID` (hence event id) came earlier in the file.
 fn first_of_its_row(
-    (row_id, event): (i64, SaleEvent),
+    (row_id, event): (i64, Box<SaleEvent>),
     seen: &mut SeenRowIds,
-) -> Result<SaleEvent, LineError> {
+) -> Result<Box<SaleEvent>, LineError> {
     if seen.insert(row_id) {
         return Ok(event);
     }
