@@ -65,9 +65,11 @@ def preview(count: int, seed: int, *extra: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def db(endpoints):
-    """An autocommit connection to the staging database."""
+    """An autocommit connection to the staging database, one per test module:
+    tests/test_local_stack.py restarts the stack, which ends every connection
+    open at the time."""
     import psycopg
 
     with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:

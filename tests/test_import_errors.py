@@ -71,7 +71,9 @@ def test_bad_lines_are_refused_with_their_line_numbers_and_the_rest_lands(endpoi
         13: "unparsable_number",
     }
 
-    result = import_file(str(path), "--topic", topic, "--rejects-dir", str(tmp_path / "rejects"))
+    # A dataset of the test's own: its event ids are new on every run.
+    dataset = f"orders-{topic}"
+    result = import_file(str(path), "--topic", topic, "--dataset", dataset, "--rejects-dir", str(tmp_path / "rejects"))
     assert result.returncode == 6, result.stderr
     assert "12 lines read, 5 published, 7 refused" in result.stdout, result.stdout
     for number, reason in expected_refusals.items():
