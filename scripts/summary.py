@@ -1,4 +1,5 @@
-"""Prints what the platform holds: staging's accounting and a short mart summary."""
+"""Prints what the platform holds: staging's accounting and a short mart summary,
+over imported and streamed events alike."""
 
 import os
 
@@ -13,7 +14,10 @@ def main() -> None:
             "select count(*), coalesce(sum(n_in), 0), coalesce(sum(n_inserted), 0), "
             "coalesce(sum(n_rejected), 0), coalesce(sum(n_duplicate), 0) from staging.ingest_batches"
         )
+        # Imported lines have UUIDv5 ids (dataset and Row ID); generated events random v4 ones.
+        [(imported,)] = rows("select count(*) from staging.sales_events where substr(event_id::text, 15, 1) = '5'")
         print(f"\nstaging: {events:,} sale events, {sales:,.2f} USD")
+        print(f"  {imported:,} imported from files, {events - imported:,} streamed")
         print(f"  {batches:,} batches: consumed {n_in:,} = inserted {inserted:,} + rejected {rejected:,} + duplicates {duplicates:,}")
         for reason, n in rows("select reason, count(*) from staging.rejected_events group by 1 order by 2 desc, 1"):
             print(f"  rejected {reason:<30} {n:>8,}")
@@ -23,6 +27,11 @@ def main() -> None:
             "select category, sum(profit), sum(sales) from marts.daily_sales group by category order by 2 desc"
         ):
             print(f"  {category:<16} profit {profit:>16,.2f}   sales {sales:>16,.2f}")
+        print("\nmarts.daily_sales: sales by year")
+        for year, sales, profit in rows(
+            "select extract(year from order_date)::int, sum(sales), sum(profit) from marts.daily_sales group by 1 order by 1"
+        ):
+            print(f"  {year}  sales {sales:>16,.2f}   profit {profit:>14,.2f}")
         print("\nmarts.daily_sales: sales by region")
         for region, sales, orders in rows(
             "select region, sum(sales), sum(order_count) from marts.daily_sales group by region order by 2 desc"

@@ -76,7 +76,8 @@ def preview(count: int, seed: int, *extra: str) -> list[dict]:
 @pytest.fixture
 def db(endpoints):
     """An autocommit connection to the staging database (one per test: some
-    tests stop and start PostgreSQL)."""
+    tests stop and start PostgreSQL, tests/test_local_stack.py restarts the
+    whole stack)."""
     import psycopg
 
     with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:

@@ -1,11 +1,12 @@
 """Interop with a client nobody here wrote: confluent-kafka's own
 SchemaRegistryClient and AvroDeserializer read what `superstore generate`
-published, and every field matches the contract of schemas/sale/v1.avsc."""
+published, and every field matches the contract of schemas/sale/*.avsc."""
 
 import datetime as dt
 import uuid
 from decimal import Decimal
 
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -45,8 +46,9 @@ def consume_all(bootstrap: str, topic: str, expected: int) -> list:
     return messages
 
 
-def as_contract(decoded: dict) -> dict:
-    """A decoded event in the JSON shape of `generate --dry-run`, checking each type on the way."""
+def as_contract(decoded: dict, scale: int) -> dict:
+    """A decoded event in the JSON shape of `generate --dry-run`, checking each type on the way:
+    decimals carry the `scale` of the schema they were written with."""
     assert isinstance(decoded["event_id"], uuid.UUID)
     assert isinstance(decoded["event_time"], dt.datetime) and decoded["event_time"].utcoffset() == dt.timedelta(0)
     assert isinstance(decoded["order_date"], dt.date) and isinstance(decoded["ship_date"], dt.date)
@@ -56,7 +58,7 @@ def as_contract(decoded: dict) -> dict:
     assert decoded["product"]["category"] in CATEGORIES
     for money in ("sales", "profit", "discount"):
         assert isinstance(decoded[money], Decimal), money
-        assert decoded[money].as_tuple().exponent == -2, f"{money} keeps two decimals"
+        assert decoded[money].as_tuple().exponent == -scale, f"{money} keeps {scale} decimals"
     assert isinstance(decoded["quantity"], int)
     assert decoded["payment_method"] in PAYMENT_METHODS
     assert decoded["loyalty_id"] is None or decoded["loyalty_id"].startswith("LOY-")
@@ -72,10 +74,12 @@ def as_contract(decoded: dict) -> dict:
     }
 
 
-def test_confluent_avro_deserializer_decodes_every_generated_event(endpoints, topic):
-    """Written with the newest schema (v2), the generator's default."""
+@pytest.mark.parametrize(("version", "scale"), [("3", 4), ("2", 2)])
+def test_confluent_avro_deserializer_decodes_every_generated_event(endpoints, topic, version, scale):
+    """Written with the newest schema (v3, four decimals), the generator's default, and with v2
+    (two decimals), as an older producer would."""
     count, seed = 600, 20261124
-    options = ("--duplicate-ratio", "0.05", "--invalid-ratio", "0.05")
+    options = ("--duplicate-ratio", "0.05", "--invalid-ratio", "0.05", "--schema-version", version)
     published = run_superstore("generate", "--count", str(count), "--seed", str(seed), "--topic", topic, *options)
     assert f"published {count} events" in published.stdout
 
@@ -97,7 +101,7 @@ def test_confluent_avro_deserializer_decodes_every_generated_event(endpoints, to
         assert message.value()[0] == 0, "Confluent magic byte"
         assert int.from_bytes(message.value()[1:5], "big") == latest.schema_id
         decoded = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
-        event = as_contract(decoded)
+        event = as_contract(decoded, scale)
         assert message.key().decode() == event["order_id"], "keyed by order_id"
         _, wanted = expected[event["event_id"]]
         assert event == wanted, f"event {event['event_id']} differs field by field"

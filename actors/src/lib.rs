@@ -2,22 +2,25 @@
 //!
 //! The actor system of the Superstore platform: the ingestion pipeline of
 //! `superstore run` ([`pipeline`], writing through the [`staging`] store),
-//! the publisher of `superstore generate` ([`generate`]), the one
-//! [`supervision`] policy they all run under, and their Kafka I/O
-//! ([`kafka`], [`wire`]). What they do is counted in [`metrics`], and
-//! served with health probes by [`observability`]. The domain model lives
-//! in `superstore-domain`, the registry client in `superstore-registry`,
-//! PostgreSQL access in `superstore-database`.
+//! the publisher ([`publish`]) that `superstore generate` ([`generate`]) and
+//! `superstore import` ([`import`]) feed, the one [`supervision`] policy
+//! they all run under, and their Kafka I/O ([`kafka`], [`wire`]). What they
+//! do is counted in [`metrics`], and served with health probes by
+//! [`observability`]. The domain model lives in `superstore-domain`, the
+//! registry client in `superstore-registry`, PostgreSQL access in
+//! `superstore-database`.
 //!
 //! The `superstore` binary (`src/main.rs`, `src/cli/`) is the thin command
 //! line over this library and the other crates; it alone knows the local
 //! stack.
 
 pub mod generate;
+pub mod import;
 pub mod kafka;
 pub mod metrics;
 pub mod observability;
 pub mod pipeline;
+pub mod publish;
 pub mod staging;
 pub mod supervision;
 pub mod wire;

@@ -14,10 +14,17 @@ pub enum WireError {
 
 /// Frames an Avro datum written with schema `schema_id`.
 pub fn frame(schema_id: i32, datum: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(HEADER_LEN + datum.len());
+    let mut message = header(schema_id, datum.len());
+    message.extend_from_slice(datum);
+    message
+}
+
+/// The header of a message written with `schema_id`, with room for a datum
+/// of about `datum_len` bytes to be appended.
+pub fn header(schema_id: i32, datum_len: usize) -> Vec<u8> {
+    let mut message = Vec::with_capacity(HEADER_LEN + datum_len);
     message.push(MAGIC);
     message.extend_from_slice(&schema_id.to_be_bytes());
-    message.extend_from_slice(datum);
     message
 }
 

@@ -1,10 +1,22 @@
 //! The closed vocabularies of a sale. Each enum maps one to one onto an Avro
 //! enum of `schemas/sale/*.avsc`, whose symbols are UPPER_SNAKE; the symbol
-//! written next to each variant is its one spelling, in Avro, serde and
-//! staging alike.
+//! written next to each variant is its one spelling on the wire, in serde and
+//! in staging. Next to it stands the variant's human label, the spelling of
+//! the classic Superstore dataset (`Second Class`, `Home Office`): imports
+//! read labels, and the warehouse shows them (dbt's seed
+//! `dbt/seeds/staging/enum_labels.csv` is checked against [`label_table`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// A label that no variant of the enum carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {enum_name} label {label:?} (expected one of {expected})")]
+pub struct UnknownLabel {
+    pub enum_name: &'static str,
+    pub label: String,
+    pub expected: String,
+}
 
 /// A symbol that no enum of the sale model knows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +32,7 @@ pub struct UnknownSymbol {
 macro_rules! avro_enum {
     (
         $(#[$doc:meta])* $name:ident {
-            $($(#[$attr:meta])* $variant:ident => $symbol:literal),+ $(,)?
+            $($(#[$attr:meta])* $variant:ident => $symbol:literal, $label:literal),+ $(,)?
         }
     ) => {
         $(#[$doc])*
@@ -40,6 +52,23 @@ macro_rules! avro_enum {
             /// Position of the symbol in the Avro enum.
             pub fn index(self) -> u32 {
                 Self::ALL.iter().position(|v| *v == self).expect("variant listed in ALL") as u32
+            }
+
+            /// The human label, as the classic dataset and the warehouse spell it.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// The variant a label names, exactly as [`Self::label`] spells it.
+            pub fn from_label(label: &str) -> Result<Self, UnknownLabel> {
+                match label {
+                    $($label => Ok($name::$variant),)+
+                    other => Err(UnknownLabel {
+                        enum_name: stringify!($name),
+                        label: other.to_owned(),
+                        expected: [$($label),+].join(", "),
+                    }),
+                }
             }
 
             pub fn from_symbol(symbol: &str) -> Result<Self, UnknownSymbol> {
@@ -65,10 +94,10 @@ avro_enum!(
     /// How an order is shipped, from slowest to fastest.
     ShipMode {
         #[default]
-        StandardClass => "STANDARD_CLASS",
-        SecondClass => "SECOND_CLASS",
-        FirstClass => "FIRST_CLASS",
-        SameDay => "SAME_DAY",
+        StandardClass => "STANDARD_CLASS", "Standard Class",
+        SecondClass => "SECOND_CLASS", "Second Class",
+        FirstClass => "FIRST_CLASS", "First Class",
+        SameDay => "SAME_DAY", "Same Day",
     }
 );
 
@@ -76,9 +105,9 @@ avro_enum!(
     /// The kind of customer.
     Segment {
         #[default]
-        Consumer => "CONSUMER",
-        Corporate => "CORPORATE",
-        HomeOffice => "HOME_OFFICE",
+        Consumer => "CONSUMER", "Consumer",
+        Corporate => "CORPORATE", "Corporate",
+        HomeOffice => "HOME_OFFICE", "Home Office",
     }
 );
 
@@ -86,10 +115,10 @@ avro_enum!(
     /// The sales region a shop belongs to.
     Region {
         #[default]
-        Central => "CENTRAL",
-        East => "EAST",
-        South => "SOUTH",
-        West => "WEST",
+        Central => "CENTRAL", "Central",
+        East => "EAST", "East",
+        South => "SOUTH", "South",
+        West => "WEST", "West",
     }
 );
 
@@ -97,9 +126,9 @@ avro_enum!(
     /// The top level of the product catalogue.
     Category {
         #[default]
-        Furniture => "FURNITURE",
-        OfficeSupplies => "OFFICE_SUPPLIES",
-        Technology => "TECHNOLOGY",
+        Furniture => "FURNITURE", "Furniture",
+        OfficeSupplies => "OFFICE_SUPPLIES", "Office Supplies",
+        Technology => "TECHNOLOGY", "Technology",
     }
 );
 
@@ -108,18 +137,55 @@ avro_enum!(
     /// is what events written before v2 carry, and what a reader makes of a
     /// payment symbol it does not know.
     PaymentMethod {
-        Cash => "CASH",
-        Card => "CARD",
-        MobileWallet => "MOBILE_WALLET",
-        GiftCard => "GIFT_CARD",
+        Cash => "CASH", "Cash",
+        Card => "CARD", "Card",
+        MobileWallet => "MOBILE_WALLET", "Mobile Wallet",
+        GiftCard => "GIFT_CARD", "Gift Card",
         #[default]
-        Unknown => "UNKNOWN",
+        Unknown => "UNKNOWN", "Unknown",
     }
 );
+
+/// Every (Avro enum name, symbol, label) of the sale model, in schema
+/// order: the one source of the warehouse's labels.
+pub fn label_table() -> Vec<(&'static str, &'static str, &'static str)> {
+    fn rows<E: Copy>(
+        name: &'static str,
+        all: &[E],
+        symbol: fn(E) -> &'static str,
+        label: fn(E) -> &'static str,
+    ) -> Vec<(&'static str, &'static str, &'static str)> {
+        all.iter().map(|v| (name, symbol(*v), label(*v))).collect()
+    }
+    [
+        rows("ShipMode", ShipMode::ALL, ShipMode::symbol, ShipMode::label),
+        rows("Segment", Segment::ALL, Segment::symbol, Segment::label),
+        rows("Region", Region::ALL, Region::symbol, Region::label),
+        rows("Category", Category::ALL, Category::symbol, Category::label),
+        rows("PaymentMethod", PaymentMethod::ALL, PaymentMethod::symbol, PaymentMethod::label),
+    ]
+    .concat()
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_round_trip_and_an_unknown_one_lists_the_known_ones() {
+        for mode in ShipMode::ALL {
+            assert_eq!(ShipMode::from_label(mode.label()), Ok(*mode));
+        }
+        assert_eq!(Category::OfficeSupplies.label(), "Office Supplies");
+        assert_eq!(Segment::from_label("Home Office"), Ok(Segment::HomeOffice));
+        let err = ShipMode::from_label("Third Class").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown ShipMode label \"Third Class\" (expected one of Standard Class, \
+             Second Class, First Class, Same Day)"
+        );
+        assert!(ShipMode::from_label("SECOND_CLASS").is_err(), "a symbol is not a label");
+    }
 
     #[test]
     fn symbols_round_trip_and_indexes_follow_the_schema_order() {

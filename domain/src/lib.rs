@@ -3,14 +3,16 @@
 //! The typed model of a Superstore sale and everything that can be said about
 //! it without touching the outside world: the validation rules with their
 //! reason codes, the serde mapping to and from Avro values of
-//! `schemas/sale/*.avsc` (every released version, compiled in), and a seeded
-//! generator of realistic sales.
+//! `schemas/sale/*.avsc` (every released version, compiled in), a seeded
+//! generator of realistic sales, and the reading of a line of the classic
+//! Superstore dataset ([`classic`]) as a sale.
 //!
 //! This crate does no I/O. No Kafka, no SQL, no HTTP: other teams read it to
 //! learn what a sale is, and the runtime (`superstore-actors`) depends on it,
 //! never the other way round.
 
 mod avro;
+pub mod classic;
 mod enums;
 pub mod generator;
 mod money;
@@ -19,11 +21,13 @@ mod sale;
 mod validation;
 
 pub use avro::{
-    sale_from_avro, sale_schema, sale_schema_text, sale_to_avro, schema_latest, schema_v1,
-    AvroMappingError, LATEST_SCHEMA_VERSION,
+    sale_from_avro, sale_schema, sale_schema_text, sale_to_avro, sale_to_datum, schema_latest,
+    schema_v1, write_sale_datum, AvroMappingError, LATEST_SCHEMA_VERSION,
 };
-pub use enums::{Category, PaymentMethod, Region, Segment, ShipMode, UnknownSymbol};
-pub use money::{Discount, Money, MoneyError, Quantity};
-pub use resolution::resolve_to_reader;
+pub use enums::{
+    label_table, Category, PaymentMethod, Region, Segment, ShipMode, UnknownLabel, UnknownSymbol,
+};
+pub use money::{Discount, Money, MoneyError, Quantity, DECIMAL_SCALE};
+pub use resolution::{resolve_to_reader, ResolutionError};
 pub use sale::{Customer, Location, Product, Sale, SaleEvent};
-pub use validation::{validate, RejectReason, Rejection};
+pub use validation::{first_broken_rule, validate, RejectReason, Rejection};

@@ -1,25 +1,38 @@
-//! Exact decimal quantities of a sale: `Money` (USD cents), `Discount`
-//! (a fraction with two decimals) and `Quantity`. Never floats: a sum of
-//! floats drifts, and the warehouse checks that sums match to the cent.
+//! Exact decimal quantities of a sale: `Money` (USD, up to four decimals),
+//! `Discount` (a fraction, up to four decimals) and `Quantity`. Never floats:
+//! a sum of floats drifts, and the warehouse checks that sums match to the
+//! last decimal.
+//!
+//! Every decimal of the domain has one scale, [`DECIMAL_SCALE`] (4), the
+//! scale of the newest sale schema (v3): the classic Superstore dataset
+//! carries amounts like `41.9136`. The generator still makes cents; they are
+//! held at scale 4 (`261.96` is `261.9600`). Older schemas (v1, v2) carry
+//! scale 2: the Avro mapping rescales between the domain and a schema, and
+//! refuses what a schema cannot hold without rounding.
 //!
 //! On the wire these are Avro `bytes` with the `decimal` logical type: the
 //! unscaled value as a big-endian two's-complement integer. Through serde
-//! they are those bytes for apache-avro (not human-readable) and the decimal
-//! text (`"279.99"`) for JSON.
+//! they are those bytes at [`DECIMAL_SCALE`] for apache-avro (not
+//! human-readable) and the decimal text (`"279.9900"`) for JSON.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{Error as _, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// Scale of every amount: cents.
-pub const MONEY_SCALE: u32 = 2;
-/// Digits of an amount, as declared by the schema (`decimal(12, 2)`).
-pub const MONEY_PRECISION: u32 = 12;
-/// Scale of a discount (`decimal(4, 2)`).
-pub const DISCOUNT_SCALE: u32 = 2;
-/// Digits of a discount.
-pub const DISCOUNT_PRECISION: u32 = 4;
+/// Scale of every decimal of the domain, and of the newest schema.
+pub const DECIMAL_SCALE: u32 = 4;
+/// Scale of an amount.
+pub const MONEY_SCALE: u32 = DECIMAL_SCALE;
+/// Digits of an amount, as declared by the newest schema (`decimal(16, 4)`):
+/// twelve before the point, as many as `decimal(12, 2)` had before it, plus two.
+pub const MONEY_PRECISION: u32 = 16;
+/// Scale of a discount (`decimal(6, 4)`).
+pub const DISCOUNT_SCALE: u32 = DECIMAL_SCALE;
+/// Digits of a discount: two before the point, as in `decimal(4, 2)`.
+pub const DISCOUNT_PRECISION: u32 = 6;
+/// The cents the generator makes.
+const CENTS: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -31,21 +44,22 @@ pub enum MoneyError {
     TooWide { len: usize },
 }
 
-/// An amount of US dollars, exact to the cent.
+/// An amount of US dollars, exact to the fourth decimal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
 
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
 
-    /// Takes an amount that is already exact to the cent; refuses anything finer.
+    /// Takes an amount with at most four decimals; refuses anything finer.
     pub fn try_new(value: Decimal) -> Result<Self, MoneyError> {
         check_fits(value, MONEY_PRECISION, MONEY_SCALE).map(Money)
     }
 
     /// Rounds a computed amount to the cent, half away from zero, as a till does.
+    /// (The generator's amounts; imported ones keep their four decimals.)
     pub fn round(value: Decimal) -> Self {
-        Money(value.round_dp_with_strategy(MONEY_SCALE, RoundingStrategy::MidpointAwayFromZero))
+        Money(value.round_dp_with_strategy(CENTS, RoundingStrategy::MidpointAwayFromZero))
             .with_scale()
     }
 
@@ -70,7 +84,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.2}", self.0)
+        write_decimal(self.0, f)
     }
 }
 
@@ -100,7 +114,17 @@ impl Discount {
 
 impl fmt::Display for Discount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.2}", self.0)
+        write_decimal(self.0, f)
+    }
+}
+
+/// At least two decimals, and no zeros past them: `261.96`, `41.9136`, `7.00`.
+fn write_decimal(value: Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let shortest = value.normalize();
+    if shortest.scale() < CENTS {
+        write!(f, "{value:.2}")
+    } else {
+        write!(f, "{shortest}")
     }
 }
 
@@ -183,8 +207,13 @@ fn unscaled_bytes(value: Decimal, scale: u32) -> Result<Vec<u8>, MoneyError> {
     if scaled != value {
         return Err(MoneyError::TooManyDecimals { value, scale });
     }
-    let bytes = scaled.mantissa().to_be_bytes();
-    let negative = scaled.mantissa() < 0;
+    Ok(minimal_bytes(scaled.mantissa()))
+}
+
+/// The fewest big-endian two's-complement bytes that hold `unscaled`.
+pub(crate) fn minimal_bytes(unscaled: i128) -> Vec<u8> {
+    let bytes = unscaled.to_be_bytes();
+    let negative = unscaled < 0;
     let sign_byte = if negative { 0xFF } else { 0x00 };
     // Drop leading sign bytes while the next byte still carries the sign bit.
     let mut start = 0;
@@ -194,17 +223,22 @@ fn unscaled_bytes(value: Decimal, scale: u32) -> Result<Vec<u8>, MoneyError> {
     {
         start += 1;
     }
-    Ok(bytes[start..].to_vec())
+    bytes[start..].to_vec()
 }
 
-fn from_unscaled_bytes(bytes: &[u8], scale: u32) -> Result<Decimal, MoneyError> {
+/// The integer held by big-endian two's-complement `bytes`.
+pub(crate) fn unscaled_from_bytes(bytes: &[u8]) -> Result<i128, MoneyError> {
     if bytes.len() > 16 {
         return Err(MoneyError::TooWide { len: bytes.len() });
     }
     let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
     let mut wide = if negative { [0xFFu8; 16] } else { [0u8; 16] };
     wide[16 - bytes.len()..].copy_from_slice(bytes);
-    Ok(Decimal::from_i128_with_scale(i128::from_be_bytes(wide), scale))
+    Ok(i128::from_be_bytes(wide))
+}
+
+fn from_unscaled_bytes(bytes: &[u8], scale: u32) -> Result<Decimal, MoneyError> {
+    Ok(Decimal::from_i128_with_scale(unscaled_from_bytes(bytes)?, scale))
 }
 
 #[cfg(test)]
@@ -217,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn amounts_round_trip_through_avro_bytes_to_the_cent() {
+    fn amounts_round_trip_through_avro_bytes_to_the_last_decimal() {
         for text in [
             "0.00",
             "0.01",
@@ -227,9 +261,13 @@ mod tests {
             "127.99",
             "-128.00",
             "261.96",
+            "41.9136",
+            "22.368",
+            "-6599.978",
             "-3839.99",
             "99999999.99",
-            "-99999999.99",
+            "999999999999.9999",
+            "-999999999999.9999",
         ] {
             let money = Money::try_new(dec(text)).unwrap();
             let bytes = money.to_avro_bytes().unwrap();
@@ -239,20 +277,19 @@ mod tests {
     }
 
     #[test]
-    fn avro_bytes_are_minimal_twos_complement() {
-        assert_eq!(Money::try_new(dec("1.27")).unwrap().to_avro_bytes().unwrap(), vec![0x7F]);
-        assert_eq!(Money::try_new(dec("1.28")).unwrap().to_avro_bytes().unwrap(), vec![0x00, 0x80]);
-        assert_eq!(Money::try_new(dec("-1.28")).unwrap().to_avro_bytes().unwrap(), vec![0x80]);
-        assert_eq!(
-            Money::try_new(dec("-1.29")).unwrap().to_avro_bytes().unwrap(),
-            vec![0xFF, 0x7F]
-        );
+    fn avro_bytes_are_minimal_twos_complement_at_scale_four() {
+        let bytes = |text| Money::try_new(dec(text)).unwrap().to_avro_bytes().unwrap();
+        assert_eq!(bytes("0.0127"), vec![0x7F]);
+        assert_eq!(bytes("0.0128"), vec![0x00, 0x80]);
+        assert_eq!(bytes("-0.0128"), vec![0x80]);
+        assert_eq!(bytes("-0.0129"), vec![0xFF, 0x7F]);
+        assert_eq!(bytes("1.27"), vec![0x31, 0x9C], "12700 unscaled");
         assert_eq!(Money::ZERO.to_avro_bytes().unwrap(), vec![0x00]);
     }
 
     #[test]
     fn discounts_round_trip() {
-        for text in ["0.00", "0.15", "0.80", "1.50"] {
+        for text in ["0.00", "0.15", "0.32", "0.80", "0.1234", "1.50"] {
             let discount = Discount::try_new(dec(text)).unwrap();
             let back = Discount::from_avro_bytes(&discount.to_avro_bytes().unwrap()).unwrap();
             assert_eq!(back.to_string(), text);
@@ -260,25 +297,26 @@ mod tests {
     }
 
     #[test]
-    fn sub_cent_amounts_are_refused_not_rounded() {
+    fn amounts_finer_than_four_decimals_are_refused_not_rounded() {
         assert_eq!(
-            Money::try_new(dec("1.005")),
-            Err(MoneyError::TooManyDecimals { value: dec("1.005"), scale: 2 })
+            Money::try_new(dec("1.00005")),
+            Err(MoneyError::TooManyDecimals { value: dec("1.00005"), scale: 4 })
         );
-        assert!(Money::try_new(dec("1.500")).is_ok(), "trailing zeros are not extra precision");
+        assert!(Money::try_new(dec("1.500000")).is_ok(), "trailing zeros are not extra precision");
     }
 
     #[test]
     fn amounts_beyond_the_declared_precision_are_refused() {
-        assert!(matches!(Money::try_new(dec("10000000000.00")), Err(MoneyError::Overflow { .. })));
+        assert!(matches!(Money::try_new(dec("1000000000000")), Err(MoneyError::Overflow { .. })));
         assert!(matches!(Discount::try_new(dec("100.00")), Err(MoneyError::Overflow { .. })));
     }
 
     #[test]
-    fn rounding_is_half_away_from_zero_and_keeps_two_places() {
+    fn rounding_is_half_away_from_zero_to_the_cent() {
         assert_eq!(Money::round(dec("2.345")).to_string(), "2.35");
         assert_eq!(Money::round(dec("-2.345")).to_string(), "-2.35");
         assert_eq!(Money::round(dec("7")).to_string(), "7.00");
+        assert_eq!(Money::round(dec("7")).amount().scale(), DECIMAL_SCALE, "held at scale 4");
     }
 
     #[test]

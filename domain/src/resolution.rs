@@ -1,6 +1,11 @@
 //! Avro schema resolution: turning a value decoded with its writer schema into
 //! the shape of the reader schema this binary understands.
 //!
+//! Decimals first move to the reader's scale (`avro/decimals.rs`): Avro's
+//! resolution compares precision only, and would read the bytes of `261.96`
+//! at scale 2 as `2.6196` at scale 4. Decoding with the writer's scale and
+//! then rescaling keeps `261.96` as `261.9600`.
+//!
 //! apache-avro 0.21 refuses to resolve a `bytes` decimal whose byte string is
 //! shorter than the declared precision could need (a value of 1.00 in a
 //! `decimal(12, 2)` is one byte long, and it demands six). The Avro
@@ -9,15 +14,30 @@
 //! fewest bytes. So decimals are sign-extended to sixteen bytes, which satisfy
 //! any precision up to 38, before resolving; the number is unchanged.
 
+use crate::avro::to_reader_scale;
 use apache_avro::types::Value;
 use apache_avro::{Decimal, Schema};
 
 /// Width that satisfies apache-avro's length check for every precision ≤ 38.
 const WIDE_DECIMAL_BYTES: usize = 16;
 
-/// Resolves `value` (decoded with its writer schema) to `reader`.
-pub fn resolve_to_reader(value: Value, reader: &Schema) -> Result<Value, apache_avro::Error> {
-    widen_decimals(value).resolve(reader)
+/// Why a written value cannot be read with the reader schema.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolutionError {
+    #[error("decimal scale: {0}")]
+    Scale(String),
+    #[error(transparent)]
+    Avro(#[from] apache_avro::Error),
+}
+
+/// Resolves `value`, decoded with `writer`, to `reader`.
+pub fn resolve_to_reader(
+    value: Value,
+    writer: &Schema,
+    reader: &Schema,
+) -> Result<Value, ResolutionError> {
+    let rescaled = to_reader_scale(value, writer, reader).map_err(ResolutionError::Scale)?;
+    Ok(widen_decimals(rescaled).resolve(reader)?)
 }
 
 fn widen_decimals(value: Value) -> Value {
@@ -63,8 +83,8 @@ mod tests {
             written.clone().resolve(schema_v1()).is_err(),
             "apache-avro still refuses short decimals: drop this workaround when it stops"
         );
-        let resolved = resolve_to_reader(written, schema_v1()).unwrap();
-        assert_eq!(sale_from_avro(resolved).unwrap(), event);
+        let resolved = resolve_to_reader(written, schema_v1(), schema_v1()).unwrap();
+        assert_eq!(sale_from_avro(resolved, schema_v1()).unwrap(), event);
     }
 
     #[test]
@@ -73,7 +93,8 @@ mod tests {
         let event = SaleGenerator::new(GeneratorConfig::new(8, 1)).unwrap().next().unwrap().event;
         let bytes = to_avro_datum(schema_v1(), sale_to_avro(&event, 1).unwrap()).unwrap();
         let written = from_avro_datum(schema_v1(), &mut bytes.as_slice(), None).unwrap();
-        let read = sale_from_avro(resolve_to_reader(written, schema_latest()).unwrap()).unwrap();
+        let resolved = resolve_to_reader(written, schema_v1(), schema_latest()).unwrap();
+        let read = sale_from_avro(resolved, schema_latest()).unwrap();
         assert_eq!(read.payment_method, PaymentMethod::Unknown);
         assert_eq!(read.loyalty_id, None);
         assert_eq!(read, event);
@@ -84,6 +105,7 @@ mod tests {
         use crate::{schema_latest, PaymentMethod};
         let mut config = GeneratorConfig::new(8, 200);
         config.schema_version = 2;
+        let v2 = crate::sale_schema(2).unwrap();
         let events: Vec<_> = SaleGenerator::new(config).unwrap().map(|g| g.event).collect();
         assert!(
             events.iter().any(|e| e.loyalty_id.is_some())
@@ -91,12 +113,10 @@ mod tests {
         );
         assert!(events.iter().all(|e| e.payment_method != PaymentMethod::Unknown));
         for event in events {
-            let bytes = to_avro_datum(schema_latest(), sale_to_avro(&event, 2).unwrap()).unwrap();
-            let written = from_avro_datum(schema_latest(), &mut bytes.as_slice(), None).unwrap();
-            assert_eq!(
-                sale_from_avro(resolve_to_reader(written, schema_latest()).unwrap()).unwrap(),
-                event
-            );
+            let bytes = to_avro_datum(v2, sale_to_avro(&event, 2).unwrap()).unwrap();
+            let written = from_avro_datum(v2, &mut bytes.as_slice(), None).unwrap();
+            let resolved = resolve_to_reader(written, v2, schema_latest()).unwrap();
+            assert_eq!(sale_from_avro(resolved, schema_latest()).unwrap(), event);
         }
     }
 

@@ -93,12 +93,18 @@ fn max_discount() -> Decimal {
 
 /// Applies every rule, in a fixed order, and reports the first one broken.
 pub fn validate(event: SaleEvent) -> Result<Sale, Rejection> {
-    check_required_fields(&event)?;
-    check_quantity(event.quantity)?;
-    check_discount(&event)?;
-    check_amounts(&event)?;
-    check_dates(&event)?;
+    first_broken_rule(&event)?;
     Ok(Sale::new_unchecked(event))
+}
+
+/// The first rule `event` breaks, in the same order as [`validate`], without
+/// taking the event (for callers that keep it boxed, like the import).
+pub fn first_broken_rule(event: &SaleEvent) -> Result<(), Rejection> {
+    check_required_fields(event)?;
+    check_quantity(event.quantity)?;
+    check_discount(event)?;
+    check_amounts(event)?;
+    check_dates(event)
 }
 
 fn check_required_fields(event: &SaleEvent) -> Result<(), Rejection> {

@@ -177,7 +177,9 @@ fn unknown_enum_symbols_are_rejected_at_mapping() {
         ship_mode.1 = Value::Enum(7, "TELEPORT".into());
     }
     let rejection: superstore_domain::Rejection =
-        superstore_domain::sale_from_avro(value).unwrap_err().into();
+        superstore_domain::sale_from_avro(value, superstore_domain::schema_v1())
+            .unwrap_err()
+            .into();
     assert_eq!(rejection.reason, RejectReason::UnknownEnumSymbol);
     assert!(rejection.detail.contains("TELEPORT"));
 }

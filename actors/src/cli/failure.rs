@@ -15,6 +15,8 @@ pub mod code {
     pub const REFUSED: u8 = 4;
     /// An actor failed more often than the supervision policy allows.
     pub const GAVE_UP: u8 = 5;
+    /// Some input lines were refused (each reported); the rest was published.
+    pub const PARTLY_REFUSED: u8 = 6;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,8 @@ pub enum Failure {
          it resumes where it stopped"
     )]
     GaveUp(superstore_actors::supervision::GaveUp),
+    #[error("{0}")]
+    PartlyRefused(String),
 }
 
 impl From<superstore_stack::EndpointError> for Failure {
@@ -50,6 +54,7 @@ impl Failure {
             Failure::Unreachable { .. } | Failure::Stack(_) => code::UNAVAILABLE,
             Failure::Refused(_) => code::REFUSED,
             Failure::GaveUp(_) => code::GAVE_UP,
+            Failure::PartlyRefused(_) => code::PARTLY_REFUSED,
         }
     }
 

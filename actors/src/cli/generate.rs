@@ -5,21 +5,23 @@
 
 use super::failure::Failure;
 use super::observe;
-use super::registry_access::{self, warn_if_unchecked};
+use super::registry_access;
 use anyhow::Context as _;
 use apache_avro::Schema;
 use indicatif::{ProgressBar, ProgressStyle};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_actors::generate::{publish, PublishError, PublishPlan, PublishReport};
+use superstore_actors::generate::GeneratedSource;
 use superstore_actors::kafka::{self, producer::idempotent_producer};
 use superstore_actors::observability::endpoint::MetricsAddr;
+use superstore_actors::publish::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::supervision::RestartPolicy;
 use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
-use superstore_domain::{sale_schema, sale_schema_text, SaleEvent, LATEST_SCHEMA_VERSION};
-use superstore_registry::RegistryClientError;
+use superstore_domain::{sale_schema, SaleEvent, LATEST_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
@@ -70,13 +72,24 @@ struct PreviewLine {
     event: Map<String, Value>,
 }
 
-/// The event as JSON, without the fields schema `version` does not have.
+/// The event as JSON, as schema `version` carries it: without the fields it
+/// does not have, and with its decimals at the schema's scale.
 fn shaped_for(event: &SaleEvent, version: u32) -> anyhow::Result<Map<String, Value>> {
     let Value::Object(mut fields) = serde_json::to_value(event)? else {
         anyhow::bail!("an event serializes to a JSON object")
     };
     if let Some(Schema::Record(record)) = sale_schema(version) {
         fields.retain(|name, _| record.lookup.contains_key(name));
+        for field in &record.fields {
+            let (Schema::Decimal(declared), Some(Value::String(text))) =
+                (&field.schema, fields.get_mut(&field.name))
+            else {
+                continue;
+            };
+            let mut amount: Decimal = text.parse()?;
+            amount.rescale(declared.scale as u32);
+            *text = amount.to_string();
+        }
     }
     Ok(fields)
 }
@@ -115,7 +128,9 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         observe::serve(exposition, None)?;
         superstore_actors::metrics::prime_publisher(&args.topic);
-        let schema_id = register_schema(&registry_url, &args).await?;
+        let schema_id =
+            registry_access::register_sale_schema(&registry_url, &args.topic, args.schema_version)
+                .await?;
         kafka::ensure_topic(&bootstrap, &args.topic, args.partitions)
             .await
             .map_err(|e| Failure::kafka(&bootstrap, e))?;
@@ -128,14 +143,15 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             .expect("valid template"),
         );
         let plan = PublishPlan {
-            config: config.clone(),
             topic: args.topic.clone(),
             schema_id,
             schema_version: args.schema_version,
             rate: args.rate,
         };
+        let source = Arc::new(GeneratedSource::new(config.clone()));
         let started = Instant::now();
-        let outcome = publish(plan, producer, progress.clone(), RestartPolicy::default()).await;
+        let outcome =
+            publish(plan, source, producer, progress.clone(), RestartPolicy::default()).await;
         progress.finish_and_clear();
         let report = match outcome {
             Err(PublishError::GaveUp(gave_up)) => return Err(Failure::GaveUp(gave_up).into()),
@@ -144,26 +160,6 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         print_summary(&report, &args.topic, &config, schema_id, started.elapsed().as_secs_f64());
         Ok(())
     })
-}
-
-/// Registers the schema version the events are written with; its id.
-/// Warns when the subject's level is NONE (a registry that checks nothing).
-async fn register_schema(registry_url: &str, args: &GenerateArgs) -> Result<i32, Failure> {
-    let registry = registry_access::client(registry_url)?;
-    let subject = format!("{}-value", args.topic);
-    let schema_text = sale_schema_text(args.schema_version).expect("checked with the config");
-    let id = registry.register(&subject, schema_text).await.map_err(|e| match e {
-        RegistryClientError::Api { code: 409 | 42201, .. } => Failure::Refused(format!(
-            "the registry refused schema v{} under {subject}: {e}",
-            args.schema_version
-        )),
-        other => registry_access::failure(registry_url, other),
-    })?;
-    match registry.compatibility(Some(&subject)).await {
-        Ok(level) => warn_if_unchecked(&level, Some(&subject), registry_url),
-        Err(e) => tracing::debug!(error = %e, "the registry did not tell its compatibility level"),
-    }
-    Ok(id)
 }
 
 fn print_summary(

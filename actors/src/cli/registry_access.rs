@@ -75,3 +75,24 @@ pub fn warn_if_unchecked(level: &str, scope: Option<&str>, url: &str) {
         redact(url)
     );
 }
+
+/// Registers `schemas/sale/v<version>.avsc` under `<topic>-value`, as the
+/// publishing commands (`generate`, `import`) do before they publish; its id.
+/// Warns when the subject's level is NONE (a registry that checks nothing).
+pub async fn register_sale_schema(url: &str, topic: &str, version: u32) -> Result<i32, Failure> {
+    let registry = client(url)?;
+    let subject = format!("{topic}-value");
+    let schema_text = superstore_domain::sale_schema_text(version)
+        .ok_or_else(|| Failure::Usage(format!("schema v{version} of the sale is not released")))?;
+    let id = registry.register(&subject, schema_text).await.map_err(|e| match e {
+        RegistryClientError::Api { code: 409 | 42201, .. } => {
+            Failure::Refused(format!("the registry refused schema v{version} under {subject}: {e}"))
+        }
+        other => failure(url, other),
+    })?;
+    match registry.compatibility(Some(&subject)).await {
+        Ok(level) => warn_if_unchecked(&level, Some(&subject), url),
+        Err(e) => tracing::debug!(error = %e, "the registry did not tell its compatibility level"),
+    }
+    Ok(id)
+}

@@ -79,14 +79,28 @@ fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
     let mut conn = pool.get().map_err(Failure::database)?;
     let missing =
         guard::missing_in_database(&mut conn, schema_latest()).map_err(Failure::database)?;
-    if missing.is_empty() {
+    if !missing.is_empty() {
+        return Err(Failure::Refused(format!(
+            "staging.sales_events has no column for {} of the reader schema \
+             (sale v{LATEST_SCHEMA_VERSION}); refusing to start rather than lose those fields. \
+             Fix: run `superstore migrate` against this database",
+            missing.join(", ")
+        )));
+    }
+    let narrow =
+        guard::narrow_in_database(&mut conn, schema_latest()).map_err(Failure::database)?;
+    if narrow.is_empty() {
         return Ok(());
     }
+    let columns: Vec<String> = narrow
+        .iter()
+        .map(|(column, have, wanted)| format!("{column} (scale {have}, the schema's {wanted})"))
+        .collect();
     Err(Failure::Refused(format!(
-        "staging.sales_events has no column for {} of the reader schema \
-         (sale v{LATEST_SCHEMA_VERSION}); refusing to start rather than lose those fields. \
+        "staging.sales_events has fewer decimals than the reader schema (sale \
+         v{LATEST_SCHEMA_VERSION}) in {}; refusing to start rather than round amounts. \
          Fix: run `superstore migrate` against this database",
-        missing.join(", ")
+        columns.join(", ")
     )))
 }
 

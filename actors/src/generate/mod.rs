@@ -1,31 +1,32 @@
-//! The publisher of `superstore generate`: seeded sale events, encoded in
-//! Avro with the Confluent framing, sent to Kafka by a supervised actor
-//! ([`publisher`]) that resumes after the last confirmed event when it is
-//! restarted ([`watermark`]).
+//! The source of `superstore generate`: the seeded generator of
+//! `superstore-domain`, read again from any index after a restart (the same
+//! seed gives the same events), published by [`crate::publish`].
 
-mod publisher;
-mod watermark;
+use crate::publish::{EventSource, SourceError, SourceItem, SourceItems};
+use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 
-pub use publisher::{encode, PublishError, PublishPlan, PublishReport};
+/// Generated events, as a publisher source.
+pub struct GeneratedSource {
+    config: GeneratorConfig,
+}
 
-use crate::supervision::{RestartPolicy, Supervision};
-use actix::Supervisor;
-use indicatif::ProgressBar;
-use publisher::Publisher;
-use rdkafka::producer::FutureProducer;
+impl GeneratedSource {
+    pub fn new(config: GeneratorConfig) -> Self {
+        GeneratedSource { config }
+    }
+}
 
-/// Publishes `plan` through `producer`, under the supervision policy, and
-/// reports once every event is confirmed (or the publisher gave up).
-/// Runs inside an actix system.
-pub async fn publish(
-    plan: PublishPlan,
-    producer: FutureProducer,
-    progress: ProgressBar,
-    policy: RestartPolicy,
-) -> Result<PublishReport, PublishError> {
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let supervision = Supervision::new("publisher", policy);
-    let _publisher =
-        Supervisor::start(move |_| Publisher::new(plan, producer, progress, supervision, done_tx));
-    done_rx.await.unwrap_or(Err(PublishError::Canceled))
+impl EventSource for GeneratedSource {
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.config.count)
+    }
+
+    fn items(&self, from: u64) -> Result<SourceItems<'_>, SourceError> {
+        let generator = SaleGenerator::new(self.config.clone())
+            .map_err(|e| SourceError(format!("the generator cannot start: {e}")))?;
+        let skip = usize::try_from(from).unwrap_or(usize::MAX);
+        Ok(Box::new(
+            generator.skip(skip).map(|generated| Ok(SourceItem::Event(Box::new(generated.event)))),
+        ))
+    }
 }

@@ -1,7 +1,8 @@
 //! Stage 2, the decoder: strips the Confluent framing, fetches the writer
 //! schema by id from the registry (cached: ids never change, so a registry
 //! outage does not stop a warm pipeline), decodes the Avro datum and
-//! resolves it into the reader schema this binary was built with.
+//! resolves it into the reader schema this binary was built with (decimals
+//! decoded at the writer's scale, then rescaled exactly to the reader's).
 //!
 //! Accepts: `Records` of raw envelopes, `Flush`.
 //! Emits: the same envelopes, each `Decoded` or `Rejected` with one of
@@ -109,9 +110,9 @@ fn decode_datum(
             format!("{} bytes follow the datum", cursor.len()),
         ));
     }
-    let resolved = resolve_to_reader(written, reader)
+    let resolved = resolve_to_reader(written, writer, reader)
         .map_err(|e| refuse(Reason::UnresolvableSchema, e.to_string()))?;
-    let event = sale_from_avro(resolved)
+    let event = sale_from_avro(resolved, reader)
         .map_err(|e| Quarantine { schema_id: Some(schema_id), ..Rejection::from(e).into() })?;
     Ok(Verdict::Decoded { event: Box::new(event), schema_id })
 }

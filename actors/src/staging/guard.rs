@@ -1,7 +1,9 @@
 //! The guard that keeps the reader schema and staging in step: `run`
 //! refuses to start when the schema it reads with has fields that
 //! `staging.sales_events` has no columns for, instead of failing on the
-//! first batch (or, worse, dropping the new fields).
+//! first batch (or, worse, dropping the new fields), and when a decimal
+//! column has fewer decimals than the schema's field (PostgreSQL would round
+//! `41.9136` into `numeric(12,2)` without a word).
 
 use super::sql;
 use apache_avro::schema::{RecordSchema, Schema};
@@ -33,6 +35,40 @@ pub fn missing_in_database(conn: &mut PgConnection, reader: &Schema) -> QueryRes
     Ok(missing_columns(reader, &sql::live_sales_events_columns(conn)?))
 }
 
+/// The decimal fields of `reader` (flattened like the columns), with their scales.
+pub fn decimal_scales(reader: &Schema) -> Vec<(String, u32)> {
+    let Schema::Record(RecordSchema { fields, .. }) = reader else { return Vec::new() };
+    let flat = fields.iter().flat_map(|field| match &field.schema {
+        Schema::Record(RecordSchema { fields: nested, .. }) => nested.iter().collect(),
+        _ => vec![field],
+    });
+    flat.filter_map(|field| match &field.schema {
+        Schema::Decimal(decimal) => Some((field.name.clone(), decimal.scale as u32)),
+        _ => None,
+    })
+    .collect()
+}
+
+/// Each decimal column whose scale in `existing` is below the one `reader`
+/// declares, as (column, its scale, the schema's).
+pub fn narrow_decimals(reader: &Schema, existing: &[(String, u32)]) -> Vec<(String, u32, u32)> {
+    decimal_scales(reader)
+        .into_iter()
+        .filter_map(|(column, wanted)| {
+            let (_, have) = existing.iter().find(|(name, _)| *name == column)?;
+            (*have < wanted).then_some((column, *have, wanted))
+        })
+        .collect()
+}
+
+/// The same, against this database's staging.sales_events.
+pub fn narrow_in_database(
+    conn: &mut PgConnection,
+    reader: &Schema,
+) -> QueryResult<Vec<(String, u32, u32)>> {
+    Ok(narrow_decimals(reader, &sql::live_sales_events_scales(conn)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +81,18 @@ mod tests {
             columns.contains(&"customer_name".to_owned()) && columns.contains(&"region".to_owned())
         );
         assert!(!columns.contains(&"customer".to_owned()));
+    }
+
+    #[test]
+    fn a_column_with_fewer_decimals_than_the_schema_is_named() {
+        let v2_columns = [("sales".to_owned(), 2), ("discount".to_owned(), 2)];
+        assert_eq!(
+            narrow_decimals(schema_latest(), &v2_columns),
+            [("sales".to_owned(), 2, 4), ("discount".to_owned(), 2, 4)]
+        );
+        let v3_columns = [("sales".to_owned(), 4), ("profit".to_owned(), 4)];
+        assert!(narrow_decimals(schema_latest(), &v3_columns).is_empty());
+        assert!(narrow_decimals(schema_v1(), &v2_columns).is_empty(), "v1 has scale 2");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::rows::StagedRow;
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Timestamptz};
+use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz};
 use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
@@ -183,4 +183,28 @@ pub fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<Str
 /// A round trip to the server, for the readiness check.
 pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query("select 1").execute(conn).map(|_| ())
+}
+
+#[derive(QueryableByName)]
+struct NumericScale {
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    numeric_scale: Option<i32>,
+}
+
+/// The scale of each numeric column of staging.sales_events in this database.
+pub fn live_sales_events_scales(conn: &mut PgConnection) -> QueryResult<Vec<(String, u32)>> {
+    let rows: Vec<NumericScale> = diesel::sql_query(
+        "select column_name::text as column_name, numeric_scale::integer as numeric_scale \
+         from information_schema.columns \
+         where table_schema = $1 and table_name = $2 and data_type = 'numeric'",
+    )
+    .bind::<Text, _>("staging")
+    .bind::<Text, _>("sales_events")
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| Some((c.column_name, u32::try_from(c.numeric_scale?).ok()?)))
+        .collect())
 }

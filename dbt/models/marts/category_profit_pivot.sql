@@ -1,5 +1,6 @@
--- Profit per order date, one column per category present at build time
--- (<category>_profit), plus the total.
+-- Profit per order date, one column per category present at build time,
+-- named after its label in snake_case ("Office Supplies" gives
+-- office_supplies_profit), plus the total.
 {%- set categories_query %}
     select distinct category from {{ ref('dim_product') }} order by category
 {%- endset %}
@@ -22,7 +23,7 @@ final as (
     select
         sales.order_date_key as order_date,
         {%- for category in categories %}
-        sum(case when products.category = '{{ category }}' then sales.profit_amount else 0 end) as {{ adapter.quote(category | lower ~ '_profit') }},
+        sum(case when products.category = '{{ category }}' then sales.profit_amount else 0 end) as {{ adapter.quote(snake_case(category) ~ '_profit') }},
         {%- endfor %}
         sum(sales.profit_amount) as total_profit
     from sales

@@ -6,9 +6,12 @@
 //! The decoder in the runtime resolves every message to the newest reader
 //! schema first, so reading only ever sees reader-shaped records; fields the
 //! domain does not know are ignored, and those added after v1 take their
-//! schema defaults when absent (`#[serde(default)]`).
+//! schema defaults when absent (`#[serde(default)]`). Decimals cross between
+//! the domain's scale and each schema's in [`super::decimals`].
 
-use super::sale_schema;
+use super::decimals::{rescale_bytes, to_scale};
+use super::{sale_schema, LATEST_SCHEMA_VERSION};
+use crate::money::DECIMAL_SCALE;
 use crate::sale::SaleEvent;
 use crate::validation::{RejectReason, Rejection};
 use apache_avro::schema::{RecordSchema, Schema};
@@ -58,9 +61,42 @@ pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappin
     shape(value, schema)
 }
 
-/// The event carried by a record value resolved to the reader schema.
-pub fn sale_from_avro(value: Value) -> Result<SaleEvent, AvroMappingError> {
+/// The Avro binary datum of an event, written with
+/// `schemas/sale/v{version}.avsc`. The newest version, whose fields and
+/// decimal scales are the domain's own, is written straight from serde with
+/// no intermediate value tree (the import and generate hot path); older
+/// versions go through [`sale_to_avro`], which rescales and leaves fields out.
+pub fn sale_to_datum(event: &SaleEvent, version: u32) -> Result<Vec<u8>, AvroMappingError> {
+    let mut datum = Vec::with_capacity(256);
+    write_sale_datum(event, version, &mut datum)?;
+    Ok(datum)
+}
+
+/// [`sale_to_datum`], appended to `out` (after a header the caller wrote).
+pub fn write_sale_datum(
+    event: &SaleEvent,
+    version: u32,
+    out: &mut Vec<u8>,
+) -> Result<(), AvroMappingError> {
+    let schema = sale_schema(version).ok_or_else(|| {
+        AvroMappingError::Invalid(format!("schema version {version} is not released"))
+    })?;
+    let invalid = |e: apache_avro::Error| AvroMappingError::Invalid(e.to_string());
+    if version != LATEST_SCHEMA_VERSION {
+        let value = sale_to_avro(event, version)?;
+        out.extend_from_slice(&apache_avro::to_avro_datum(schema, value).map_err(invalid)?);
+        return Ok(());
+    }
     ensure_binary_serde()?;
+    apache_avro::write_avro_datum_ref(schema, event, out).map_err(invalid)?;
+    Ok(())
+}
+
+/// The event carried by a record value shaped like `schema` (the reader
+/// schema it was resolved to, or the schema it was written with).
+pub fn sale_from_avro(value: Value, schema: &Schema) -> Result<SaleEvent, AvroMappingError> {
+    ensure_binary_serde()?;
+    let value = to_scale(value, schema, DECIMAL_SCALE)?;
     apache_avro::from_value(&value).map_err(|e| {
         let message = e.to_string();
         // serde's own wording for a symbol no variant carries.
@@ -73,10 +109,10 @@ pub fn sale_from_avro(value: Value) -> Result<SaleEvent, AvroMappingError> {
 }
 
 /// Shapes a serialized event like `schema`: record fields in the schema's
-/// order (fields it lacks are left out), decimals from their bytes, union
-/// branches by their schema. Every other value already has the form Avro
-/// encodes (strings for enums and uuids, ints for dates, longs for
-/// timestamps).
+/// order (fields it lacks are left out), decimals from their bytes at the
+/// schema's scale (refused if they would need rounding), union branches by
+/// their schema. Every other value already has the form Avro encodes
+/// (strings for enums and uuids, ints for dates, longs for timestamps).
 fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
     Ok(match (value, schema) {
         (Value::Record(fields), Schema::Record(RecordSchema { fields: wanted, .. })) => {
@@ -85,12 +121,22 @@ fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
                 let value = by_name.remove(&field.name).ok_or_else(|| {
                     AvroMappingError::Invalid(format!("the event has no field {}", field.name))
                 })?;
-                Ok((field.name.clone(), shape(value, &field.schema)?))
+                let shaped = shape(value, &field.schema).map_err(|e| match e {
+                    AvroMappingError::Invalid(why) => {
+                        AvroMappingError::Invalid(format!("{}: {why}", field.name))
+                    }
+                    other => other,
+                })?;
+                Ok((field.name.clone(), shaped))
             });
             Value::Record(shaped.collect::<Result<_, AvroMappingError>>()?)
         }
-        (Value::Bytes(bytes), Schema::Decimal(_)) => {
-            Value::Decimal(apache_avro::Decimal::from(bytes))
+        (Value::Bytes(bytes), Schema::Decimal(declared)) => {
+            let scale = declared.scale as u32;
+            let rescaled = rescale_bytes(&bytes, DECIMAL_SCALE, scale).map_err(|why| {
+                AvroMappingError::Invalid(format!("{why} (the schema declares scale {scale})"))
+            })?;
+            Value::Decimal(apache_avro::Decimal::from(rescaled))
         }
         (Value::Union(_, inner), Schema::Union(union)) => {
             let is_null = matches!(*inner, Value::Null);

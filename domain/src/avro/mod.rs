@@ -1,12 +1,15 @@
 //! The sale event in Avro: the released schemas of `schemas/sale/`,
 //! compiled in (every `vN.avsc` found at build time, see `build.rs`), and the
 //! mapping between a [`crate::SaleEvent`] and their values, which goes
-//! through serde ([`codec`], with the logical types in [`logical`]).
+//! through serde ([`codec`], with the logical types in [`logical`] and the
+//! decimal scales in [`decimals`]).
 
 mod codec;
+pub(crate) mod decimals;
 pub(crate) mod logical;
 
-pub use codec::{sale_from_avro, sale_to_avro, AvroMappingError};
+pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum, AvroMappingError};
+pub(crate) use decimals::to_reader_scale;
 
 use apache_avro::Schema;
 use std::sync::OnceLock;

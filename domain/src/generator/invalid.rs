@@ -26,7 +26,7 @@ pub(crate) fn break_rule(mut event: SaleEvent, rule: RejectReason) -> SaleEvent 
         RejectReason::MissingRequiredField => event.customer.customer_name.clear(),
         RejectReason::QuantityOutOfRange => event.quantity = Quantity(0),
         RejectReason::DiscountOutOfRange => {
-            event.discount = Discount::try_new(Decimal::new(95, 2)).expect("0.95 fits decimal(4,2)")
+            event.discount = Discount::try_new(Decimal::new(95, 2)).expect("0.95 fits decimal(6,4)")
         }
         RejectReason::NonPositiveSales => {
             event.sales = Money::try_new(-event.sales.amount()).expect("negated amount fits");

@@ -320,7 +320,7 @@ impl SaleGenerator {
             98..99 => 70,
             _ => 80,
         };
-        Discount::try_new(Decimal::new(cents, 2)).expect("listed discounts fit decimal(4,2)")
+        Discount::try_new(Decimal::new(cents, 2)).expect("listed discounts fit decimal(6,4)")
     }
 
     fn remember(&mut self, event: &SaleEvent) {

@@ -15,8 +15,16 @@
 //! an enum whose reader declares a default for symbols it lacks, and any
 //! `decimal` at all. Logical types are stripped to their underlying type
 //! before checking, as Avro's checker ignores them ([`corrections`]).
+//!
+//! Decimals are the one place where we deliberately differ from Avro and
+//! Confluent: with logical types stripped, a change of precision or scale
+//! would pass unseen, and a reader would misread the value. [`decimals`]
+//! refuses every change that would lose or misread one (a narrower scale, a
+//! smaller precision, fewer integer digits, a scale change an older reader
+//! would not rescale), naming the field.
 
 mod corrections;
+mod decimals;
 mod names;
 mod problem;
 mod reader_writer;
@@ -26,6 +34,7 @@ mod unions;
 
 use apache_avro::{Error as AvroError, Schema};
 use corrections::strip_logical_types;
+use decimals::Reader;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -123,7 +132,7 @@ pub fn incompatibilities(
     let mut reasons = Vec::new();
     for old in in_scope.iter().rev() {
         if level.checks_backward() {
-            if let Err(why) = can_read(old.text, candidate) {
+            if let Err(why) = can_read_decimals_too(old.text, candidate, Reader::Rescales) {
                 reasons.push(format!(
                     "{level}: the new schema cannot read data written with version {}: {why}",
                     old.number
@@ -131,7 +140,7 @@ pub fn incompatibilities(
             }
         }
         if level.checks_forward() {
-            if let Err(why) = can_read(candidate, old.text) {
+            if let Err(why) = can_read_decimals_too(candidate, old.text, Reader::AsIs) {
                 reasons.push(format!(
                     "{level}: version {} cannot read data written with the new schema: {why}",
                     old.number
@@ -140,6 +149,18 @@ pub fn incompatibilities(
         }
     }
     reasons
+}
+
+/// [`can_read`], plus the decimal rules of [`decimals`] for a reader that
+/// does or does not rescale.
+fn can_read_decimals_too(writer: &str, reader: &str, kind: Reader) -> Result<(), String> {
+    let mut reasons: Vec<String> = can_read(writer, reader).err().into_iter().collect();
+    reasons.extend(decimals::refusals(writer, reader, kind));
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons.join("; "))
+    }
 }
 
 /// Whether data written with `writer` can be read with `reader`, and if not,

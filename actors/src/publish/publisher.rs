@@ -1,0 +1,188 @@
+//! The publisher actor: draws events from its source (the seeded generator,
+//! or the lines of imported files), encodes them in Avro with the Confluent
+//! framing, and sends them keyed by `order_id` through an idempotent
+//! producer.
+//!
+//! It is supervised, under the one policy of `crate::supervision`. A failed
+//! run (a delivery error, even a panic) stops the actor; its supervisor
+//! restarts it after a backoff, and the new run reads the same sequence
+//! again from the source and resumes after the last event whose delivery,
+//! and that of every event before it, was confirmed. Past the policy's
+//! budget it gives up and reports why. A source that cannot go on (a
+//! damaged file) is not retried: it would fail the same way.
+//! Events past that mark may be sent twice: the pipeline deduplicates by
+//! `event_id`, so at-least-once is what this stage promises.
+
+use super::feeder::FeedError;
+use super::run::{run, Progress};
+use super::source::{SharedSource, SourceError};
+use crate::supervision::{panic_message, Decision, GaveUp, Supervision};
+use actix::prelude::*;
+use futures::FutureExt;
+use indicatif::ProgressBar;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::FutureProducer;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("Kafka refused a message: {0}")]
+    Send(KafkaError),
+    #[error("delivery of event #{index} failed: {source}")]
+    Delivery { index: u64, source: KafkaError },
+    #[error("the producer dropped a delivery report")]
+    Canceled,
+    #[error("cannot encode event #{index}: {detail}")]
+    Encode { index: u64, detail: String },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("the run panicked: {0}")]
+    Panicked(String),
+    #[error(transparent)]
+    GaveUp(#[from] GaveUp),
+}
+
+impl From<FeedError> for PublishError {
+    fn from(err: FeedError) -> Self {
+        match err {
+            FeedError::Source(e) => PublishError::Source(e),
+            FeedError::Encode { index, detail } => PublishError::Encode { index, detail },
+        }
+    }
+}
+
+impl PublishError {
+    /// Whether another run could succeed where this one failed: not when the
+    /// source itself cannot go on, or an event cannot be encoded.
+    fn is_retryable(&self) -> bool {
+        !matches!(self, PublishError::Source(_) | PublishError::Encode { .. })
+    }
+}
+
+/// Where and how the items of a source are published.
+#[derive(Clone)]
+pub struct PublishPlan {
+    pub topic: String,
+    pub schema_id: i32,
+    /// The version of schemas/sale the events are written with.
+    pub schema_version: u32,
+    /// Events per second; None publishes as fast as Kafka takes them.
+    pub rate: Option<f64>,
+}
+
+pub struct Publisher {
+    plan: PublishPlan,
+    source: SharedSource,
+    producer: FutureProducer,
+    progress: ProgressBar,
+    /// Every event before this index is confirmed delivered.
+    confirmed: Arc<AtomicU64>,
+    delivered: Arc<AtomicU64>,
+    supervision: Supervision,
+    /// The wait before the next run starts.
+    backoff: Duration,
+    restarts: u32,
+    done: Option<oneshot::Sender<Result<PublishReport, PublishError>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishReport {
+    /// Items of the source gone through: events confirmed, and skipped items.
+    pub items: u64,
+    /// Deliveries confirmed by Kafka (an event re-sent after a restart counts again).
+    pub delivered: u64,
+    pub restarts: u32,
+}
+
+impl Publisher {
+    pub fn new(
+        plan: PublishPlan,
+        source: SharedSource,
+        producer: FutureProducer,
+        progress: ProgressBar,
+        supervision: Supervision,
+        done: oneshot::Sender<Result<PublishReport, PublishError>>,
+    ) -> Self {
+        Publisher {
+            plan,
+            source,
+            producer,
+            progress,
+            confirmed: Arc::default(),
+            delivered: Arc::default(),
+            supervision,
+            backoff: Duration::ZERO,
+            restarts: 0,
+            done: Some(done),
+        }
+    }
+
+    fn start_run(&mut self, ctx: &mut Context<Self>) {
+        let progress = Progress {
+            confirmed: self.confirmed.clone(),
+            delivered: self.delivered.clone(),
+            bar: self.progress.clone(),
+        };
+        let one_run = run(self.plan.clone(), self.source.clone(), self.producer.clone(), progress);
+        let guarded = AssertUnwindSafe(one_run).catch_unwind().map(|outcome| match outcome {
+            Ok(result) => result,
+            Err(payload) => Err(PublishError::Panicked(panic_message(&*payload))),
+        });
+        ctx.spawn(guarded.into_actor(self).map(|result, act, ctx| act.finish_run(result, ctx)));
+    }
+
+    fn finish_run(&mut self, result: Result<(), PublishError>, ctx: &mut Context<Self>) {
+        match result {
+            Ok(()) => {
+                let report = PublishReport {
+                    items: self.confirmed.load(Ordering::SeqCst),
+                    delivered: self.delivered.load(Ordering::SeqCst),
+                    restarts: self.restarts,
+                };
+                if let Some(done) = self.done.take() {
+                    let _ = done.send(Ok(report));
+                }
+            }
+            Err(err) if !err.is_retryable() => {
+                if let Some(done) = self.done.take() {
+                    let _ = done.send(Err(err));
+                }
+            }
+            Err(err) => match self.supervision.failed(&err) {
+                Decision::RestartAfter(wait) => {
+                    self.backoff = wait;
+                    // Stopping hands the actor back to its supervisor, which restarts it.
+                    ctx.stop();
+                }
+                Decision::GiveUp(gave_up) => {
+                    if let Some(done) = self.done.take() {
+                        let _ = done.send(Err(gave_up.into()));
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl Actor for Publisher {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_later(self.backoff, |act, ctx| act.start_run(ctx));
+    }
+}
+
+impl Supervised for Publisher {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.restarts += 1;
+        tracing::info!(
+            restarts = self.restarts,
+            resume_at = self.confirmed.load(Ordering::SeqCst),
+            "publisher restarting"
+        );
+    }
+}
