@@ -14,7 +14,11 @@ begin
 end
 $$;
 
+select staging.set_aside_views_on('staging.sales_events');
+
 alter table staging.sales_events
     alter column sales    type numeric(12,2),
     alter column profit   type numeric(12,2),
     alter column discount type numeric(4,2);
+
+select staging.put_back_views();

@@ -84,6 +84,18 @@ impl Failure {
     }
 
     /// PostgreSQL could not be reached.
+    /// Migrations did not apply: unreachable PostgreSQL (exit 3), or a
+    /// migration the database refused (exit 4, with PostgreSQL's reason).
+    pub fn migration(err: superstore_database::DbError) -> Self {
+        match err {
+            superstore_database::DbError::Migrate(reason) => Failure::Refused(format!(
+                "a migration failed and was rolled back (any before it stay applied): {reason}\n\
+                 Fix: act on the reason above, then run `superstore migrate` again"
+            )),
+            other => Failure::database(other),
+        }
+    }
+
     pub fn database(cause: impl ToString) -> Self {
         Failure::Unreachable {
             service: "PostgreSQL",

@@ -31,7 +31,7 @@ pub fn run(bind: SocketAddr, max_body_bytes: usize) -> anyhow::Result<()> {
         .map_err(|e| Failure::Usage(e.to_string()))?;
     // The registry needs only PostgreSQL: DATABASE_URL, or the local stack's.
     let database_url = superstore_stack::endpoints::database_url()?;
-    superstore_database::migrate(&database_url).map_err(Failure::database)?;
+    superstore_database::migrate(&database_url).map_err(Failure::migration)?;
     let pool = superstore_database::pool(&database_url, 8).map_err(Failure::database)?;
     let handle = recorder::install()?;
     let settings = settings(max_body_bytes, Arc::new(move || handle.render()))?;
