@@ -24,6 +24,9 @@ from test_interop_confluent import as_contract, consume_all
 APICURIO = ROOT / "scripts" / "apicurio.sh"
 V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
 V2 = (ROOT / "schemas" / "sale" / "v2.avsc").read_text()
+# What `generate` writes with by default: the newest released version (v3, four decimals).
+NEWEST = (ROOT / "schemas" / "sale" / "v3.avsc").read_text()
+NEWEST_SCALE = 4
 BROKEN = "schemas/examples/sale_quantity_as_string.avsc"
 NONE_WARNING = "is NONE: the registry accepts any schema"
 
@@ -98,9 +101,9 @@ def test_generate_then_run_stages_exact_counts_and_warns_that_the_level_is_none(
     summary = superstore(env, "run", "--until-idle", "--topic", topic).stdout
     assert summary.startswith("idle: consumed 20000, accepted 18600, rejected 400, duplicates 1000"), summary
     registry = SchemaRegistryClient({"url": apicurio_url})
-    v2_id = registry.lookup_schema(f"{topic}-value", Schema(V2, "AVRO")).schema_id
+    newest_id = registry.lookup_schema(f"{topic}-value", Schema(NEWEST, "AVRO")).schema_id
     rows = staged(env, "select schema_id, count(*) from staging.sales_events where kafka_topic = %s group by 1", topic)
-    assert rows == [(v2_id, 18600)], "every row carries Apicurio's id of v2"
+    assert rows == [(newest_id, 18600)], "every row carries Apicurio's id of the newest schema"
     rejected = staged(env, "select count(*) from staging.rejected_events where topic = %s", topic)
     assert rejected == [(400,)]
 
@@ -177,7 +180,8 @@ def test_confluent_avro_deserializer_decodes_what_generate_published_through_api
     expected = {line["event_id"]: line for line in preview(count, seed)}
     for message in messages:
         assert int.from_bytes(message.value()[1:5], "big") == latest.schema_id
-        event = as_contract(deserializer(message.value(), SerializationContext(topic, MessageField.VALUE)))
+        decoded = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
+        event = as_contract(decoded, NEWEST_SCALE)
         wanted = dict(expected[event["event_id"]])
         wanted.pop("provenance")
         assert event == wanted
