@@ -11,7 +11,7 @@ use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The first and last offset of each partition in the batch.
 type OffsetRanges = BTreeMap<i32, (i64, i64)>;
@@ -26,6 +26,8 @@ pub(super) fn commit(
     topic: &str,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
+    let partitions: BTreeSet<i32> = envelopes.iter().map(|e| e.coordinates.partition).collect();
+    sql::claim_offset_rows(conn, group_id, topic, &partitions.into_iter().collect::<Vec<_>>())?;
     let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
     let fresh: Vec<&Envelope> = envelopes
         .iter()
@@ -71,7 +73,11 @@ pub(super) fn commit(
     // Accepted rows the table already had are duplicates older than the dedup window.
     outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
     quarantined.extend(refused);
-    outcome.rejected = write_rejected_events(conn, topic, &quarantined)?;
+    let (rejected, already_quarantined) =
+        write_rejected_events(conn, group_id, topic, &quarantined)?;
+    outcome.rejected = rejected;
+    // Quarantined by this group before (offsets reset for a replay): not twice.
+    outcome.duplicates += already_quarantined;
     let ranges = offset_ranges(&fresh);
     write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
     outcome.next_offsets = write_consumer_offsets(conn, group_id, topic, &ranges, stored)?;
@@ -157,15 +163,18 @@ fn is_refusal(err: &DieselError) -> bool {
 }
 
 /// The quarantined records, into staging.rejected_events; returns how many
-/// per reason.
+/// were quarantined per reason, and how many this group had quarantined
+/// already.
 fn write_rejected_events(
     conn: &mut PgConnection,
+    group_id: &str,
     topic: &str,
     quarantined: &[Quarantined<'_>],
-) -> Result<Vec<(QuarantineReason, u64)>, StoreError> {
+) -> Result<(Vec<(QuarantineReason, u64)>, u64), StoreError> {
     let rows: Vec<RejectedRow<'_>> = quarantined
         .iter()
         .map(|(envelope, q)| RejectedRow {
+            group_id,
             topic,
             kafka_partition: envelope.coordinates.partition,
             kafka_offset: envelope.coordinates.offset,
@@ -177,12 +186,17 @@ fn write_rejected_events(
             detail: q.detail.replace('\0', "\\0"),
         })
         .collect();
-    sql::insert_rejected_events(conn, &rows)?;
+    let inserted: HashSet<(i32, i64)> =
+        sql::insert_rejected_events(conn, &rows)?.into_iter().collect();
     let mut by_reason: HashMap<QuarantineReason, u64> = HashMap::new();
-    for (_, q) in quarantined {
-        *by_reason.entry(q.reason).or_default() += 1;
+    for (envelope, q) in quarantined {
+        let c = envelope.coordinates;
+        if inserted.contains(&(c.partition, c.offset)) {
+            *by_reason.entry(q.reason).or_default() += 1;
+        }
     }
-    Ok(by_reason.into_iter().collect())
+    let already = (quarantined.len() - inserted.len()) as u64;
+    Ok((by_reason.into_iter().collect(), already))
 }
 
 /// The audit row, into staging.ingest_batches.

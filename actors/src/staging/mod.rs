@@ -24,6 +24,7 @@ pub mod sql;
 use crate::pipeline::envelope::Envelope;
 use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
+use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::Arc;
 use superstore_database::PgPool;
@@ -70,6 +71,28 @@ impl Actor for StagingStore {
     type Context = SyncContext<Self>;
 }
 
+/// Commits one batch in a transaction of its own.
+pub fn commit_batch(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    envelopes: &[Envelope],
+) -> Result<BatchOutcome, StoreError> {
+    conn.transaction(|conn| commit::commit(conn, group_id, topic, envelopes))
+}
+
+/// Writes one batch inside the caller's open transaction (which the caller
+/// commits): what [`commit_batch`] does, for tests that hold a transaction
+/// open to race a second writer against it.
+pub fn commit_in_open_transaction(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    envelopes: &[Envelope],
+) -> Result<BatchOutcome, StoreError> {
+    commit::commit(conn, group_id, topic, envelopes)
+}
+
 impl Handler<CommitBatch> for StagingStore {
     type Result = Result<BatchOutcome, StoreError>;
 
@@ -79,6 +102,6 @@ impl Handler<CommitBatch> for StagingStore {
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
         let mut conn = self.pool.get().map_err(|e| StoreError::Connection(e.to_string()))?;
-        conn.transaction(|conn| commit::commit(conn, &self.group_id, &self.topic, &batch))
+        commit_batch(&mut conn, &self.group_id, &self.topic, &batch)
     }
 }

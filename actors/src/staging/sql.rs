@@ -6,7 +6,7 @@ use super::rows::StagedRow;
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
 use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
@@ -27,8 +27,37 @@ pub fn stored_offsets(
     Ok(rows.into_iter().collect())
 }
 
-/// The same, with the rows locked until the transaction ends: a second
-/// incarnation of the pipeline waits here instead of writing twice.
+/// Makes sure every partition in `partitions` has a row, before they are
+/// locked: a new partition's row is inserted here with offset 0 (and
+/// overwritten by the batch before it commits), so that two writers racing
+/// on a partition's first batch meet on that row. Without it, both found no
+/// row to lock, and both wrote the batch.
+pub fn claim_offset_rows(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    partitions: &[i32],
+) -> QueryResult<()> {
+    let rows: Vec<_> = partitions
+        .iter()
+        .map(|&partition| {
+            (
+                consumer_offsets::group_id.eq(group_id),
+                consumer_offsets::topic.eq(topic),
+                consumer_offsets::partition.eq(partition),
+                consumer_offsets::next_offset.eq(0i64),
+            )
+        })
+        .collect();
+    diesel::insert_into(consumer_offsets::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The stored offsets, with the rows locked until the transaction ends: a
+/// second incarnation of the pipeline waits here instead of writing twice.
 pub fn lock_stored_offsets(
     conn: &mut PgConnection,
     group_id: &str,
@@ -43,7 +72,14 @@ pub fn lock_stored_offsets(
     Ok(rows.into_iter().collect())
 }
 
-/// Stores `next_offset` for one partition.
+diesel::define_sql_function! {
+    /// PostgreSQL's `greatest` of two offsets.
+    fn greatest(a: BigInt, b: BigInt) -> BigInt;
+}
+
+/// Stores `next_offset` for one partition. Offsets only move forward: a
+/// stale writer cannot move one back (`greatest`); only `superstore offsets
+/// reset` can, on purpose.
 pub fn store_offset(
     conn: &mut PgConnection,
     group_id: &str,
@@ -65,7 +101,10 @@ pub fn store_offset(
         ))
         .do_update()
         .set((
-            consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::next_offset.eq(greatest(
+                consumer_offsets::next_offset,
+                diesel::upsert::excluded(consumer_offsets::next_offset),
+            )),
             consumer_offsets::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
@@ -111,6 +150,7 @@ pub fn insert_sales_events_ignoring_known(
 #[derive(Insertable)]
 #[diesel(table_name = rejected_events)]
 pub struct RejectedRow<'a> {
+    pub group_id: &'a str,
     pub topic: &'a str,
     pub kafka_partition: i32,
     pub kafka_offset: i64,
@@ -124,14 +164,23 @@ pub struct RejectedRow<'a> {
 /// Rejected rows per INSERT statement (bind parameters stay under 65535).
 const REJECTED_ROWS_PER_INSERT: usize = 4_000;
 
+/// Inserts the rows a group has not quarantined yet (a replay of records
+/// it already quarantined inserts nothing); returns the coordinates
+/// `(partition, offset)` of the rows inserted.
 pub fn insert_rejected_events(
     conn: &mut PgConnection,
     rows: &[RejectedRow<'_>],
-) -> QueryResult<()> {
+) -> QueryResult<Vec<(i32, i64)>> {
+    let mut inserted = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(REJECTED_ROWS_PER_INSERT) {
-        diesel::insert_into(rejected_events::table).values(chunk).execute(conn)?;
+        let coordinates: Vec<(i32, i64)> = diesel::insert_into(rejected_events::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .returning((rejected_events::kafka_partition, rejected_events::kafka_offset))
+            .get_results(conn)?;
+        inserted.extend(coordinates);
     }
-    Ok(())
+    Ok(inserted)
 }
 
 /// The audit row of one batch.

@@ -37,6 +37,7 @@ pub mod staging {
             reason -> Text,
             detail -> Text,
             rejected_at -> Timestamptz,
+            group_id -> Text,
         }
     }
 
