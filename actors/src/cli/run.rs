@@ -143,4 +143,8 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     for (reason, n) in rejected {
         println!("  rejected {reason}: {n}");
     }
+    let panics = ledger.panics.load(Ordering::Relaxed);
+    if panics > 0 {
+        println!("  records that panicked a stage: {panics} (quarantined as panicked_in_stage)");
+    }
 }

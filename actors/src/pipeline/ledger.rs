@@ -17,6 +17,8 @@ pub struct Ledger {
     pub duplicates: AtomicU64,
     pub batches: AtomicU64,
     pub restarts: AtomicU64,
+    /// Records whose handling panicked a stage (each one quarantined).
+    pub panics: AtomicU64,
     /// Rejected records by reason code, in the order the summary prints them.
     rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -67,5 +69,9 @@ impl Ledger {
 
     pub fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn caught_panic(&self) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -7,7 +7,7 @@
 use super::decoder::Decoder;
 use super::dedup::Dedup;
 use super::ledger::Ledger;
-use super::source::{Shutdown, Source, SourceSettings, StopReason};
+use super::source::{Shutdown, Source, SourceHalt, SourceOutcome, SourceSettings, StopReason};
 use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
 use crate::staging::StagingStore;
@@ -39,6 +39,8 @@ pub struct PipelineSettings {
 pub enum PipelineError {
     #[error(transparent)]
     GaveUp(#[from] GaveUp),
+    #[error(transparent)]
+    Halted(#[from] SourceHalt),
     #[error("the pipeline stopped unexpectedly: {0}")]
     Internal(String),
 }
@@ -54,10 +56,11 @@ pub async fn run_pipeline(
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
-    let internal =
-        |e: tokio::sync::oneshot::error::RecvError| PipelineError::Internal(e.to_string());
+    let internal = |outcome: Result<SourceOutcome, tokio::sync::oneshot::error::RecvError>| {
+        outcome.map_err(|e| PipelineError::Internal(e.to_string()))?.map_err(PipelineError::from)
+    };
     tokio::select! {
-        reason = &mut finished_rx => reason.map_err(internal),
+        reason = &mut finished_rx => internal(reason),
         Some(report) = gave_up.recv() => Err(report.into()),
         _ = termination_signal() => {
             eprintln!(
@@ -70,7 +73,7 @@ pub async fn run_pipeline(
                 std::process::exit(130);
             });
             tokio::select! {
-                reason = finished_rx => reason.map_err(internal),
+                reason = finished_rx => internal(reason),
                 Some(report) = gave_up.recv() => Err(report.into()),
             }
         }
@@ -82,7 +85,7 @@ fn start_stages(
     settings: &PipelineSettings,
     ledger: &Arc<Ledger>,
     escalation: &Escalation,
-    finished: tokio::sync::oneshot::Sender<StopReason>,
+    finished: tokio::sync::oneshot::Sender<SourceOutcome>,
 ) -> Addr<Source> {
     let s = settings.clone();
     let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
@@ -97,12 +100,15 @@ fn start_stages(
     });
     let dedup_pool = s.pool.clone();
     let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, s.dedup_window, writer));
-    let validator = Supervisor::start(move |_| Validator::new(dedup));
+    let validator_ledger = ledger.clone();
+    let validator = Supervisor::start(move |_| Validator::new(dedup, validator_ledger));
     let reader = Arc::new(schema_latest().clone());
     let (decoder_policy, decoder_escalation) = supervision("decoder");
     let registry = s.registry.clone();
+    let decoder_ledger = ledger.clone();
     let decoder = Supervisor::start(move |_| {
-        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation)
+        let ledger = decoder_ledger;
+        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation, ledger)
     });
     let source_settings = SourceSettings {
         bootstrap: s.bootstrap.clone(),

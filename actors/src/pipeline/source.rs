@@ -49,6 +49,23 @@ pub enum StopReason {
     Signal,
 }
 
+/// Why the source stopped the run without finishing it: restarting would
+/// not help, so the command ends with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceHalt {
+    /// Stopping on a signal, the final flush was not confirmed: the open
+    /// batch was rolled back whole, and the next run resumes from the
+    /// stored offsets.
+    #[error(
+        "stopping, the final flush was not confirmed ({0}); the open batch was rolled back \
+         whole and the next run resumes from the stored offsets"
+    )]
+    FlushLost(String),
+}
+
+/// How the source ended: stopped as asked, or halted.
+pub type SourceOutcome = Result<StopReason, SourceHalt>;
+
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Shutdown;
@@ -62,7 +79,7 @@ pub struct Source {
     stopping: Arc<AtomicBool>,
     supervision: Supervision,
     escalation: Escalation,
-    finished: Option<tokio::sync::oneshot::Sender<StopReason>>,
+    finished: Option<tokio::sync::oneshot::Sender<SourceOutcome>>,
 }
 
 impl Source {
@@ -72,7 +89,7 @@ impl Source {
         ledger: Arc<Ledger>,
         supervision: Supervision,
         escalation: Escalation,
-        finished: tokio::sync::oneshot::Sender<StopReason>,
+        finished: tokio::sync::oneshot::Sender<SourceOutcome>,
     ) -> Self {
         let stopping = Arc::default();
         let finished = Some(finished);
@@ -134,14 +151,22 @@ impl Actor for Source {
         };
         let run = std::panic::AssertUnwindSafe(pump.run()).catch_unwind();
         ctx.spawn(run.into_actor(self).map(|outcome, act, ctx| match outcome {
-            Ok(Ok(reason)) => {
-                if let Some(finished) = act.finished.take() {
-                    let _ = finished.send(reason);
-                }
+            Ok(Ok(reason)) => act.finish(Ok(reason)),
+            // A restart would stop again at once, failing the same way.
+            Ok(Err(e)) if act.stopping.load(Ordering::SeqCst) => {
+                act.finish(Err(SourceHalt::FlushLost(e)))
             }
             Ok(Err(e)) => act.fail(ctx, &e),
             Err(panic) => act.fail(ctx, &format!("panicked: {}", panic_message(&*panic))),
         }));
+    }
+}
+
+impl Source {
+    fn finish(&mut self, outcome: SourceOutcome) {
+        if let Some(finished) = self.finished.take() {
+            let _ = finished.send(outcome);
+        }
     }
 }
 
