@@ -221,7 +221,8 @@ fn no_input_panics_the_decode_and_validate_path() {
             Ok(())
         });
         if let Err(failure) = outcome {
-            panic!("fuzzing found a crash (SUPERSTORE_FUZZ_SEED={base_seed}, round {round}): {failure}");
+            let replay = format!("SUPERSTORE_FUZZ_SEED={base_seed}, round {round}");
+            panic!("fuzzing found a crash ({replay}): {failure}");
         }
         round += 1;
     }

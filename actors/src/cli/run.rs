@@ -88,6 +88,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         bootstrap: bootstrap.clone(),
         registry: RegistryClient::new(&registry_url),
         pool,
+        database_url: endpoints.database_url.clone(),
         topic: args.topic.clone(),
         group: args.group.clone(),
         batch: BatchPolicy {

@@ -24,6 +24,8 @@ pub struct PipelineSettings {
     pub bootstrap: String,
     pub registry: RegistryClient,
     pub pool: PgPool,
+    /// The writer keeps a connection of its own, made from this URL.
+    pub database_url: String,
     pub topic: String,
     pub group: String,
     pub batch: BatchPolicy,
@@ -89,9 +91,9 @@ fn start_stages(
 ) -> Addr<Source> {
     let s = settings.clone();
     let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
-    let (group, topic, store_pool) = (s.group.clone(), s.topic.clone(), s.pool.clone());
+    let (group, topic, store_url) = (s.group.clone(), s.topic.clone(), s.database_url.clone());
     let store = SyncArbiter::start(1, move || {
-        StagingStore::new(store_pool.clone(), group.clone(), topic.clone())
+        StagingStore::new(store_url.clone(), group.clone(), topic.clone())
     });
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();

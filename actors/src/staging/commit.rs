@@ -2,6 +2,7 @@
 //! [`write_sales_events`], [`write_rejected_events`], [`write_ingest_batch`]
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
+use super::failure::{self, WriteFailure};
 use super::rows::{copy_text, RecordMeta, StagedRow};
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError};
@@ -110,9 +111,12 @@ fn write_sales_events<'a>(
 }
 
 /// Inserts `rows[indices]` under a savepoint: one COPY when dedup already
-/// removed the known ids, an insert that skips them when it did not. A row
-/// PostgreSQL refuses is found by halving under savepoints, and reported in
-/// `refused` with its index and message.
+/// removed the known ids, an insert that skips them when it did not. When
+/// the COPY fails otherwise, the same rows go through the insert, whose
+/// errors say what failed (`super::failure`): a refusal of the data is
+/// narrowed down by halving under savepoints until the row that causes it
+/// is found and reported in `refused` with its index and message; any
+/// other failure fails the batch, to be retried whole.
 fn insert_isolating(
     conn: &mut PgConnection,
     rows: &[&StagedRow],
@@ -124,41 +128,51 @@ fn insert_isolating(
     }
     let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
     let copy = copy_text(subset.iter().copied())?;
-    let attempt = conn.transaction(|conn| {
-        match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                sql::insert_sales_events_ignoring_known(conn, &subset)
-            }
-            other => other,
+    match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
+        Ok(inserted) => return Ok(inserted),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
+            return Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info).into())
         }
-    });
+        // A known event id, a refused value, or a failure to tell apart: the insert says which.
+        Err(_) => {}
+    }
+    insert_narrowing(conn, rows, indices, refused)
+}
+
+/// Inserts `rows[indices]` through `staging.insert_sales_events` under a
+/// savepoint, halving on a refusal until the refused rows are isolated.
+fn insert_narrowing(
+    conn: &mut PgConnection,
+    rows: &[&StagedRow],
+    indices: &[usize],
+    refused: &mut Vec<(usize, String)>,
+) -> Result<usize, StoreError> {
+    if indices.is_empty() {
+        return Ok(0);
+    }
+    let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
+    let attempt = conn.transaction(|conn| sql::insert_sales_events_ignoring_known(conn, &subset));
     match attempt {
         Ok(inserted) => Ok(inserted),
-        Err(err) if is_refusal(&err) && indices.len() == 1 => {
-            refused.push((indices[0], err.to_string()));
+        Err(err) if failure::classify(&err) == WriteFailure::Transient => Err(err.into()),
+        Err(err) if indices.len() == 1 => {
+            refused.push((indices[0], refusal_detail(&err)));
             Ok(0)
         }
-        Err(err) if is_refusal(&err) => {
+        Err(_) => {
             let (left, right) = indices.split_at(indices.len() / 2);
-            Ok(insert_isolating(conn, rows, left, refused)?
-                + insert_isolating(conn, rows, right, refused)?)
+            Ok(insert_narrowing(conn, rows, left, refused)?
+                + insert_narrowing(conn, rows, right, refused)?)
         }
-        Err(err) => Err(err.into()),
     }
 }
 
-/// An error about the data (PostgreSQL refused a value), as opposed to the
-/// connection or the transaction, which a retry of the whole batch may cure.
-fn is_refusal(err: &DieselError) -> bool {
-    match err {
-        DieselError::DatabaseError(kind, _) => !matches!(
-            kind,
-            DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure
-                | DatabaseErrorKind::ReadOnlyTransaction
-        ),
-        _ => false,
+/// The message of a refusal, without the SQLSTATE tag the insert adds.
+fn refusal_detail(err: &DieselError) -> String {
+    let message = err.to_string();
+    match failure::sqlstate_tag(&message) {
+        Some(code) => message[code.len() + 2..].trim_start().to_owned(),
+        None => message,
     }
 }
 

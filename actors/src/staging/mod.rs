@@ -17,6 +17,7 @@
 //! lives in [`sql`]; [`guard`] keeps the reader schema and staging in step.
 
 mod commit;
+pub mod failure;
 pub mod guard;
 pub mod rows;
 pub mod sql;
@@ -27,7 +28,6 @@ use actix::prelude::*;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::Arc;
-use superstore_database::PgPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -55,15 +55,29 @@ pub struct BatchOutcome {
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
 pub struct CommitBatch(pub Arc<Vec<Envelope>>);
 
+/// The writer's side of PostgreSQL: one connection of its own, replaced
+/// after any failed batch. A connection that failed may be broken, or carry
+/// the state that made it fail (a session made read-only, say); the retry
+/// starts afresh.
 pub struct StagingStore {
-    pool: PgPool,
+    database_url: String,
+    connection: Option<PgConnection>,
     group_id: String,
     topic: String,
 }
 
 impl StagingStore {
-    pub fn new(pool: PgPool, group_id: String, topic: String) -> Self {
-        StagingStore { pool, group_id, topic }
+    pub fn new(database_url: String, group_id: String, topic: String) -> Self {
+        StagingStore { database_url, connection: None, group_id, topic }
+    }
+
+    fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
+        if self.connection.is_none() {
+            let conn = superstore_database::connect(&self.database_url)
+                .map_err(|e| StoreError::Connection(e.to_string()))?;
+            self.connection = Some(conn);
+        }
+        Ok(self.connection.as_mut().expect("connected above"))
     }
 }
 
@@ -101,7 +115,11 @@ impl Handler<CommitBatch> for StagingStore {
         CommitBatch(batch): CommitBatch,
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
-        let mut conn = self.pool.get().map_err(|e| StoreError::Connection(e.to_string()))?;
-        commit_batch(&mut conn, &self.group_id, &self.topic, &batch)
+        let (group_id, topic) = (self.group_id.clone(), self.topic.clone());
+        let outcome = commit_batch(self.connection()?, &group_id, &topic, &batch);
+        if outcome.is_err() {
+            self.connection = None;
+        }
+        outcome
     }
 }

@@ -6,7 +6,7 @@ use super::rows::StagedRow;
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Text, Timestamptz};
 use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
@@ -131,19 +131,23 @@ pub fn copy_sales_events(conn: &mut PgConnection, copy_text: &[u8]) -> QueryResu
 
 /// Writes `rows` into staging.sales_events, skipping event ids it already
 /// holds; returns how many were inserted. The rows travel as one JSON
-/// array, matched to the table's columns by name.
+/// array, matched to the table's columns by name, through the function
+/// `staging.insert_sales_events`, whose errors carry their SQLSTATE
+/// (`super::failure`).
 pub fn insert_sales_events_ignoring_known(
     conn: &mut PgConnection,
     rows: &[&StagedRow],
 ) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = BigInt)]
+        inserted: i64,
+    }
     let json = serde_json::Value::Array(rows.iter().map(|row| row.to_json()).collect());
-    diesel::sql_query(
-        "insert into staging.sales_events \
-         select * from jsonb_populate_recordset(null::staging.sales_events, $1) \
-         on conflict (event_id) do nothing",
-    )
-    .bind::<Jsonb, _>(json)
-    .execute(conn)
+    let result: Inserted = diesel::sql_query("select staging.insert_sales_events($1) as inserted")
+        .bind::<Text, _>(json.to_string())
+        .get_result(conn)?;
+    Ok(usize::try_from(result.inserted).unwrap_or_default())
 }
 
 /// One quarantined record, as staging.rejected_events stores it.
