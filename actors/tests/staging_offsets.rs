@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use superstore_actors::pipeline::envelope::{Coordinates, Envelope, Verdict};
 use superstore_actors::pipeline::quarantine::{Quarantine, QuarantineReason};
-use superstore_actors::staging::{self, sql};
+use superstore_actors::staging::{self, sql, Subscription};
 use superstore_database::connect;
 
 fn database_url() -> String {
@@ -41,10 +41,10 @@ fn quarantined_records(partition: i32, count: i64) -> Vec<Envelope> {
 fn a_stale_writer_cannot_move_an_offset_back() {
     let mut conn = connect(&database_url()).unwrap();
     let (group, topic) = (unique("forward"), unique("topic"));
-    sql::store_offset(&mut conn, &group, &topic, 0, 100).unwrap();
-    sql::store_offset(&mut conn, &group, &topic, 0, 40).unwrap();
+    sql::store_offset(&mut conn, &group, &topic, "id", 0, 100).unwrap();
+    sql::store_offset(&mut conn, &group, &topic, "id", 0, 40).unwrap();
     assert_eq!(sql::stored_offsets(&mut conn, &group, &topic).unwrap()[&0], 100);
-    sql::store_offset(&mut conn, &group, &topic, 0, 150).unwrap();
+    sql::store_offset(&mut conn, &group, &topic, "id", 0, 150).unwrap();
     assert_eq!(sql::stored_offsets(&mut conn, &group, &topic).unwrap()[&0], 150);
 }
 
@@ -52,15 +52,17 @@ fn a_stale_writer_cannot_move_an_offset_back() {
 fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
     let url = database_url();
     let (group, topic) = (unique("race"), unique("topic"));
+    let subscription =
+        Subscription { group_id: group.clone(), topic: topic.clone(), topic_id: "id".into() };
     let batch = quarantined_records(0, 10);
     let (started_tx, started_rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let first = {
-        let (url, group, topic, batch) = (url.clone(), group.clone(), topic.clone(), batch.clone());
+        let (url, subscription, batch) = (url.clone(), subscription.clone(), batch.clone());
         std::thread::spawn(move || {
             let mut conn = connect(&url).unwrap();
             diesel::Connection::transaction(&mut conn, |conn| {
-                let outcome = staging::commit_in_open_transaction(conn, &group, &topic, &batch)?;
+                let outcome = staging::commit_in_open_transaction(conn, &subscription, &batch)?;
                 started_tx.send(()).unwrap();
                 go_rx.recv().unwrap();
                 Ok::<_, staging::StoreError>(outcome)
@@ -69,10 +71,10 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
     };
     started_rx.recv().unwrap();
     let second = {
-        let (url, group, topic, batch) = (url.clone(), group.clone(), topic.clone(), batch.clone());
+        let (url, subscription, batch) = (url.clone(), subscription.clone(), batch.clone());
         std::thread::spawn(move || {
             let mut conn = connect(&url).unwrap();
-            staging::commit_batch(&mut conn, &group, &topic, &batch)
+            staging::commit_batch(&mut conn, &subscription, &batch)
         })
     };
     // While the first transaction is open, the second writer waits on its row.

@@ -6,6 +6,7 @@
 pub mod failure;
 mod generate;
 mod migrate;
+mod offsets;
 mod registry;
 mod run;
 mod schemas;
@@ -14,6 +15,7 @@ pub mod telemetry;
 
 use clap::{Parser, Subcommand};
 use generate::GenerateArgs;
+use offsets::OffsetsArgs;
 use run::RunArgs;
 use schemas::SchemasArgs;
 use std::net::SocketAddr;
@@ -66,6 +68,8 @@ pub enum Command {
     /// Run the pipeline: consume, decode, validate, deduplicate and stage the events, exactly
     /// once.
     Run(RunArgs),
+    /// Show or reset a consumer group's offsets stored in PostgreSQL (where `run` resumes).
+    Offsets(OffsetsArgs),
 }
 
 /// Runs one command.
@@ -80,5 +84,6 @@ pub fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => run::run(args),
         Command::Schemas(args) => schemas::run(args),
+        Command::Offsets(args) => offsets::run(args),
     }
 }

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_actors::kafka;
 use superstore_actors::pipeline::ledger::Ledger;
+use superstore_actors::pipeline::resume::{self, ResumeError};
 use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
-use superstore_actors::pipeline::source::StopReason;
+use superstore_actors::pipeline::source::{SourceHalt, StopReason};
 use superstore_actors::pipeline::writer::BatchPolicy;
 use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
@@ -74,22 +75,22 @@ fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
     )))
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    if args.batch_size == 0 {
-        return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
-    }
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
-    refuse_if_staging_lags(&pool)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
-    let registry_url = endpoints.schema_registry_url.clone();
-    let settings = PipelineSettings {
-        bootstrap: bootstrap.clone(),
-        registry: RegistryClient::new(&registry_url),
+/// The pipeline's settings from the arguments; the topic id is filled in
+/// once the topic is known to exist.
+fn settings(
+    args: &RunArgs,
+    database_url: &str,
+    bootstrap: &str,
+    registry_url: &str,
+    pool: PgPool,
+) -> PipelineSettings {
+    PipelineSettings {
+        bootstrap: bootstrap.to_owned(),
+        registry: RegistryClient::new(registry_url),
         pool,
-        database_url: endpoints.database_url.clone(),
+        database_url: database_url.to_owned(),
         topic: args.topic.clone(),
+        topic_id: String::new(),
         group: args.group.clone(),
         batch: BatchPolicy {
             max_records: args.batch_size,
@@ -102,7 +103,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             max_restarts: args.max_restarts,
             window: Duration::from_secs(args.restart_window_secs),
         },
-    };
+    }
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.batch_size == 0 {
+        return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
+    }
+    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
+    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
+    refuse_if_staging_lags(&pool)?;
+    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
+    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let registry_url = endpoints.schema_registry_url.clone();
+    let mut settings = settings(&args, &endpoints.database_url, &bootstrap, &registry_url, pool);
     let ledger = Arc::new(Ledger::default());
     let started = Instant::now();
     let stop_reason = actix::System::new().block_on({
@@ -113,15 +127,48 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             kafka::ensure_topic(&bootstrap, &settings.topic, 3)
                 .await
                 .map_err(|e| Failure::kafka(&bootstrap, e))?;
-            match run_pipeline(settings, ledger).await {
-                Ok(reason) => Ok(reason),
-                Err(PipelineError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
-                Err(other) => Err(anyhow::Error::from(other)),
-            }
+            // Blocking, before anything runs: refuses offsets that do not fit the topic.
+            let (pool, group, topic) = (&settings.pool, &settings.group, &settings.topic);
+            settings.topic_id = resume::verify(pool, &bootstrap, group, topic)
+                .map_err(|e| resume_failure(&bootstrap, e))?
+                .id;
+            let checked = settings.clone();
+            run_pipeline(settings, ledger).await.map_err(|e| pipeline_failure(e, &checked))
         }
     })?;
     print_summary(&ledger, stop_reason, started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// How a pipeline that stopped early is told to the user.
+fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::Error {
+    let (pool, bootstrap) = (&settings.pool, &settings.bootstrap);
+    let (group, topic) = (&settings.group, &settings.topic);
+    match err {
+        PipelineError::GaveUp(gave_up) => Failure::GaveUp(gave_up).into(),
+        PipelineError::Halted(SourceHalt::OffsetsInvalid(why)) => {
+            // The check before a run gives the whole picture, with the fix.
+            match resume::verify(pool, bootstrap, group, topic) {
+                Err(ResumeError::Refused(refused)) => Failure::Refused(refused.to_string()),
+                _ => Failure::Refused(format!(
+                    "{why}. Fix: `superstore offsets show --topic {topic}` shows the stored \
+                     offsets; `superstore offsets reset` moves them"
+                )),
+            }
+            .into()
+        }
+        PipelineError::Halted(SourceHalt::OffsetsUnreadable(why)) => Failure::database(why).into(),
+        other => other.into(),
+    }
+}
+
+/// How a failed check of the stored offsets is told to the user.
+fn resume_failure(bootstrap: &str, err: ResumeError) -> Failure {
+    match err {
+        ResumeError::Kafka(e) => Failure::kafka(bootstrap, e),
+        ResumeError::Database(e) => Failure::database(e),
+        ResumeError::Refused(refused) => Failure::Refused(refused.to_string()),
+    }
 }
 
 fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {

@@ -10,7 +10,7 @@ use super::ledger::Ledger;
 use super::source::{Shutdown, Source, SourceHalt, SourceOutcome, SourceSettings, StopReason};
 use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
-use crate::staging::StagingStore;
+use crate::staging::{StagingStore, Subscription};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
 use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
@@ -27,6 +27,8 @@ pub struct PipelineSettings {
     /// The writer keeps a connection of its own, made from this URL.
     pub database_url: String,
     pub topic: String,
+    /// Kafka's id of the topic, as checked before the run (`super::resume`).
+    pub topic_id: String,
     pub group: String,
     pub batch: BatchPolicy,
     /// Consumed but uncommitted records above which the source pauses.
@@ -91,10 +93,14 @@ fn start_stages(
 ) -> Addr<Source> {
     let s = settings.clone();
     let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
-    let (group, topic, store_url) = (s.group.clone(), s.topic.clone(), s.database_url.clone());
-    let store = SyncArbiter::start(1, move || {
-        StagingStore::new(store_url.clone(), group.clone(), topic.clone())
-    });
+    let subscription = Subscription {
+        group_id: s.group.clone(),
+        topic: s.topic.clone(),
+        topic_id: s.topic_id.clone(),
+    };
+    let store_url = s.database_url.clone();
+    let store =
+        SyncArbiter::start(1, move || StagingStore::new(store_url.clone(), subscription.clone()));
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
     let writer = Supervisor::start(move |_| {
@@ -116,6 +122,7 @@ fn start_stages(
         bootstrap: s.bootstrap.clone(),
         group_id: s.group.clone(),
         topic: s.topic.clone(),
+        topic_id: s.topic_id.clone(),
         pool: s.pool.clone(),
         chunk_size: 1000,
         max_in_flight: s.max_in_flight,

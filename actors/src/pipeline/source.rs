@@ -14,12 +14,14 @@
 use super::assignment::ResumeFromStaging;
 use super::decoder::Decoder;
 use super::envelope::{Coordinates, Envelope, Flush, Records, Verdict};
+use super::identity_watch::IdentityWatch;
 use super::ledger::Ledger;
 use crate::supervision::{panic_message, Decision, Escalation, Supervision};
 use actix::prelude::*;
 use futures::FutureExt;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message as _;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::BTreeSet;
@@ -33,6 +35,8 @@ pub struct SourceSettings {
     pub bootstrap: String,
     pub group_id: String,
     pub topic: String,
+    /// Kafka's id of the topic, as checked before the run.
+    pub topic_id: String,
     pub pool: PgPool,
     /// Records per chunk handed to the decoder.
     pub chunk_size: usize,
@@ -61,6 +65,15 @@ pub enum SourceHalt {
          whole and the next run resumes from the stored offsets"
     )]
     FlushLost(String),
+    /// The stored offsets no longer fit the topic: it was deleted and
+    /// created again while the pipeline ran, or an offset is outside a
+    /// partition's log. Resuming would skip records without a word.
+    #[error("the stored offsets do not fit the topic: {0}")]
+    OffsetsInvalid(String),
+    /// PostgreSQL's offsets could not be read at an assignment, even after
+    /// retries; Kafka's committed offsets are not a substitute.
+    #[error("cannot read the stored offsets from PostgreSQL: {0}")]
+    OffsetsUnreadable(String),
 }
 
 /// How the source ended: stopped as asked, or halted.
@@ -77,6 +90,10 @@ pub struct Source {
     decoder: Addr<Decoder>,
     ledger: Arc<Ledger>,
     stopping: Arc<AtomicBool>,
+    /// Why the run must stop without a restart, once something says so.
+    halt: Arc<Mutex<Option<SourceHalt>>>,
+    /// The running [`IdentityWatch`] of this incarnation.
+    watch: Option<SpawnHandle>,
     supervision: Supervision,
     escalation: Escalation,
     finished: Option<tokio::sync::oneshot::Sender<SourceOutcome>>,
@@ -91,9 +108,20 @@ impl Source {
         escalation: Escalation,
         finished: tokio::sync::oneshot::Sender<SourceOutcome>,
     ) -> Self {
-        let stopping = Arc::default();
+        let (stopping, halt) = (Arc::default(), Arc::default());
         let finished = Some(finished);
-        Source { settings, decoder, ledger, stopping, supervision, escalation, finished }
+        let watch = None;
+        Source {
+            settings,
+            decoder,
+            ledger,
+            stopping,
+            halt,
+            watch,
+            supervision,
+            escalation,
+            finished,
+        }
     }
 
     /// Restarts this incarnation after the policy's backoff (stopping hands
@@ -107,23 +135,24 @@ impl Source {
         }
     }
 
-    fn consumer(
-        &self,
-        assigned: Arc<Mutex<BTreeSet<i32>>>,
-    ) -> Result<Arc<Consumer_>, rdkafka::error::KafkaError> {
+    fn consumer(&self, assigned: Arc<Mutex<BTreeSet<i32>>>) -> Result<Arc<Consumer_>, KafkaError> {
         let context = ResumeFromStaging {
             pool: self.settings.pool.clone(),
             group_id: self.settings.group_id.clone(),
             topic: self.settings.topic.clone(),
+            topic_id: self.settings.topic_id.clone(),
             ledger: self.ledger.clone(),
             assigned,
+            halt: self.halt.clone(),
         };
         let consumer: Consumer_ = ClientConfig::new()
             .set("bootstrap.servers", &self.settings.bootstrap)
             .set("group.id", &self.settings.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
+            // Every position is set from PostgreSQL; one outside the log is an
+            // error to report, never a silent jump to either end.
+            .set("auto.offset.reset", "error")
             .set("partition.assignment.strategy", "range")
             .set("session.timeout.ms", "10000")
             .create_with_context(context)?;
@@ -148,9 +177,21 @@ impl Actor for Source {
             decoder: self.decoder.clone(),
             ledger: self.ledger.clone(),
             stopping: self.stopping.clone(),
+            halt: self.halt.clone(),
         };
+        let watch = IdentityWatch {
+            bootstrap: self.settings.bootstrap.clone(),
+            topic: self.settings.topic.clone(),
+            topic_id: self.settings.topic_id.clone(),
+            halt: self.halt.clone(),
+        };
+        self.watch = Some(ctx.spawn(watch.run().into_actor(self)));
         let run = std::panic::AssertUnwindSafe(pump.run()).catch_unwind();
         ctx.spawn(run.into_actor(self).map(|outcome, act, ctx| match outcome {
+            _ if act.halted() => {
+                let halt = act.halt.lock().expect("halt lock").take().expect("halted");
+                act.finish(Err(halt))
+            }
             Ok(Ok(reason)) => act.finish(Ok(reason)),
             // A restart would stop again at once, failing the same way.
             Ok(Err(e)) if act.stopping.load(Ordering::SeqCst) => {
@@ -163,6 +204,10 @@ impl Actor for Source {
 }
 
 impl Source {
+    fn halted(&self) -> bool {
+        self.halt.lock().expect("halt lock").is_some()
+    }
+
     fn finish(&mut self, outcome: SourceOutcome) {
         if let Some(finished) = self.finished.take() {
             let _ = finished.send(outcome);
@@ -171,7 +216,10 @@ impl Source {
 }
 
 impl Supervised for Source {
-    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+    fn restarting(&mut self, ctx: &mut Context<Self>) {
+        if let Some(watch) = self.watch.take() {
+            ctx.cancel_future(watch);
+        }
         self.ledger.restarted();
         let failures = self.supervision.recent_failures();
         tracing::warn!(failures, "source restarting; it resumes from the staged offsets");
@@ -194,6 +242,7 @@ struct Pump {
     decoder: Addr<Decoder>,
     ledger: Arc<Ledger>,
     stopping: Arc<AtomicBool>,
+    halt: Arc<Mutex<Option<SourceHalt>>>,
 }
 
 const POLL_WAIT: Duration = Duration::from_millis(200);
@@ -204,7 +253,8 @@ impl Pump {
         let mut paused = false;
         let mut last_kafka_commit = Instant::now();
         let reason = loop {
-            if self.stopping.load(Ordering::SeqCst) {
+            // Halting: what is in flight is still committed, then the run ends.
+            if self.stopping.load(Ordering::SeqCst) || self.halt.lock().expect("halt").is_some() {
                 break StopReason::Signal;
             }
             if last_kafka_commit.elapsed() >= KAFKA_COMMIT_EVERY {
@@ -254,7 +304,7 @@ impl Pump {
     fn push(
         &self,
         chunk: &mut Vec<Envelope>,
-        received: Result<rdkafka::message::BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+        received: Result<rdkafka::message::BorrowedMessage<'_>, KafkaError>,
     ) {
         match received {
             Ok(message) => chunk.push(Envelope {
@@ -266,6 +316,15 @@ impl Pump {
                 payload: message.payload().map(<[u8]>::to_vec),
                 verdict: Verdict::Raw,
             }),
+            Err(KafkaError::MessageConsumption(RDKafkaErrorCode::AutoOffsetReset)) => {
+                let mut halt = self.halt.lock().expect("halt lock");
+                if halt.is_none() {
+                    let why =
+                        "a stored offset is outside its partition's log (offset out of range)";
+                    tracing::error!(reason = why, "halting the pipeline");
+                    *halt = Some(SourceHalt::OffsetsInvalid(why.into()));
+                }
+            }
             // librdkafka retries broker errors by itself; they are reported, not fatal.
             Err(e) => tracing::warn!(error = %e, "Kafka consumer error"),
         }

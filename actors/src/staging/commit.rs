@@ -5,7 +5,7 @@
 use super::failure::{self, WriteFailure};
 use super::rows::{copy_text, RecordMeta, StagedRow};
 use super::sql::{self, BatchAudit, RejectedRow};
-use super::{BatchOutcome, StoreError};
+use super::{BatchOutcome, StoreError, Subscription};
 use crate::pipeline::envelope::{Envelope, Verdict};
 use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
 use diesel::pg::PgConnection;
@@ -23,12 +23,17 @@ type Quarantined<'a> = (&'a Envelope, Quarantine);
 /// Commits `envelopes` inside the caller's transaction.
 pub(super) fn commit(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
-    let partitions: BTreeSet<i32> = envelopes.iter().map(|e| e.coordinates.partition).collect();
-    sql::claim_offset_rows(conn, group_id, topic, &partitions.into_iter().collect::<Vec<_>>())?;
+    let Subscription { group_id, topic, topic_id } = subscription;
+    let partitions: Vec<i32> = envelopes
+        .iter()
+        .map(|e| e.coordinates.partition)
+        .collect::<BTreeSet<i32>>()
+        .into_iter()
+        .collect();
+    sql::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
     let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
     let fresh: Vec<&Envelope> = envelopes
         .iter()
@@ -74,14 +79,13 @@ pub(super) fn commit(
     // Accepted rows the table already had are duplicates older than the dedup window.
     outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
     quarantined.extend(refused);
-    let (rejected, already_quarantined) =
-        write_rejected_events(conn, group_id, topic, &quarantined)?;
+    let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
     outcome.rejected = rejected;
     // Quarantined by this group before (offsets reset for a replay): not twice.
     outcome.duplicates += already_quarantined;
     let ranges = offset_ranges(&fresh);
     write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
-    outcome.next_offsets = write_consumer_offsets(conn, group_id, topic, &ranges, stored)?;
+    outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
     Ok(outcome)
 }
 
@@ -181,15 +185,15 @@ fn refusal_detail(err: &DieselError) -> String {
 /// already.
 fn write_rejected_events(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     quarantined: &[Quarantined<'_>],
 ) -> Result<(Vec<(QuarantineReason, u64)>, u64), StoreError> {
     let rows: Vec<RejectedRow<'_>> = quarantined
         .iter()
         .map(|(envelope, q)| RejectedRow {
-            group_id,
-            topic,
+            group_id: &subscription.group_id,
+            topic: &subscription.topic,
+            topic_id: &subscription.topic_id,
             kafka_partition: envelope.coordinates.partition,
             kafka_offset: envelope.coordinates.offset,
             message_key: envelope.key.as_deref(),
@@ -244,14 +248,14 @@ fn write_ingest_batch(
 /// stored offset of the topic after the batch.
 fn write_consumer_offsets(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     ranges: &OffsetRanges,
     stored: HashMap<i32, i64>,
 ) -> Result<Vec<(i32, i64)>, StoreError> {
     let mut next = stored;
     for (&partition, &(_, last)) in ranges {
-        sql::store_offset(conn, group_id, topic, partition, last + 1)?;
+        let Subscription { group_id, topic, topic_id } = subscription;
+        sql::store_offset(conn, group_id, topic, topic_id, partition, last + 1)?;
         next.insert(partition, last + 1);
     }
     Ok(next.into_iter().collect())

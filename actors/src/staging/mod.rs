@@ -55,6 +55,16 @@ pub struct BatchOutcome {
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
 pub struct CommitBatch(pub Arc<Vec<Envelope>>);
 
+/// What a group reads, and so where its rows belong: the group, the topic
+/// by name, and the topic's Kafka id, kept with the offsets and the
+/// quarantine (a topic created again under the same name is another topic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub group_id: String,
+    pub topic: String,
+    pub topic_id: String,
+}
+
 /// The writer's side of PostgreSQL: one connection of its own, replaced
 /// after any failed batch. A connection that failed may be broken, or carry
 /// the state that made it fail (a session made read-only, say); the retry
@@ -62,13 +72,12 @@ pub struct CommitBatch(pub Arc<Vec<Envelope>>);
 pub struct StagingStore {
     database_url: String,
     connection: Option<PgConnection>,
-    group_id: String,
-    topic: String,
+    subscription: Subscription,
 }
 
 impl StagingStore {
-    pub fn new(database_url: String, group_id: String, topic: String) -> Self {
-        StagingStore { database_url, connection: None, group_id, topic }
+    pub fn new(database_url: String, subscription: Subscription) -> Self {
+        StagingStore { database_url, connection: None, subscription }
     }
 
     fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
@@ -88,11 +97,10 @@ impl Actor for StagingStore {
 /// Commits one batch in a transaction of its own.
 pub fn commit_batch(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
-    conn.transaction(|conn| commit::commit(conn, group_id, topic, envelopes))
+    conn.transaction(|conn| commit::commit(conn, subscription, envelopes))
 }
 
 /// Writes one batch inside the caller's open transaction (which the caller
@@ -100,11 +108,10 @@ pub fn commit_batch(
 /// open to race a second writer against it.
 pub fn commit_in_open_transaction(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
-    commit::commit(conn, group_id, topic, envelopes)
+    commit::commit(conn, subscription, envelopes)
 }
 
 impl Handler<CommitBatch> for StagingStore {
@@ -115,8 +122,8 @@ impl Handler<CommitBatch> for StagingStore {
         CommitBatch(batch): CommitBatch,
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
-        let (group_id, topic) = (self.group_id.clone(), self.topic.clone());
-        let outcome = commit_batch(self.connection()?, &group_id, &topic, &batch);
+        let subscription = self.subscription.clone();
+        let outcome = commit_batch(self.connection()?, &subscription, &batch);
         if outcome.is_err() {
             self.connection = None;
         }

@@ -36,6 +36,7 @@ pub fn claim_offset_rows(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
+    topic_id: &str,
     partitions: &[i32],
 ) -> QueryResult<()> {
     let rows: Vec<_> = partitions
@@ -46,6 +47,7 @@ pub fn claim_offset_rows(
                 consumer_offsets::topic.eq(topic),
                 consumer_offsets::partition.eq(partition),
                 consumer_offsets::next_offset.eq(0i64),
+                consumer_offsets::topic_id.eq(topic_id),
             )
         })
         .collect();
@@ -77,13 +79,14 @@ diesel::define_sql_function! {
     fn greatest(a: BigInt, b: BigInt) -> BigInt;
 }
 
-/// Stores `next_offset` for one partition. Offsets only move forward: a
-/// stale writer cannot move one back (`greatest`); only `superstore offsets
-/// reset` can, on purpose.
+/// Stores `next_offset` for one partition of the topic whose Kafka id is
+/// `topic_id`. Offsets only move forward: a stale writer cannot move one
+/// back (`greatest`); only `superstore offsets reset` can, on purpose.
 pub fn store_offset(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
+    topic_id: &str,
     partition: i32,
     next_offset: i64,
 ) -> QueryResult<()> {
@@ -93,6 +96,7 @@ pub fn store_offset(
             consumer_offsets::topic.eq(topic),
             consumer_offsets::partition.eq(partition),
             consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
         ))
         .on_conflict((
             consumer_offsets::group_id,
@@ -105,8 +109,119 @@ pub fn store_offset(
                 consumer_offsets::next_offset,
                 diesel::upsert::excluded(consumer_offsets::next_offset),
             )),
+            consumer_offsets::topic_id.eq(diesel::upsert::excluded(consumer_offsets::topic_id)),
             consumer_offsets::updated_at.eq(diesel::dsl::now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One stored offset, with the Kafka id of the topic it belongs to (None
+/// for rows stored before ids were kept).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StoredPosition {
+    pub partition: i32,
+    pub next_offset: i64,
+    pub topic_id: Option<String>,
+}
+
+/// Every stored offset of `group_id` on `topic`, by partition.
+pub fn stored_positions(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<Vec<StoredPosition>> {
+    consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((
+            consumer_offsets::partition,
+            consumer_offsets::next_offset,
+            consumer_offsets::topic_id,
+        ))
+        .order(consumer_offsets::partition)
+        .load(conn)
+}
+
+/// The same, with the rows locked until the transaction ends (as the
+/// writer locks them).
+pub fn lock_stored_positions(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<Vec<StoredPosition>> {
+    consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((
+            consumer_offsets::partition,
+            consumer_offsets::next_offset,
+            consumer_offsets::topic_id,
+        ))
+        .order(consumer_offsets::partition)
+        .for_update()
+        .load(conn)
+}
+
+/// Records `topic_id` on the rows stored before ids were kept.
+pub fn adopt_topic_id(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    topic_id: &str,
+) -> QueryResult<usize> {
+    diesel::update(consumer_offsets::table)
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .filter(consumer_offsets::topic_id.is_null())
+        .set(consumer_offsets::topic_id.eq(topic_id))
+        .execute(conn)
+}
+
+/// Sets one partition's offset to `next_offset`, backwards too: the
+/// operator's reset, never the writer's path.
+pub fn reset_offset(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    topic_id: &str,
+    partition: i32,
+    next_offset: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(consumer_offsets::table)
+        .values((
+            consumer_offsets::group_id.eq(group_id),
+            consumer_offsets::topic.eq(topic),
+            consumer_offsets::partition.eq(partition),
+            consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
+        ))
+        .on_conflict((
+            consumer_offsets::group_id,
+            consumer_offsets::topic,
+            consumer_offsets::partition,
+        ))
+        .do_update()
+        .set((
+            consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
+            consumer_offsets::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets the offset of a partition the topic no longer has.
+pub fn forget_offset(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    partition: i32,
+) -> QueryResult<()> {
+    diesel::delete(consumer_offsets::table)
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .filter(consumer_offsets::partition.eq(partition))
         .execute(conn)?;
     Ok(())
 }
@@ -156,6 +271,7 @@ pub fn insert_sales_events_ignoring_known(
 pub struct RejectedRow<'a> {
     pub group_id: &'a str,
     pub topic: &'a str,
+    pub topic_id: &'a str,
     pub kafka_partition: i32,
     pub kafka_offset: i64,
     pub message_key: Option<&'a [u8]>,

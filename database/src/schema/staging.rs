@@ -8,6 +8,7 @@ pub mod staging {
             partition -> Int4,
             next_offset -> Int8,
             updated_at -> Timestamptz,
+            topic_id -> Nullable<Text>,
         }
     }
 
@@ -38,6 +39,7 @@ pub mod staging {
             detail -> Text,
             rejected_at -> Timestamptz,
             group_id -> Text,
+            topic_id -> Nullable<Text>,
         }
     }
 
