@@ -36,9 +36,16 @@ pub struct RunArgs {
     /// …or once its first record waited this many milliseconds.
     #[arg(long, env = "SUPERSTORE_LINGER_MS", default_value_t = 250)]
     pub linger_ms: u64,
-    /// Consumed but uncommitted records above which the source pauses.
-    #[arg(long, default_value_t = 50_000)]
+    /// Consumed but uncommitted records above which the source pauses its partitions…
+    #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT", default_value_t = 50_000)]
     pub max_in_flight: u64,
+    /// …or bytes of them (keys and values as read from Kafka; default 64 MiB).
+    #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT_BYTES", default_value_t = 64 << 20)]
+    pub max_in_flight_bytes: u64,
+    /// Kafka's max.poll.interval.ms: a consumer that does not poll for this long leaves the
+    /// group (at least the session timeout, 10000).
+    #[arg(long, env = "SUPERSTORE_MAX_POLL_INTERVAL_MS", default_value_t = 300_000)]
+    pub max_poll_interval_ms: u32,
     /// Event ids the dedup stage remembers (rebuilt from staging on start).
     #[arg(long, default_value_t = 500_000)]
     pub dedup_window: usize,
@@ -97,6 +104,8 @@ fn settings(
             linger: Duration::from_millis(args.linger_ms),
         },
         max_in_flight: args.max_in_flight,
+        max_in_flight_bytes: args.max_in_flight_bytes,
+        max_poll_interval: Duration::from_millis(args.max_poll_interval_ms.into()),
         dedup_window: args.dedup_window,
         until_idle: args.until_idle,
         restart_policy: RestartPolicy {
@@ -191,6 +200,8 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     for (reason, n) in rejected {
         println!("  rejected {reason}: {n}");
     }
+    let (records, bytes) = ledger.peak_in_flight();
+    println!("  in flight at most: {records} records, {bytes} bytes");
     let panics = ledger.panics.load(Ordering::Relaxed);
     if panics > 0 {
         println!("  records that panicked a stage: {panics} (quarantined as panicked_in_stage)");

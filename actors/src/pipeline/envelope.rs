@@ -42,6 +42,13 @@ impl Envelope {
     pub fn reject(&mut self, quarantine: Quarantine) {
         self.verdict = Verdict::Rejected(quarantine);
     }
+
+    /// The bytes the record brought from Kafka (its key and value): what the
+    /// source's in-flight limit counts.
+    pub fn size_bytes(&self) -> u64 {
+        let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
+        len(&self.key) + len(&self.payload)
+    }
 }
 
 /// A chunk of envelopes handed from one stage to the next, in offset order

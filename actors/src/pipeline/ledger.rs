@@ -1,5 +1,6 @@
-//! State the source and the writer share: how many consumed records are not
-//! yet committed (the backpressure gauge), the next offset committed to
+//! State the source and the writer share: how many consumed records, and
+//! how many of their bytes, are not yet committed (the backpressure gauges,
+//! with their peaks for the summary), the next offset committed to
 //! PostgreSQL per partition (for idleness and for Kafka's lag view), and the
 //! run's counters for the closing summary.
 
@@ -11,6 +12,9 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct Ledger {
     in_flight: AtomicU64,
+    in_flight_bytes: AtomicU64,
+    peak_in_flight: AtomicU64,
+    peak_in_flight_bytes: AtomicU64,
     committed: Mutex<HashMap<i32, i64>>,
     pub consumed: AtomicU64,
     pub inserted: AtomicU64,
@@ -24,15 +28,29 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// The source handed `n` records downstream.
-    pub fn consumed(&self, n: u64) {
-        self.in_flight.fetch_add(n, Ordering::SeqCst);
+    /// The source took `n` records of `bytes` bytes from Kafka.
+    pub fn consumed(&self, n: u64, bytes: u64) {
+        let records = self.in_flight.fetch_add(n, Ordering::SeqCst) + n;
+        let size = self.in_flight_bytes.fetch_add(bytes, Ordering::SeqCst) + bytes;
+        self.peak_in_flight.fetch_max(records, Ordering::Relaxed);
+        self.peak_in_flight_bytes.fetch_max(size, Ordering::Relaxed);
         self.consumed.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Records handed downstream and not yet committed or skipped.
+    /// Records taken from Kafka and not yet committed or skipped.
     pub fn in_flight(&self) -> u64 {
         self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Their bytes (keys and values as read).
+    pub fn in_flight_bytes(&self) -> u64 {
+        self.in_flight_bytes.load(Ordering::SeqCst)
+    }
+
+    /// The most records, and the most bytes, in flight at once in this run.
+    pub fn peak_in_flight(&self) -> (u64, u64) {
+        let records = self.peak_in_flight.load(Ordering::Relaxed);
+        (records, self.peak_in_flight_bytes.load(Ordering::Relaxed))
     }
 
     /// Records what one committed batch did, and settles its records
@@ -49,6 +67,7 @@ impl Ledger {
             *by_reason.entry(reason.code()).or_default() += n;
         }
         self.in_flight.fetch_sub(outcome.settled, Ordering::SeqCst);
+        self.in_flight_bytes.fetch_sub(outcome.settled_bytes, Ordering::SeqCst);
         tracing::debug!(n_in = outcome.n_in, inserted = outcome.inserted, "batch committed");
     }
 

@@ -26,6 +26,7 @@ pub mod envelope;
 pub mod identity_watch;
 pub mod ledger;
 pub mod panic_guard;
+pub mod pump;
 pub mod quarantine;
 pub mod reset;
 pub mod resume;

@@ -52,9 +52,11 @@ impl fmt::Display for Mismatch {
                  at {start} (ends at {end}): offsets {stored} to {} were never staged",
                 start - 1
             ),
-            Mismatch::PartitionGone { partition, stored } => {
-                write!(f, "partition {partition}: stored next offset {stored}, but the topic has no partition {partition}")
-            }
+            Mismatch::PartitionGone { partition, stored } => write!(
+                f,
+                "partition {partition}: stored next offset {stored}, but the topic has no \
+                 partition {partition} any more"
+            ),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::staging::{StagingStore, Subscription};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
 use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
+use std::time::Duration;
 use superstore_database::PgPool;
 use superstore_domain::schema_latest;
 use superstore_registry::RegistryClient;
@@ -33,6 +34,10 @@ pub struct PipelineSettings {
     pub batch: BatchPolicy,
     /// Consumed but uncommitted records above which the source pauses.
     pub max_in_flight: u64,
+    /// The same, in bytes of keys and values.
+    pub max_in_flight_bytes: u64,
+    /// Kafka's `max.poll.interval.ms`.
+    pub max_poll_interval: Duration,
     /// Event ids the dedup stage remembers.
     pub dedup_window: usize,
     pub until_idle: bool,
@@ -126,6 +131,8 @@ fn start_stages(
         pool: s.pool.clone(),
         chunk_size: 1000,
         max_in_flight: s.max_in_flight,
+        max_in_flight_bytes: s.max_in_flight_bytes,
+        max_poll_interval: s.max_poll_interval,
         until_idle: s.until_idle,
     };
     let (source_policy, source_escalation) = supervision("source");

@@ -8,6 +8,7 @@ use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError, Subscription};
 use crate::pipeline::envelope::{Envelope, Verdict};
 use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
@@ -20,37 +21,75 @@ type OffsetRanges = BTreeMap<i32, (i64, i64)>;
 /// A record to quarantine, and why.
 type Quarantined<'a> = (&'a Envelope, Quarantine);
 
+/// Accepted records with their rows, and the records to quarantine.
+type Sorted<'a> = (Vec<(&'a Envelope, StagedRow)>, Vec<Quarantined<'a>>);
+
 /// Commits `envelopes` inside the caller's transaction.
 pub(super) fn commit(
     conn: &mut PgConnection,
     subscription: &Subscription,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
-    let Subscription { group_id, topic, topic_id } = subscription;
-    let partitions: Vec<i32> = envelopes
-        .iter()
-        .map(|e| e.coordinates.partition)
-        .collect::<BTreeSet<i32>>()
-        .into_iter()
-        .collect();
-    sql::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
-    let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
+    let stored = lock_offsets(conn, subscription, envelopes)?;
     let fresh: Vec<&Envelope> = envelopes
         .iter()
         .filter(|e| {
             e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0)
         })
         .collect();
-    let mut outcome = BatchOutcome { settled: envelopes.len() as u64, ..BatchOutcome::default() };
+    let mut outcome = BatchOutcome {
+        settled: envelopes.len() as u64,
+        settled_bytes: envelopes.iter().map(Envelope::size_bytes).sum(),
+        ..BatchOutcome::default()
+    };
     if fresh.is_empty() {
         outcome.next_offsets = stored.into_iter().collect();
         return Ok(outcome);
     }
     outcome.n_in = fresh.len() as u64;
     let ingested_at = sql::transaction_time(conn)?;
+    let (accepted, mut quarantined) = sort_by_verdict(&fresh, &subscription.topic, ingested_at)?;
+    outcome.duplicates =
+        fresh.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
+    let (inserted, refused) = write_sales_events(conn, &accepted)?;
+    outcome.inserted = inserted as u64;
+    // Accepted rows the table already had are duplicates older than the dedup window.
+    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
+    quarantined.extend(refused);
+    let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
+    outcome.rejected = rejected;
+    // Quarantined by this group before (offsets reset for a replay): not twice.
+    outcome.duplicates += already_quarantined;
+    let ranges = offset_ranges(&fresh);
+    write_ingest_batch(conn, &subscription.group_id, &subscription.topic, &ranges, &outcome)?;
+    outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
+    Ok(outcome)
+}
+
+/// Locks the stored offsets of the group on the topic (claiming a row for
+/// each new partition of the batch first), and returns them.
+fn lock_offsets(
+    conn: &mut PgConnection,
+    subscription: &Subscription,
+    envelopes: &[Envelope],
+) -> Result<HashMap<i32, i64>, StoreError> {
+    let Subscription { group_id, topic, topic_id } = subscription;
+    let partitions: BTreeSet<i32> = envelopes.iter().map(|e| e.coordinates.partition).collect();
+    let partitions: Vec<i32> = partitions.into_iter().collect();
+    sql::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
+    Ok(sql::lock_stored_offsets(conn, group_id, topic)?)
+}
+
+/// The fresh records that go to staging.sales_events (with their rows) and
+/// those that go to the quarantine; duplicates go to neither.
+fn sort_by_verdict<'a>(
+    fresh: &[&'a Envelope],
+    topic: &str,
+    ingested_at: DateTime<Utc>,
+) -> Result<Sorted<'a>, StoreError> {
     let mut quarantined = Vec::new();
     let mut accepted = Vec::new();
-    for envelope in &fresh {
+    for envelope in fresh {
         match &envelope.verdict {
             Verdict::Valid { sale, schema_id } => {
                 let meta = RecordMeta {
@@ -63,7 +102,7 @@ pub(super) fn commit(
                 accepted.push((*envelope, StagedRow::new(sale, &meta)?));
             }
             Verdict::Rejected(q) => quarantined.push((*envelope, q.clone())),
-            Verdict::Duplicate => outcome.duplicates += 1,
+            Verdict::Duplicate => {}
             Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
                 *envelope,
                 Quarantine::new(
@@ -74,19 +113,7 @@ pub(super) fn commit(
             )),
         }
     }
-    let (inserted, refused) = write_sales_events(conn, &accepted)?;
-    outcome.inserted = inserted as u64;
-    // Accepted rows the table already had are duplicates older than the dedup window.
-    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
-    quarantined.extend(refused);
-    let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
-    outcome.rejected = rejected;
-    // Quarantined by this group before (offsets reset for a replay): not twice.
-    outcome.duplicates += already_quarantined;
-    let ranges = offset_ranges(&fresh);
-    write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
-    outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
-    Ok(outcome)
+    Ok((accepted, quarantined))
 }
 
 /// The accepted rows, into staging.sales_events. Returns how many were

@@ -43,6 +43,8 @@ pub enum StoreError {
 pub struct BatchOutcome {
     /// Records of the message that are now settled (committed or already committed).
     pub settled: u64,
+    /// Their bytes, as the source counted them in flight.
+    pub settled_bytes: u64,
     pub n_in: u64,
     pub inserted: u64,
     pub duplicates: u64,
