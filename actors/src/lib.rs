@@ -3,8 +3,9 @@
 //! The actor system of the Superstore platform: the ingestion pipeline of
 //! `superstore run` ([`pipeline`], writing through the [`staging`] store),
 //! the publisher of `superstore generate` ([`generate`]), the one
-//! [`supervision`] policy they all run under, and their Kafka I/O
-//! ([`kafka`], [`wire`]). The domain model lives in `superstore-domain`, the
+//! [`supervision`] policy they all run under, the [`dead_letter`] topic
+//! (its publisher and `superstore replay`), and their Kafka I/O ([`kafka`],
+//! [`wire`]). The domain model lives in `superstore-domain`, the
 //! registry client in `superstore-registry`, PostgreSQL access in
 //! `superstore-database`.
 //!
@@ -12,6 +13,7 @@
 //! line over this library and the other crates; it alone knows the local
 //! stack.
 
+pub mod dead_letter;
 pub mod generate;
 pub mod kafka;
 pub mod pipeline;

@@ -71,6 +71,8 @@ fn inspect(payload: &[u8]) -> Outcome {
         kafka_partition: 0,
         kafka_offset: 0,
         ingested_at: chrono::DateTime::UNIX_EPOCH,
+        kafka_timestamp: None,
+        kafka_headers: serde_json::Value::Array(Vec::new()),
     };
     StagedRow::new(&sale, &meta).expect("a valid sale makes a staging row");
     Outcome::Staged

@@ -28,6 +28,8 @@ fn quarantined_records(partition: i32, count: i64) -> Vec<Envelope> {
             coordinates: Coordinates { partition, offset },
             key: None,
             payload: None,
+            timestamp: None,
+            headers: Vec::new(),
             verdict: Verdict::Rejected(Quarantine::new(
                 QuarantineReason::MissingValue,
                 "a tombstone",

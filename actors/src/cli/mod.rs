@@ -8,6 +8,7 @@ mod generate;
 mod migrate;
 mod offsets;
 mod registry;
+mod replay;
 mod run;
 mod schemas;
 mod stack;
@@ -16,6 +17,7 @@ pub mod telemetry;
 use clap::{Parser, Subcommand};
 use generate::GenerateArgs;
 use offsets::OffsetsArgs;
+use replay::ReplayArgs;
 use run::RunArgs;
 use schemas::SchemasArgs;
 use std::net::SocketAddr;
@@ -70,6 +72,9 @@ pub enum Command {
     Run(RunArgs),
     /// Show or reset a consumer group's offsets stored in PostgreSQL (where `run` resumes).
     Offsets(OffsetsArgs),
+    /// Re-publish quarantined records from the dead-letter topic to the sales topic (after the
+    /// cause was fixed); prints what it did.
+    Replay(ReplayArgs),
 }
 
 /// Runs one command.
@@ -85,5 +90,6 @@ pub fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Schemas(args) => schemas::run(args),
         Command::Offsets(args) => offsets::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

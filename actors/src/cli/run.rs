@@ -7,7 +7,6 @@ use super::failure::Failure;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_actors::kafka;
 use superstore_actors::pipeline::ledger::Ledger;
 use superstore_actors::pipeline::resume::{self, ResumeError};
 use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
@@ -15,6 +14,7 @@ use superstore_actors::pipeline::source::{SourceHalt, StopReason};
 use superstore_actors::pipeline::writer::BatchPolicy;
 use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
+use superstore_actors::{dead_letter, kafka};
 use superstore_database::PgPool;
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
 use superstore_registry::RegistryClient;
@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// Topic to consume.
     #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
     pub topic: String,
+    /// Dead-letter topic: every quarantined record is published there too (default
+    /// `<topic>.dlq`).
+    #[arg(long, env = "SUPERSTORE_DLQ_TOPIC")]
+    pub dlq_topic: Option<String>,
     /// Consumer group; its offsets live in staging.consumer_offsets.
     #[arg(long, default_value = "superstore-staging")]
     pub group: String,
@@ -97,6 +101,10 @@ fn settings(
         pool,
         database_url: database_url.to_owned(),
         topic: args.topic.clone(),
+        dlq_topic: args
+            .dlq_topic
+            .clone()
+            .unwrap_or_else(|| dead_letter::default_topic(&args.topic)),
         topic_id: String::new(),
         group: args.group.clone(),
         batch: BatchPolicy {
@@ -136,6 +144,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             kafka::ensure_topic(&bootstrap, &settings.topic, 3)
                 .await
                 .map_err(|e| Failure::kafka(&bootstrap, e))?;
+            // One partition: dead letters keep the order they were quarantined in.
+            if let Err(e) = kafka::ensure_topic(&bootstrap, &settings.dlq_topic, 1).await {
+                tracing::warn!(error = %e, "the dead-letter topic is not there yet; it is retried");
+            }
             // Blocking, before anything runs: refuses offsets that do not fit the topic.
             let (pool, group, topic) = (&settings.pool, &settings.group, &settings.topic);
             settings.topic_id = resume::verify(pool, &bootstrap, group, topic)
@@ -202,6 +214,15 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     }
     let (records, bytes) = ledger.peak_in_flight();
     println!("  in flight at most: {records} records, {bytes} bytes");
+    if let Some(report) = ledger.dead_letters.lock().expect("ledger lock").as_ref() {
+        if report.published > 0 || report.pending > 0 {
+            let why = report.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+            println!(
+                "  dead letters: {} published, {} waiting in staging to be sent again{why}",
+                report.published, report.pending
+            );
+        }
+    }
     let panics = ledger.panics.load(Ordering::Relaxed);
     if panics > 0 {
         println!("  records that panicked a stage: {panics} (quarantined as panicked_in_stage)");

@@ -4,6 +4,7 @@
 //! PostgreSQL per partition (for idleness and for Kafka's lag view), and the
 //! run's counters for the closing summary.
 
+use crate::dead_letter::publisher::DrainReport;
 use crate::staging::BatchOutcome;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,8 @@ pub struct Ledger {
     pub restarts: AtomicU64,
     /// Records whose handling panicked a stage (each one quarantined).
     pub panics: AtomicU64,
+    /// The dead-letter topic after the run's last drain.
+    pub dead_letters: Mutex<Option<DrainReport>>,
     /// Rejected records by reason code, in the order the summary prints them.
     rejected: Mutex<BTreeMap<&'static str, u64>>,
 }

@@ -10,8 +10,10 @@ use super::ledger::Ledger;
 use super::source::{Shutdown, Source, SourceHalt, SourceOutcome, SourceSettings, StopReason};
 use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
+use crate::dead_letter::publisher::{DeadLetterSettings, DeadLetters, Drain, DrainReport};
 use crate::staging::{StagingStore, Subscription};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
+use actix::Actor as _;
 use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,8 @@ pub struct PipelineSettings {
     /// The writer keeps a connection of its own, made from this URL.
     pub database_url: String,
     pub topic: String,
+    /// Where quarantined records are published too (`crate::dead_letter`).
+    pub dlq_topic: String,
     /// Kafka's id of the topic, as checked before the run (`super::resume`).
     pub topic_id: String,
     pub group: String,
@@ -62,9 +66,44 @@ pub async fn run_pipeline(
 ) -> Result<StopReason, PipelineError> {
     let (escalation, mut gave_up) = Escalation::channel();
     let (finished_tx, finished_rx) = tokio::sync::oneshot::channel();
+    let dead_letters = start_dead_letters(&settings)?;
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
+    let outcome = run_until_stopped(source, finished_rx.as_mut(), &mut gave_up).await;
+    if outcome.is_ok() {
+        // What this run quarantined goes to the dead-letter topic before it ends.
+        let drained = dead_letters.send(Drain).timeout(FINAL_DRAIN_WAIT).await;
+        let report = drained.unwrap_or_else(|e| DrainReport {
+            error: Some(format!("the final drain did not finish: {e}")),
+            ..DrainReport::default()
+        });
+        *ledger.dead_letters.lock().expect("ledger lock") = Some(report);
+    }
+    outcome
+}
+
+/// How long a stopping run waits for the dead-letter topic.
+const FINAL_DRAIN_WAIT: Duration = Duration::from_secs(30);
+
+fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, PipelineError> {
+    let dead_letters = DeadLetters::new(DeadLetterSettings {
+        bootstrap: settings.bootstrap.clone(),
+        pool: settings.pool.clone(),
+        group_id: settings.group.clone(),
+        topic: settings.topic.clone(),
+        dlq_topic: settings.dlq_topic.clone(),
+    })
+    .map_err(|e| PipelineError::Internal(format!("cannot create the dead-letter producer: {e}")))?;
+    Ok(dead_letters.start())
+}
+
+/// Waits until the source finishes, an actor gives up, or a signal asks to stop.
+async fn run_until_stopped(
+    source: Addr<Source>,
+    mut finished_rx: std::pin::Pin<&mut tokio::sync::oneshot::Receiver<SourceOutcome>>,
+    gave_up: &mut tokio::sync::mpsc::UnboundedReceiver<GaveUp>,
+) -> Result<StopReason, PipelineError> {
     let internal = |outcome: Result<SourceOutcome, tokio::sync::oneshot::error::RecvError>| {
         outcome.map_err(|e| PipelineError::Internal(e.to_string()))?.map_err(PipelineError::from)
     };

@@ -3,6 +3,7 @@
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
 use super::failure::{self, WriteFailure};
+use super::headers::headers_to_json;
 use super::rows::{copy_text, RecordMeta, StagedRow};
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError, Subscription};
@@ -98,6 +99,8 @@ fn sort_by_verdict<'a>(
                     kafka_partition: envelope.coordinates.partition,
                     kafka_offset: envelope.coordinates.offset,
                     ingested_at,
+                    kafka_timestamp: envelope.timestamp,
+                    kafka_headers: headers_to_json(&envelope.headers),
                 };
                 accepted.push((*envelope, StagedRow::new(sale, &meta)?));
             }
@@ -225,6 +228,8 @@ fn write_rejected_events(
             kafka_offset: envelope.coordinates.offset,
             message_key: envelope.key.as_deref(),
             raw_value: envelope.payload.as_deref(),
+            kafka_timestamp: envelope.timestamp,
+            kafka_headers: headers_to_json(&envelope.headers),
             schema_id: q.schema_id,
             reason: q.reason.code(),
             // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.

@@ -19,6 +19,7 @@
 mod commit;
 pub mod failure;
 pub mod guard;
+pub mod headers;
 pub mod rows;
 pub mod sql;
 

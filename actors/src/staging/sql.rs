@@ -276,6 +276,8 @@ pub struct RejectedRow<'a> {
     pub kafka_offset: i64,
     pub message_key: Option<&'a [u8]>,
     pub raw_value: Option<&'a [u8]>,
+    pub kafka_timestamp: Option<DateTime<Utc>>,
+    pub kafka_headers: serde_json::Value,
     pub schema_id: Option<i32>,
     pub reason: &'static str,
     pub detail: String,
@@ -301,6 +303,77 @@ pub fn insert_rejected_events(
         inserted.extend(coordinates);
     }
     Ok(inserted)
+}
+
+/// A quarantined record not yet on the dead-letter topic (the outbox).
+#[derive(Debug, Clone, Queryable)]
+pub struct PendingDeadLetter {
+    pub rejected_id: i64,
+    pub topic_id: Option<String>,
+    pub kafka_partition: i32,
+    pub kafka_offset: i64,
+    pub message_key: Option<Vec<u8>>,
+    pub raw_value: Option<Vec<u8>>,
+    pub kafka_timestamp: Option<DateTime<Utc>>,
+    pub kafka_headers: serde_json::Value,
+    pub schema_id: Option<i32>,
+    pub reason: String,
+    pub detail: String,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// The oldest `limit` records `group_id` quarantined from `topic` that are
+/// not yet on the dead-letter topic.
+pub fn pending_dead_letters(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    limit: i64,
+) -> QueryResult<Vec<PendingDeadLetter>> {
+    use rejected_events as r;
+    r::table
+        .filter(r::group_id.eq(group_id))
+        .filter(r::topic.eq(topic))
+        .filter(r::dlq_published_at.is_null())
+        .order(r::rejected_id)
+        .limit(limit)
+        .select((
+            r::rejected_id,
+            r::topic_id,
+            r::kafka_partition,
+            r::kafka_offset,
+            r::message_key,
+            r::raw_value,
+            r::kafka_timestamp,
+            r::kafka_headers,
+            r::schema_id,
+            r::reason,
+            r::detail,
+            r::rejected_at,
+        ))
+        .load(conn)
+}
+
+/// How many records of `group_id` from `topic` wait for the dead-letter topic.
+pub fn count_pending_dead_letters(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<i64> {
+    rejected_events::table
+        .filter(rejected_events::group_id.eq(group_id))
+        .filter(rejected_events::topic.eq(topic))
+        .filter(rejected_events::dlq_published_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Marks records as acknowledged by the dead-letter topic.
+pub fn mark_dead_letters_published(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(rejected_events::table)
+        .filter(rejected_events::rejected_id.eq_any(ids))
+        .set(rejected_events::dlq_published_at.eq(diesel::dsl::now))
+        .execute(conn)
 }
 
 /// The audit row of one batch.

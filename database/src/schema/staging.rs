@@ -40,6 +40,9 @@ pub mod staging {
             rejected_at -> Timestamptz,
             group_id -> Text,
             topic_id -> Nullable<Text>,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
+            dlq_published_at -> Nullable<Timestamptz>,
         }
     }
 
@@ -74,6 +77,8 @@ pub mod staging {
             ingested_at -> Timestamptz,
             payment_method -> Text,
             loyalty_id -> Nullable<Text>,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
         }
     }
 
