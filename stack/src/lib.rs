@@ -12,9 +12,12 @@
 
 pub mod endpoints;
 mod kafka;
+mod lock;
+mod ownership;
 mod postgres;
 mod process;
 mod registry;
+mod secrets;
 
 pub use endpoints::{resolve, EndpointError, Endpoints};
 
@@ -124,8 +127,9 @@ impl LocalStack {
     }
 
     /// Starts whatever is not running, migrates the database, and waits
-    /// until every service answers.
+    /// until every service answers. One `up` or `down` at a time per stack.
     pub fn up(&self) -> Result<Endpoints, StackError> {
+        let _lock = lock::StackLock::acquire(&self.home)?;
         tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
         self.postgres.start()?;
@@ -137,15 +141,21 @@ impl LocalStack {
             tracing::info!(migration = %name, "applied");
         }
         tracing::debug!(port = self.postgres.port, "PostgreSQL is up");
-        self.kafka.start(Duration::from_secs(120))?;
+        let exe = std::env::current_exe()
+            .map_err(|e| StackError::io("locate the superstore binary", e))?;
+        fs::create_dir_all(&self.kafka.dir)
+            .map_err(|e| StackError::io("create the Kafka directory", e))?;
+        let user = ownership::service_user(&[&self.kafka.dir, &exe])?;
+        self.kafka.start(Duration::from_secs(120), user.as_ref())?;
         tracing::debug!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
-        self.registry.start(&endpoints.database_url, Duration::from_secs(30))?;
+        self.registry.start(&endpoints.database_url, Duration::from_secs(30), user.as_ref())?;
         tracing::debug!(url = %self.registry.url(), "registry is up");
         Ok(endpoints)
     }
 
     /// Stops every service; data stays on disk.
     pub fn down(&self) -> Result<(), StackError> {
+        let _lock = lock::StackLock::acquire(&self.home)?;
         if self.registry.stop() {
             tracing::warn!("the registry had to be killed");
         }

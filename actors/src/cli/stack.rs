@@ -4,8 +4,8 @@ use super::failure::Failure;
 use superstore_stack::LocalStack;
 
 pub fn up() -> anyhow::Result<()> {
-    let stack = LocalStack::from_environment()?;
-    let endpoints = stack.up()?;
+    let stack = LocalStack::from_environment().map_err(Failure::from)?;
+    let endpoints = stack.up().map_err(Failure::from)?;
     println!("local stack is up in {}", stack.home().display());
     println!("  kafka     {}", endpoints.kafka_bootstrap_servers);
     println!("  postgres  {}", superstore_database::redact(&endpoints.database_url));
@@ -15,8 +15,8 @@ pub fn up() -> anyhow::Result<()> {
 }
 
 pub fn down() -> anyhow::Result<()> {
-    let stack = LocalStack::from_environment()?;
-    stack.down()?;
+    let stack = LocalStack::from_environment().map_err(Failure::from)?;
+    stack.down().map_err(Failure::from)?;
     println!("local stack is stopped; its data stays in {}", stack.home().display());
     Ok(())
 }
