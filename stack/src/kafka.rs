@@ -197,7 +197,7 @@ impl LocalKafka {
             daemon.spawn(command, user).map_err(|e| StackError::io("start the Kafka broker", e))?;
         }
         wait_until(timeout, || {
-            if daemon.running_pid().is_none() {
+            if daemon.exited() {
                 return Err(StackError::Start {
                     service: "Kafka",
                     detail: format!("the broker exited:\n{}", daemon.log_tail(30)),

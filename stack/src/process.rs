@@ -59,6 +59,17 @@ impl Daemon {
         self.identity.iter().all(|wanted| args.contains(wanted)).then_some(pid)
     }
 
+    /// Whether the process the pid file names (with its start time) is gone:
+    /// what a start waits on. Its arguments are not compared, which a
+    /// process that has only just been spawned may not show yet.
+    pub fn exited(&self) -> bool {
+        let Ok(recorded) = fs::read_to_string(&self.pid_file) else { return true };
+        let mut fields = recorded.split_whitespace();
+        let Some(pid) = fields.next().and_then(|p| p.parse::<i32>().ok()) else { return true };
+        let started: Option<u64> = fields.next().and_then(|s| s.parse().ok());
+        !Self::is_alive(pid) || (started.is_some() && start_time(pid) != started)
+    }
+
     /// Starts `command` detached, as `user` if one is given, logging to the
     /// log file (appended).
     pub fn spawn(&self, mut command: Command, user: Option<&User>) -> io::Result<i32> {
@@ -171,6 +182,11 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
         let pid = child.id() as i32;
+        // Until the child has exec'd, its command line is still this test's.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !arguments(pid).contains(&"sleep".to_owned()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let started = start_time(pid).unwrap();
         let ours = daemon(&dir, &["sleep", "30"]);
         fs::write(&ours.pid_file, format!("{pid} {started}")).unwrap();

@@ -53,7 +53,7 @@ impl LocalRegistry {
             daemon.spawn(command, user).map_err(|e| StackError::io("start the registry", e))?;
         }
         wait_until(timeout, || {
-            if daemon.running_pid().is_none() {
+            if daemon.exited() {
                 return Err(StackError::Start {
                     service: "registry",
                     detail: format!("it exited:\n{}", daemon.log_tail(20)),
