@@ -65,9 +65,10 @@ def preview(count: int, seed: int, *extra: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def db(endpoints):
-    """An autocommit connection to the staging database."""
+    """An autocommit connection to the staging database, one per test: the
+    local stack tests stop and start PostgreSQL, which ends connections."""
     import psycopg
 
     with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:
