@@ -35,7 +35,8 @@ pub struct DeadLetterSettings {
     pub dlq_topic: String,
 }
 
-/// What one drain did.
+/// What a drain did: for the final [`Drain`], what the publisher did
+/// since it started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrainReport {
     pub published: u64,
@@ -55,6 +56,8 @@ pub struct DeadLetters {
     busy: bool,
     failures: u32,
     next_try: Instant,
+    /// Dead letters published since the actor started.
+    published: u64,
 }
 
 impl DeadLetters {
@@ -68,11 +71,13 @@ impl DeadLetters {
             .set("message.timeout.ms", "30000")
             .create()?;
         let settings = Arc::new(settings);
-        Ok(DeadLetters { settings, producer, busy: false, failures: 0, next_try: Instant::now() })
+        let next_try = Instant::now();
+        Ok(DeadLetters { settings, producer, busy: false, failures: 0, next_try, published: 0 })
     }
 
     fn settle(&mut self, report: &DrainReport) {
         self.busy = false;
+        self.published += report.published;
         match &report.error {
             None => self.failures = 0,
             Some(error) => {
@@ -113,7 +118,7 @@ impl Handler<Drain> for DeadLetters {
         let drained = drain(self.settings.clone(), self.producer.clone());
         Box::pin(drained.into_actor(self).map(|report, act, _| {
             act.settle(&report);
-            report
+            DrainReport { published: act.published, ..report }
         }))
     }
 }
