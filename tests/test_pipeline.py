@@ -34,6 +34,7 @@ def test_generated_events_land_exactly_once_with_rejects_and_duplicates_accounte
     run_superstore("generate", "--count", str(count), "--seed", str(seed), "--topic", topic, *ratios)
     summary = run_until_idle(topic)
     assert summary.startswith("idle: consumed 20000, accepted 18600, rejected 400, duplicates 1000"), summary
+    assert "dead letters: 400 published, 0 waiting" in summary, "every quarantined record reached the DLQ"
 
     expected = preview(count, seed, *ratios)
     fresh_ids = {e["event_id"] for e in expected if e["provenance"] == "fresh"}

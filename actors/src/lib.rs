@@ -4,8 +4,9 @@
 //! `superstore run` ([`pipeline`], writing through the [`staging`] store),
 //! the publisher ([`publish`]) that `superstore generate` ([`generate`]) and
 //! `superstore import` ([`import`]) feed, the one [`supervision`] policy
-//! they all run under, and their Kafka I/O ([`kafka`], [`wire`]). What they
-//! do is counted in [`metrics`], and served with health probes by
+//! they all run under, the [`dead_letter`] topic (its publisher and
+//! `superstore replay`), and their Kafka I/O ([`kafka`], [`wire`]). What
+//! they do is counted in [`metrics`], and served with health probes by
 //! [`observability`]. The domain model lives in `superstore-domain`, the
 //! registry client in `superstore-registry`, PostgreSQL access in
 //! `superstore-database`.
@@ -14,6 +15,7 @@
 //! line over this library and the other crates; it alone knows the local
 //! stack.
 
+pub mod dead_letter;
 pub mod generate;
 pub mod import;
 pub mod kafka;

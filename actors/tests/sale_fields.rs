@@ -139,6 +139,8 @@ fn a_staged_row_fills_exactly_the_columns_of_staging() {
         kafka_partition: 0,
         kafka_offset: 0,
         ingested_at: DateTime::UNIX_EPOCH,
+        kafka_timestamp: Some(DateTime::UNIX_EPOCH),
+        kafka_headers: serde_json::json!([]),
     };
     let row = StagedRow::new(&SaleEvent::default(), &meta).unwrap();
     let filled: BTreeSet<&str> = row.columns().collect();

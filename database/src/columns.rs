@@ -43,7 +43,7 @@ mod tests {
     fn names_follow_the_table_declaration() {
         assert_eq!(
             super::column_names::<consumer_offsets::table>(),
-            ["group_id", "topic", "partition", "next_offset", "updated_at"]
+            ["group_id", "topic", "partition", "next_offset", "updated_at", "topic_id"]
         );
     }
 }

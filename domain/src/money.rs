@@ -40,7 +40,7 @@ pub enum MoneyError {
     TooManyDecimals { value: Decimal, scale: u32 },
     #[error("{value} does not fit in {precision} digits with scale {scale}")]
     Overflow { value: Decimal, precision: u32, scale: u32 },
-    #[error("a decimal of {len} bytes is too wide (at most 16 are supported)")]
+    #[error("a decimal of {len} bytes is too wide (at most 96 bits are supported)")]
     TooWide { len: usize },
 }
 
@@ -238,7 +238,9 @@ pub(crate) fn unscaled_from_bytes(bytes: &[u8]) -> Result<i128, MoneyError> {
 }
 
 fn from_unscaled_bytes(bytes: &[u8], scale: u32) -> Result<Decimal, MoneyError> {
-    Ok(Decimal::from_i128_with_scale(unscaled_from_bytes(bytes)?, scale))
+    // rust_decimal holds 96 bits; a wider number is refused, never a panic.
+    Decimal::try_from_i128_with_scale(unscaled_from_bytes(bytes)?, scale)
+        .map_err(|_| MoneyError::TooWide { len: bytes.len() })
 }
 
 #[cfg(test)]
@@ -322,5 +324,9 @@ mod tests {
     #[test]
     fn oversized_byte_strings_are_an_error_not_a_panic() {
         assert_eq!(Money::from_avro_bytes(&[1u8; 17]), Err(MoneyError::TooWide { len: 17 }));
+        // Sixteen bytes fit an i128 but not rust_decimal's 96 bits.
+        assert_eq!(Money::from_avro_bytes(&[0x7F; 16]), Err(MoneyError::TooWide { len: 16 }));
+        assert_eq!(Discount::from_avro_bytes(&[0x80; 13]), Err(MoneyError::TooWide { len: 13 }));
+        assert!(Money::from_avro_bytes(&[0x7F; 12]).is_ok(), "96 bits still fit");
     }
 }

@@ -32,6 +32,9 @@ pub enum RejectReason {
     ShipDateOutOfWindow,
     /// `order_date` is after the date of `event_time`.
     OrderDateAfterEventTime,
+    /// `order_date` is so close to the end of the calendar (chrono's last
+    /// day, 262142-12-31) that its shipping window cannot be computed.
+    OrderDateOutOfRange,
 }
 
 impl RejectReason {
@@ -46,6 +49,7 @@ impl RejectReason {
         RejectReason::ProfitExceedsSales,
         RejectReason::ShipDateOutOfWindow,
         RejectReason::OrderDateAfterEventTime,
+        RejectReason::OrderDateOutOfRange,
     ];
 
     /// The stable code stored in staging.
@@ -60,6 +64,7 @@ impl RejectReason {
             RejectReason::ProfitExceedsSales => "profit_exceeds_sales",
             RejectReason::ShipDateOutOfWindow => "ship_date_out_of_window",
             RejectReason::OrderDateAfterEventTime => "order_date_after_event_time",
+            RejectReason::OrderDateOutOfRange => "order_date_out_of_range",
         }
     }
 }
@@ -167,7 +172,20 @@ fn check_amounts(event: &SaleEvent) -> Result<(), Rejection> {
 }
 
 fn check_dates(event: &SaleEvent) -> Result<(), Rejection> {
-    let latest_ship_date = event.order_date + Duration::days(MAX_SHIPPING_DAYS);
+    // Checked: a date within the window of chrono's last day is valid Avro
+    // and a valid date, and adding the window to it must refuse, not panic.
+    let Some(latest_ship_date) =
+        event.order_date.checked_add_signed(Duration::days(MAX_SHIPPING_DAYS))
+    else {
+        return Err(Rejection::new(
+            RejectReason::OrderDateOutOfRange,
+            format!(
+                "order_date {} is too close to the end of the calendar to add the \
+                 {MAX_SHIPPING_DAYS}-day shipping window",
+                event.order_date
+            ),
+        ));
+    };
     if event.ship_date < event.order_date || event.ship_date > latest_ship_date {
         return Err(Rejection::new(
             RejectReason::ShipDateOutOfWindow,

@@ -169,6 +169,22 @@ fn order_date_is_not_after_the_event_date_in_utc() {
 }
 
 #[test]
+fn an_order_date_at_the_end_of_the_calendar_is_refused_not_a_panic() {
+    for days_before_the_end in [0, 1, 10, 29] {
+        let mut event = valid_event();
+        event.order_date = NaiveDate::MAX - Duration::days(days_before_the_end);
+        event.ship_date = event.order_date;
+        let rejection = validate(event).expect_err("no shipping window can be computed");
+        assert_eq!(rejection.reason, RejectReason::OrderDateOutOfRange);
+        assert!(rejection.detail.contains("order_date"), "{}", rejection.detail);
+    }
+    let mut event = valid_event();
+    event.order_date = NaiveDate::MAX - Duration::days(30);
+    event.ship_date = event.order_date;
+    assert_eq!(rejected_for(event), RejectReason::OrderDateAfterEventTime, "the window fits");
+}
+
+#[test]
 fn unknown_enum_symbols_are_rejected_at_mapping() {
     use apache_avro::types::Value;
     let mut value = superstore_domain::sale_to_avro(&valid_event(), 1).unwrap();
@@ -199,6 +215,7 @@ fn reason_codes_are_stable_snake_case() {
             "profit_exceeds_sales",
             "ship_date_out_of_window",
             "order_date_after_event_time",
+            "order_date_out_of_range",
         ]
     );
 }

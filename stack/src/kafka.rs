@@ -2,6 +2,7 @@
 //! in one JVM) on loopback ports, from jars that Maven resolves from Maven
 //! Central on first use. No Kafka distribution is downloaded or vendored.
 
+use super::ownership::{give_tree, User};
 use super::process::{wait_until, Daemon};
 use super::StackError;
 use std::fs;
@@ -42,7 +43,8 @@ impl LocalKafka {
         Daemon {
             pid_file: self.dir.join("kafka.pid"),
             log_file: self.dir.join("kafka.log"),
-            marker: "kafka.Kafka".into(),
+            // The broker of this stack: its main class and its own config file.
+            identity: vec!["kafka.Kafka".into(), self.config_file().to_string_lossy().into()],
         }
     }
 
@@ -178,19 +180,24 @@ impl LocalKafka {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// Starts the broker if needed and waits until it answers metadata requests.
-    pub fn start(&self, timeout: Duration) -> Result<(), StackError> {
+    /// Starts the broker if needed (as `user` if one is given: its data is
+    /// handed to it first) and waits until it answers metadata requests.
+    pub fn start(&self, timeout: Duration, user: Option<&User>) -> Result<(), StackError> {
         let daemon = self.daemon();
         if daemon.running_pid().is_none() {
             self.fetch_jars()?;
             self.write_config()?;
             self.format_storage()?;
+            if let Some(user) = user {
+                give_tree(&self.data_dir(), user)?;
+            }
             let mut command = self.java();
-            command.arg("kafka.Kafka").arg(self.config_file());
-            daemon.spawn(command).map_err(|e| StackError::io("start the Kafka broker", e))?;
+            // The JVM wants a home; the service user has none of its own.
+            command.arg("kafka.Kafka").arg(self.config_file()).env("HOME", &self.dir);
+            daemon.spawn(command, user).map_err(|e| StackError::io("start the Kafka broker", e))?;
         }
         wait_until(timeout, || {
-            if daemon.running_pid().is_none() {
+            if daemon.exited() {
                 return Err(StackError::Start {
                     service: "Kafka",
                     detail: format!("the broker exited:\n{}", daemon.log_tail(30)),

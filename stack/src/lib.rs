@@ -13,10 +13,13 @@
 
 pub mod endpoints;
 mod kafka;
+mod lock;
+mod ownership;
 mod postgres;
 mod process;
 mod prometheus;
 mod registry;
+mod secrets;
 
 pub use endpoints::{resolve, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
@@ -133,8 +136,9 @@ impl LocalStack {
     }
 
     /// Starts whatever is not running, migrates the database, and waits
-    /// until every service answers.
+    /// until every service answers. One `up` or `down` at a time per stack.
     pub fn up(&self) -> Result<Endpoints, StackError> {
+        let _lock = lock::StackLock::acquire(&self.home)?;
         tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
         self.postgres.start()?;
@@ -146,9 +150,14 @@ impl LocalStack {
             tracing::info!(migration = %name, "applied");
         }
         tracing::debug!(port = self.postgres.port, "PostgreSQL is up");
-        self.kafka.start(Duration::from_secs(120))?;
+        let exe = std::env::current_exe()
+            .map_err(|e| StackError::io("locate the superstore binary", e))?;
+        fs::create_dir_all(&self.kafka.dir)
+            .map_err(|e| StackError::io("create the Kafka directory", e))?;
+        let user = ownership::service_user(&[&self.kafka.dir, &exe])?;
+        self.kafka.start(Duration::from_secs(120), user.as_ref())?;
         tracing::debug!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
-        self.registry.start(&endpoints.database_url, Duration::from_secs(30))?;
+        self.registry.start(&endpoints.database_url, Duration::from_secs(30), user.as_ref())?;
         tracing::debug!(url = %self.registry.url(), "registry is up");
         Ok(endpoints)
     }
@@ -156,17 +165,24 @@ impl LocalStack {
     /// Starts the local Prometheus (or has it reload its configuration),
     /// scraping `targets` and the registry; returns its URL.
     pub fn start_monitoring(&self, targets: &ScrapeTargets) -> Result<String, StackError> {
+        let _lock = lock::StackLock::acquire(&self.home)?;
         let targets = ScrapeTargets {
             registry: Some(format!("127.0.0.1:{}", self.registry.port)),
             ..targets.clone()
         };
-        self.prometheus.start(&targets, Duration::from_secs(60))?;
+        fs::create_dir_all(&self.prometheus.dir)
+            .map_err(|e| StackError::io("create the Prometheus directory", e))?;
+        // Unprivileged, like Kafka and the registry.
+        let user = ownership::service_user(&[&self.prometheus.dir])?;
+        self.prometheus.start(&targets, Duration::from_secs(60), user.as_ref())?;
         tracing::debug!(url = %self.prometheus.url(), "Prometheus is up");
         Ok(self.prometheus.url())
     }
 
     /// Stops the local Prometheus alone; its data stays on disk.
     pub fn stop_monitoring(&self) {
+        // Called by down, which holds the stack's lock, and by `down
+        // --monitoring-only`, a stop of one process that needs none.
         if self.prometheus.stop() {
             tracing::warn!("Prometheus had to be killed");
         }
@@ -174,6 +190,7 @@ impl LocalStack {
 
     /// Stops every service; data stays on disk.
     pub fn down(&self) -> Result<(), StackError> {
+        let _lock = lock::StackLock::acquire(&self.home)?;
         self.stop_monitoring();
         if self.registry.stop() {
             tracing::warn!("the registry had to be killed");

@@ -5,13 +5,17 @@
 //! The server refuses to run as root. When we are root, the tools run as the
 //! `postgres` user through `runuser`, on a directory that user owns; if the
 //! stack directory is not reachable by `postgres` (a checkout under a private
-//! home, say), the cluster lives under /var/tmp instead.
+//! home, say), the cluster lives under /var/tmp instead. The directory
+//! recorded in `postgres.location` is checked before it is handed to
+//! `postgres` (see `ownership`). The password files are 0600 from creation,
+//! and the copy `initdb` reads is deleted right after it.
 
+use super::ownership::{check_owned_dir, give_tree, lookup, reachable_by, FALLBACK_PREFIX};
 use super::process::{running_as_root, tail};
+use super::secrets::write_secret;
 use super::StackError;
 use rand::distr::{Alphanumeric, SampleString};
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,6 +26,8 @@ const SERVER_USER: &str = "postgres";
 pub struct LocalPostgres {
     /// Holds `data/`, `run/` (the socket) and `postgres.log`.
     pub dir: PathBuf,
+    /// Where the cluster lives unless the fallback under /var/tmp was chosen.
+    expected_dir: PathBuf,
     pub port: u16,
     pub password_file: PathBuf,
 }
@@ -31,11 +37,12 @@ impl LocalPostgres {
     /// and remembered in `home/postgres.location`.
     pub fn new(home: &Path, port: u16) -> Self {
         let location_file = home.join("postgres.location");
+        let expected_dir = home.join("postgres");
         let dir = match fs::read_to_string(&location_file) {
             Ok(recorded) => PathBuf::from(recorded.trim()),
             Err(_) => {
-                let chosen = if !running_as_root() || reachable_by_server_user(home) {
-                    home.join("postgres")
+                let chosen = if !running_as_root() || reachable_by(SERVER_USER, home) {
+                    expected_dir.clone()
                 } else {
                     fallback_dir()
                 };
@@ -44,7 +51,7 @@ impl LocalPostgres {
                 chosen
             }
         };
-        LocalPostgres { dir, port, password_file: home.join("postgres.password") }
+        LocalPostgres { dir, expected_dir, port, password_file: home.join("postgres.password") }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -75,21 +82,26 @@ impl LocalPostgres {
         if self.is_initialized() {
             return Ok(());
         }
+        // Before anything is created there: the path was read from a file.
+        check_owned_dir(&self.dir, &self.expected_dir)?;
         fs::create_dir_all(self.dir.join("run"))
             .map_err(|e| StackError::io("create the PostgreSQL directory", e))?;
         if !self.password_file.exists() {
             let password = Alphanumeric.sample_string(&mut rand::rng(), 32);
-            fs::write(&self.password_file, &password)
+            write_secret(&self.password_file, &password)
                 .map_err(|e| StackError::io("write the password file", e))?;
-            fs::set_permissions(&self.password_file, fs::Permissions::from_mode(0o600))
-                .map_err(|e| StackError::io("protect the password file", e))?;
         }
         // initdb reads the password from a file the server user can read; it
-        // lives only for the duration of initdb.
+        // lives only for the duration of initdb (a copy left by an initdb that
+        // died is replaced).
         let pwfile = self.dir.join("initdb.pw");
-        fs::write(&pwfile, self.password()?)
+        let _ = fs::remove_file(&pwfile);
+        write_secret(&pwfile, &self.password()?)
             .map_err(|e| StackError::io("write the initdb password", e))?;
-        self.give_to_server_user(&self.dir)?;
+        if let Err(e) = self.give_to_server_user(&self.dir) {
+            let _ = fs::remove_file(&pwfile);
+            return Err(e);
+        }
         let result = self.run_tool(
             "initdb",
             &[
@@ -193,22 +205,18 @@ impl LocalPostgres {
         Ok(())
     }
 
+    /// Hands the cluster's directory to `postgres`, once it is checked to be
+    /// the stack's own (the path comes from a file).
     fn give_to_server_user(&self, path: &Path) -> Result<(), StackError> {
         if !running_as_root() {
             return Ok(());
         }
-        let status = Command::new("chown")
-            .args(["-R", &format!("{SERVER_USER}:{SERVER_USER}"), &path.to_string_lossy()])
-            .status()
-            .map_err(|e| StackError::io("run chown", e))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(StackError::Start {
-                service: "PostgreSQL",
-                detail: format!("chown of {} failed", path.display()),
-            })
-        }
+        check_owned_dir(path, &self.expected_dir)?;
+        let user = lookup(SERVER_USER).ok_or_else(|| StackError::Missing {
+            what: format!("the system user `{SERVER_USER}`"),
+            fix: "install the PostgreSQL server (Debian: apt-get install postgresql)".into(),
+        })?;
+        give_tree(path, &user)
     }
 
     fn run_tool(&self, tool: &str, args: &[&str]) -> Result<(), StackError> {
@@ -277,17 +285,8 @@ fn version_of(bin_dir: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-/// Whether the `postgres` user can traverse every directory down to `dir`.
-fn reachable_by_server_user(dir: &Path) -> bool {
-    Command::new("runuser")
-        .args(["-u", SERVER_USER, "--", "test", "-x"])
-        .arg(dir)
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// A fresh directory under /var/tmp for this stack's cluster.
 fn fallback_dir() -> PathBuf {
     let suffix = Alphanumeric.sample_string(&mut rand::rng(), 10).to_lowercase();
-    PathBuf::from(format!("/var/tmp/superstore-postgres-{suffix}"))
+    PathBuf::from(format!("{FALLBACK_PREFIX}{suffix}"))
 }

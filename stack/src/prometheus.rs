@@ -8,6 +8,7 @@
 //! compiled in, so the binary works from any directory). A Prometheus that
 //! already runs is restarted with it (its data stays).
 
+use super::ownership::{give_tree, User};
 use super::process::{wait_until, Daemon};
 use super::StackError;
 use std::fmt::Write as _;
@@ -49,7 +50,8 @@ impl LocalPrometheus {
             pid_file: self.dir.join("prometheus.pid"),
             log_file: self.dir.join("prometheus.log"),
             // The config path is this stack's own: another Prometheus never matches.
-            marker: self.config_file().to_string_lossy().into_owned(),
+            // Prometheus with this stack's own config file.
+            identity: vec![format!("--config.file={}", self.config_file().to_string_lossy())],
         }
     }
 
@@ -58,9 +60,14 @@ impl LocalPrometheus {
         self.daemon().pid_file.exists()
     }
 
-    /// Writes the configuration, (re)starts Prometheus, and waits until it
-    /// is ready.
-    pub fn start(&self, targets: &ScrapeTargets, timeout: Duration) -> Result<(), StackError> {
+    /// Writes the configuration, (re)starts Prometheus (as `user` if one is
+    /// given: its data is handed to it first), and waits until it is ready.
+    pub fn start(
+        &self,
+        targets: &ScrapeTargets,
+        timeout: Duration,
+        user: Option<&User>,
+    ) -> Result<(), StackError> {
         fs::create_dir_all(self.dir.join("data"))
             .map_err(|e| StackError::io("create the Prometheus directory", e))?;
         fs::write(self.dir.join("alerts.yml"), ALERT_RULES)
@@ -70,7 +77,10 @@ impl LocalPrometheus {
         let daemon = self.daemon();
         // A restart, not a reload: the listen address may have changed too.
         daemon.stop(Duration::from_secs(15));
-        daemon.spawn(self.command()?).map_err(|e| StackError::io("start Prometheus", e))?;
+        if let Some(user) = user {
+            give_tree(&self.dir.join("data"), user)?;
+        }
+        daemon.spawn(self.command()?, user).map_err(|e| StackError::io("start Prometheus", e))?;
         wait_until(timeout, || {
             if daemon.running_pid().is_none() {
                 return Err(StackError::Start {

@@ -1,6 +1,7 @@
 //! The local schema registry: this very binary, started as `superstore
 //! registry` in the background, pointed at the local PostgreSQL.
 
+use super::ownership::User;
 use super::process::{wait_until, Daemon};
 use super::StackError;
 use std::path::PathBuf;
@@ -17,15 +18,27 @@ impl LocalRegistry {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    fn bind(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
     pub fn daemon(&self) -> Daemon {
         Daemon {
             pid_file: self.dir.join("registry.pid"),
             log_file: self.dir.join("registry.log"),
-            marker: "registry".into(),
+            // `superstore registry` on this stack's port.
+            identity: vec!["registry".into(), "--bind".into(), self.bind()],
         }
     }
 
-    pub fn start(&self, database_url: &str, timeout: Duration) -> Result<(), StackError> {
+    /// Starts the registry if needed (as `user` if one is given) and waits
+    /// until it answers.
+    pub fn start(
+        &self,
+        database_url: &str,
+        timeout: Duration,
+        user: Option<&User>,
+    ) -> Result<(), StackError> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| StackError::io("create the registry directory", e))?;
         let daemon = self.daemon();
@@ -35,12 +48,12 @@ impl LocalRegistry {
             let mut command = Command::new(exe);
             command
                 .args(["--log-format", "json", "registry", "--bind"])
-                .arg(format!("127.0.0.1:{}", self.port))
+                .arg(self.bind())
                 .env("DATABASE_URL", database_url);
-            daemon.spawn(command).map_err(|e| StackError::io("start the registry", e))?;
+            daemon.spawn(command, user).map_err(|e| StackError::io("start the registry", e))?;
         }
         wait_until(timeout, || {
-            if daemon.running_pid().is_none() {
+            if daemon.exited() {
                 return Err(StackError::Start {
                     service: "registry",
                     detail: format!("it exited:\n{}", daemon.log_tail(20)),

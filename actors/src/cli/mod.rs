@@ -8,8 +8,10 @@ mod generate;
 mod import;
 mod migrate;
 mod observe;
+mod offsets;
 mod registry;
 mod registry_access;
+mod replay;
 mod run;
 mod schemas;
 mod stack;
@@ -18,6 +20,8 @@ pub mod telemetry;
 use clap::{Parser, Subcommand};
 use generate::GenerateArgs;
 use import::ImportArgs;
+use offsets::OffsetsArgs;
+use replay::ReplayArgs;
 use run::RunArgs;
 use schemas::SchemasArgs;
 use std::net::SocketAddr;
@@ -91,6 +95,11 @@ pub enum Command {
     /// Run the pipeline: consume, decode, validate, deduplicate and stage the events, exactly
     /// once.
     Run(RunArgs),
+    /// Show or reset a consumer group's offsets stored in PostgreSQL (where `run` resumes).
+    Offsets(OffsetsArgs),
+    /// Re-publish quarantined records from the dead-letter topic to the sales topic (after the
+    /// cause was fixed); prints what it did.
+    Replay(ReplayArgs),
 }
 
 /// Runs one command.
@@ -106,5 +115,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(args),
         Command::Schemas(args) => schemas::run(args),
+        Command::Offsets(args) => offsets::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

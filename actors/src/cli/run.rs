@@ -10,15 +10,16 @@ use super::registry_access;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_actors::kafka;
 use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::observability::readiness::Readiness;
 use superstore_actors::pipeline::ledger::Ledger;
+use superstore_actors::pipeline::resume::{self, ResumeError};
 use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
-use superstore_actors::pipeline::source::StopReason;
+use superstore_actors::pipeline::source::{SourceHalt, StopReason};
 use superstore_actors::pipeline::writer::BatchPolicy;
 use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
+use superstore_actors::{dead_letter, kafka};
 use superstore_database::PgPool;
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
 use superstore_stack::Endpoints;
@@ -31,6 +32,10 @@ pub struct RunArgs {
     /// Topic to consume.
     #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
     pub topic: String,
+    /// Dead-letter topic: every quarantined record is published there too (default
+    /// `<topic>.dlq`).
+    #[arg(long, env = "SUPERSTORE_DLQ_TOPIC")]
+    pub dlq_topic: Option<String>,
     /// Consumer group; its offsets live in staging.consumer_offsets.
     #[arg(long, default_value = "superstore-staging")]
     pub group: String,
@@ -40,9 +45,16 @@ pub struct RunArgs {
     /// …or once its first record waited this many milliseconds.
     #[arg(long, env = "SUPERSTORE_LINGER_MS", default_value_t = 250)]
     pub linger_ms: u64,
-    /// Consumed but uncommitted records above which the source pauses.
-    #[arg(long, default_value_t = 50_000)]
+    /// Consumed but uncommitted records above which the source pauses its partitions…
+    #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT", default_value_t = 50_000)]
     pub max_in_flight: u64,
+    /// …or bytes of them (keys and values as read from Kafka; default 64 MiB).
+    #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT_BYTES", default_value_t = 64 << 20)]
+    pub max_in_flight_bytes: u64,
+    /// Kafka's max.poll.interval.ms: a consumer that does not poll for this long leaves the
+    /// group (at least the session timeout, 10000).
+    #[arg(long, env = "SUPERSTORE_MAX_POLL_INTERVAL_MS", default_value_t = 300_000)]
+    pub max_poll_interval_ms: u32,
     /// Event ids the dedup stage remembers (rebuilt from staging on start).
     #[arg(long, default_value_t = 500_000)]
     pub dedup_window: usize,
@@ -104,7 +116,8 @@ fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
     )))
 }
 
-/// The pipeline's settings from the arguments and the checked services.
+/// The pipeline's settings from the arguments and the checked services; the
+/// topic id is filled in once the topic is known to exist.
 fn pipeline_settings(
     args: &RunArgs,
     endpoints: &Endpoints,
@@ -115,13 +128,21 @@ fn pipeline_settings(
         registry: registry_access::client(&endpoints.schema_registry_url)?
             .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs)),
         pool,
+        database_url: endpoints.database_url.clone(),
         topic: args.topic.clone(),
+        dlq_topic: args
+            .dlq_topic
+            .clone()
+            .unwrap_or_else(|| dead_letter::default_topic(&args.topic)),
+        topic_id: String::new(),
         group: args.group.clone(),
         batch: BatchPolicy {
             max_records: args.batch_size,
             linger: Duration::from_millis(args.linger_ms),
         },
         max_in_flight: args.max_in_flight,
+        max_in_flight_bytes: args.max_in_flight_bytes,
+        max_poll_interval: Duration::from_millis(args.max_poll_interval_ms.into()),
         dedup_window: args.dedup_window,
         until_idle: args.until_idle,
         restart_policy: RestartPolicy {
@@ -155,20 +176,29 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Inside the actix system: checks the registry and the topic, serves the
-/// metrics endpoint, and runs the pipeline until it stops.
+/// Inside the actix system: checks the registry, the topic and the stored
+/// offsets, serves the metrics endpoint, and runs the pipeline until it stops.
 async fn run_in_system(
-    settings: PipelineSettings,
+    mut settings: PipelineSettings,
     ledger: Arc<Ledger>,
     registry_url: String,
     exposition: Option<Exposition>,
 ) -> anyhow::Result<StopReason> {
     let registry = &settings.registry;
     registry.subjects().await.map_err(|e| registry_access::failure(&registry_url, e))?;
-    let bootstrap = &settings.bootstrap;
-    kafka::ensure_topic(bootstrap, &settings.topic, 3)
+    let bootstrap = settings.bootstrap.clone();
+    kafka::ensure_topic(&bootstrap, &settings.topic, 3)
         .await
-        .map_err(|e| Failure::kafka(bootstrap, e))?;
+        .map_err(|e| Failure::kafka(&bootstrap, e))?;
+    // One partition: dead letters keep the order they were quarantined in.
+    if let Err(e) = kafka::ensure_topic(&bootstrap, &settings.dlq_topic, 1).await {
+        tracing::warn!(error = %e, "the dead-letter topic is not there yet; it is retried");
+    }
+    // Blocking, before anything runs: refuses offsets that do not fit the topic.
+    let (pool, group, topic) = (&settings.pool, &settings.group, &settings.topic);
+    settings.topic_id = resume::verify(pool, &bootstrap, group, topic)
+        .map_err(|e| resume_failure(&bootstrap, e))?
+        .id;
     let readiness = Readiness {
         topic: settings.topic.clone(),
         assigned: settings.assigned.clone(),
@@ -177,10 +207,38 @@ async fn run_in_system(
         registry_credentials: registry_access::credentials()?,
     };
     observe::serve(exposition, Some(readiness))?;
-    match run_pipeline(settings, ledger).await {
-        Ok(reason) => Ok(reason),
-        Err(PipelineError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
-        Err(other) => Err(anyhow::Error::from(other)),
+    let checked = settings.clone();
+    run_pipeline(settings, ledger).await.map_err(|e| pipeline_failure(e, &checked))
+}
+
+/// How a pipeline that stopped early is told to the user.
+fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::Error {
+    let (pool, bootstrap) = (&settings.pool, &settings.bootstrap);
+    let (group, topic) = (&settings.group, &settings.topic);
+    match err {
+        PipelineError::GaveUp(gave_up) => Failure::GaveUp(gave_up).into(),
+        PipelineError::Halted(SourceHalt::OffsetsInvalid(why)) => {
+            // The check before a run gives the whole picture, with the fix.
+            match resume::verify(pool, bootstrap, group, topic) {
+                Err(ResumeError::Refused(refused)) => Failure::Refused(refused.to_string()),
+                _ => Failure::Refused(format!(
+                    "{why}. Fix: `superstore offsets show --topic {topic}` shows the stored \
+                     offsets; `superstore offsets reset` moves them"
+                )),
+            }
+            .into()
+        }
+        PipelineError::Halted(SourceHalt::OffsetsUnreadable(why)) => Failure::database(why).into(),
+        other => other.into(),
+    }
+}
+
+/// How a failed check of the stored offsets is told to the user.
+fn resume_failure(bootstrap: &str, err: ResumeError) -> Failure {
+    match err {
+        ResumeError::Kafka(e) => Failure::kafka(bootstrap, e),
+        ResumeError::Database(e) => Failure::database(e),
+        ResumeError::Refused(refused) => Failure::Refused(refused.to_string()),
     }
 }
 
@@ -203,5 +261,20 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     );
     for (reason, n) in rejected {
         println!("  rejected {reason}: {n}");
+    }
+    let (records, bytes) = ledger.peak_in_flight();
+    println!("  in flight at most: {records} records, {bytes} bytes");
+    if let Some(report) = ledger.dead_letters.lock().expect("ledger lock").as_ref() {
+        if report.published > 0 || report.pending > 0 {
+            let why = report.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+            println!(
+                "  dead letters: {} published, {} waiting in staging to be sent again{why}",
+                report.published, report.pending
+            );
+        }
+    }
+    let panics = ledger.panics.load(Ordering::Relaxed);
+    if panics > 0 {
+        println!("  records that panicked a stage: {panics} (quarantined as panicked_in_stage)");
     }
 }

@@ -7,8 +7,8 @@ use superstore_stack::{LocalStack, ScrapeTargets};
 
 pub fn up(monitoring: bool) -> anyhow::Result<()> {
     let targets = if monitoring { Some(scrape_targets()?) } else { None };
-    let stack = LocalStack::from_environment()?;
-    let endpoints = stack.up()?;
+    let stack = LocalStack::from_environment().map_err(Failure::from)?;
+    let endpoints = stack.up().map_err(Failure::from)?;
     let prometheus = targets.map(|targets| stack.start_monitoring(&targets)).transpose()?;
     println!("local stack is up in {}", stack.home().display());
     println!("  kafka       {}", endpoints.kafka_bootstrap_servers);
@@ -40,13 +40,13 @@ fn scrape_targets() -> Result<ScrapeTargets, Failure> {
 }
 
 pub fn down(monitoring_only: bool) -> anyhow::Result<()> {
-    let stack = LocalStack::from_environment()?;
+    let stack = LocalStack::from_environment().map_err(Failure::from)?;
     if monitoring_only {
         stack.stop_monitoring();
         println!("the local Prometheus is stopped; its data stays in {}", stack.home().display());
         return Ok(());
     }
-    stack.down()?;
+    stack.down().map_err(Failure::from)?;
     println!("local stack is stopped; its data stays in {}", stack.home().display());
     Ok(())
 }

@@ -13,6 +13,8 @@ pub enum KafkaError {
     Unreachable { bootstrap: String, source: rdkafka::error::KafkaError },
     #[error("cannot create topic {topic}: {reason}")]
     CreateTopic { topic: String, reason: String },
+    #[error("cannot describe topic {topic}: {reason}")]
+    DescribeTopic { topic: String, reason: String },
     #[error("Kafka client error: {0}")]
     Client(#[from] rdkafka::error::KafkaError),
 }

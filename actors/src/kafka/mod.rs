@@ -1,8 +1,10 @@
 //! Kafka I/O through rdkafka (librdkafka): client settings, topic
-//! administration and the reachability probe. The code knows nothing of
-//! which Kafka-protocol broker it talks to.
+//! administration, the reachability probe, and a topic's identity. The code
+//! knows nothing of which Kafka-protocol broker it talks to.
 
 pub mod admin;
 pub mod producer;
+pub mod topic_id;
 
 pub use admin::{ensure_topic, probe, KafkaError};
+pub use topic_id::{describe_topic, TopicIdentity};

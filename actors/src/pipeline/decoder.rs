@@ -9,14 +9,18 @@
 //! `missing_value`, `not_confluent_framed`, `unknown_schema_id`,
 //! `unreadable_writer_schema`, `undecodable_avro`, `unresolvable_schema`,
 //! or a domain reason from the mapping (`unknown_enum_symbol`, …).
+//! A record whose decoding panics is quarantined as `panicked_in_stage`
+//! ([`super::panic_guard`]).
 //! A registry that cannot be reached is retried under the supervision
 //! policy: the records wait, none is rejected for it; a registry that stays
 //! away stops the pipeline.
 
 use super::envelope::{pass_on, Envelope, Flush, Records, Verdict};
+use super::ledger::Ledger;
+use super::panic_guard;
 use super::quarantine::{Quarantine, QuarantineReason as Reason};
 use super::validator::Validator;
-use crate::supervision::{panic_message, Decision, Escalation, Supervision};
+use crate::supervision::{Decision, Escalation, Supervision};
 use crate::wire;
 use actix::prelude::*;
 use apache_avro::Schema;
@@ -31,6 +35,7 @@ pub struct Decoder {
     /// Registry outages, under the one supervision policy.
     outages: Arc<Mutex<Supervision>>,
     escalation: Escalation,
+    ledger: Arc<Ledger>,
 }
 
 impl Decoder {
@@ -40,9 +45,11 @@ impl Decoder {
         validator: Addr<Validator>,
         supervision: Supervision,
         escalation: Escalation,
+        ledger: Arc<Ledger>,
     ) -> Self {
+        bound_avro_allocations();
         let outages = Arc::new(Mutex::new(supervision));
-        Decoder { registry, reader, validator, outages, escalation }
+        Decoder { registry, reader, validator, outages, escalation, ledger }
     }
 }
 
@@ -63,6 +70,7 @@ struct Tools {
     reader: Arc<Schema>,
     outages: Arc<Mutex<Supervision>>,
     escalation: Escalation,
+    ledger: Arc<Ledger>,
 }
 
 /// The writer schema of `id`, waiting out registry outages. When the
@@ -93,8 +101,22 @@ async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine
     }
 }
 
-/// Decodes one framed payload with its writer schema into the reader's shape.
-fn decode_datum(
+/// The largest single allocation (a string, a byte string, an array) that
+/// decoding one datum may make. A sale event is a few hundred bytes, and
+/// Kafka's default record limit is 1 MiB: a length prefix beyond this is
+/// hostile or corrupt, and is refused as `undecodable_avro` instead of
+/// allocating what it claims (apache-avro's own limit is 512 MiB).
+pub const MAX_DATUM_ALLOCATION: usize = 16 << 20;
+
+/// Sets [`MAX_DATUM_ALLOCATION`] for this process, before anything is decoded
+/// (apache-avro fixes its limit on first use).
+pub fn bound_avro_allocations() {
+    apache_avro::util::max_allocation_bytes(MAX_DATUM_ALLOCATION);
+}
+
+/// Decodes one Avro datum (the framing removed) with its writer schema into
+/// the reader's shape. Pure: no registry, no I/O.
+pub fn decode_datum(
     datum: &[u8],
     writer: &Schema,
     reader: &Schema,
@@ -136,19 +158,14 @@ async fn decode(envelope: &mut Envelope, tools: &Tools) {
         Ok(schema) => schema,
         Err(q) => return envelope.reject(q),
     };
-    // A decoder bug or a hostile datum must cost one record, not the process.
+    // A decoder bug or a hostile datum must cost one record, not the stage.
     let reader = &tools.reader;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let outcome = panic_guard::per_record("decoder", &tools.ledger, Some(schema_id), || {
         decode_datum(datum, &writer, reader, schema_id)
-    }));
+    });
     envelope.verdict = match outcome {
         Ok(Ok(verdict)) => verdict,
-        Ok(Err(q)) => Verdict::Rejected(q),
-        Err(panic) => Verdict::Rejected(Quarantine::new(
-            Reason::UndecodableAvro,
-            format!("the decoder panicked: {}", panic_message(&*panic)),
-            Some(schema_id),
-        )),
+        Ok(Err(q)) | Err(q) => Verdict::Rejected(q),
     };
 }
 
@@ -161,6 +178,7 @@ impl Handler<Records> for Decoder {
             reader: self.reader.clone(),
             outages: self.outages.clone(),
             escalation: self.escalation.clone(),
+            ledger: self.ledger.clone(),
         };
         let validator = self.validator.clone();
         // `wait` holds the mailbox until this chunk is passed on: with a

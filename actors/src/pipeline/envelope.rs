@@ -6,6 +6,7 @@
 
 use super::quarantine::Quarantine;
 use actix::Message;
+use chrono::{DateTime, Utc};
 use superstore_domain::{Sale, SaleEvent};
 
 /// Where a record sits in Kafka.
@@ -30,17 +31,36 @@ pub enum Verdict {
     Rejected(Quarantine),
 }
 
+/// One header of a Kafka record: a key, and bytes or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub key: String,
+    pub value: Option<Vec<u8>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Envelope {
     pub coordinates: Coordinates,
     pub key: Option<Vec<u8>>,
     pub payload: Option<Vec<u8>>,
+    /// The record's own timestamp, if it has one.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The record's headers, in order.
+    pub headers: Vec<Header>,
     pub verdict: Verdict,
 }
 
 impl Envelope {
     pub fn reject(&mut self, quarantine: Quarantine) {
         self.verdict = Verdict::Rejected(quarantine);
+    }
+
+    /// The bytes the record brought from Kafka (its key, value and
+    /// headers): what the source's in-flight limit counts.
+    pub fn size_bytes(&self) -> u64 {
+        let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
+        let headers: u64 = self.headers.iter().map(|h| h.key.len() as u64 + len(&h.value)).sum();
+        len(&self.key) + len(&self.payload) + headers
     }
 }
 

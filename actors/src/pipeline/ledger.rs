@@ -1,8 +1,10 @@
-//! State the source and the writer share: how many consumed records are not
-//! yet committed (the backpressure gauge), the next offset committed to
+//! State the source and the writer share: how many consumed records, and
+//! how many of their bytes, are not yet committed (the backpressure gauges,
+//! with their peaks for the summary), the next offset committed to
 //! PostgreSQL per partition (for idleness and for Kafka's lag view), and the
 //! run's counters for the closing summary.
 
+use crate::dead_letter::publisher::DrainReport;
 use crate::staging::BatchOutcome;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,26 +13,47 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct Ledger {
     in_flight: AtomicU64,
+    in_flight_bytes: AtomicU64,
+    peak_in_flight: AtomicU64,
+    peak_in_flight_bytes: AtomicU64,
     committed: Mutex<HashMap<i32, i64>>,
     pub consumed: AtomicU64,
     pub inserted: AtomicU64,
     pub duplicates: AtomicU64,
     pub batches: AtomicU64,
     pub restarts: AtomicU64,
+    /// Records whose handling panicked a stage (each one quarantined).
+    pub panics: AtomicU64,
+    /// The dead-letter topic after the run's last drain.
+    pub dead_letters: Mutex<Option<DrainReport>>,
     /// Rejected records by reason code, in the order the summary prints them.
     rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Ledger {
-    /// The source handed `n` records downstream.
-    pub fn consumed(&self, n: u64) {
-        self.in_flight.fetch_add(n, Ordering::SeqCst);
+    /// The source took `n` records of `bytes` bytes from Kafka.
+    pub fn consumed(&self, n: u64, bytes: u64) {
+        let records = self.in_flight.fetch_add(n, Ordering::SeqCst) + n;
+        let size = self.in_flight_bytes.fetch_add(bytes, Ordering::SeqCst) + bytes;
+        self.peak_in_flight.fetch_max(records, Ordering::Relaxed);
+        self.peak_in_flight_bytes.fetch_max(size, Ordering::Relaxed);
         self.consumed.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Records handed downstream and not yet committed or skipped.
+    /// Records taken from Kafka and not yet committed or skipped.
     pub fn in_flight(&self) -> u64 {
         self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Their bytes (keys and values as read).
+    pub fn in_flight_bytes(&self) -> u64 {
+        self.in_flight_bytes.load(Ordering::SeqCst)
+    }
+
+    /// The most records, and the most bytes, in flight at once in this run.
+    pub fn peak_in_flight(&self) -> (u64, u64) {
+        let records = self.peak_in_flight.load(Ordering::Relaxed);
+        (records, self.peak_in_flight_bytes.load(Ordering::Relaxed))
     }
 
     /// Records what one committed batch did, and settles its records
@@ -47,6 +70,7 @@ impl Ledger {
             *by_reason.entry(reason.code()).or_default() += n;
         }
         self.in_flight.fetch_sub(outcome.settled, Ordering::SeqCst);
+        self.in_flight_bytes.fetch_sub(outcome.settled_bytes, Ordering::SeqCst);
         tracing::debug!(n_in = outcome.n_in, inserted = outcome.inserted, "batch committed");
     }
 
@@ -67,5 +91,9 @@ impl Ledger {
 
     pub fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn caught_panic(&self) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
     }
 }

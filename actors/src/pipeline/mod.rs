@@ -12,7 +12,8 @@
 //!
 //! Every consumed record travels as an [`envelope::Envelope`] to the writer,
 //! accepted, rejected (with a [`quarantine::QuarantineReason`]) or duplicate,
-//! so each batch accounts for every offset it commits. Mailboxes are bounded;
+//! so each batch accounts for every offset it commits. A record that panics
+//! a stage costs that record only ([`panic_guard`]). Mailboxes are bounded;
 //! the source pauses when the writer falls behind ([`ledger`]). Every actor
 //! runs under the one supervision policy (`crate::supervision`); [`runner`]
 //! wires them together and runs them until idle, a signal, or an actor that
@@ -23,9 +24,14 @@ pub mod assignment;
 pub mod decoder;
 pub mod dedup;
 pub mod envelope;
+pub mod identity_watch;
 pub mod lag;
 pub mod ledger;
+pub mod panic_guard;
+pub mod pump;
 pub mod quarantine;
+pub mod reset;
+pub mod resume;
 pub mod runner;
 pub mod source;
 pub mod validator;

@@ -25,13 +25,16 @@ pub enum QuarantineReason {
     RefusedByDatabase,
     /// The record reached the writer without a verdict (a pipeline bug).
     Unprocessed,
+    /// A stage panicked while handling the record (a bug, caught at the
+    /// stage's boundary so that it costs this record only).
+    PanickedInStage,
     /// A domain rule of `superstore-domain`.
     Rule(RejectReason),
 }
 
 impl QuarantineReason {
     /// The reasons the stages add to the domain's.
-    pub const PIPELINE: [QuarantineReason; 8] = [
+    pub const PIPELINE: [QuarantineReason; 9] = [
         QuarantineReason::MissingValue,
         QuarantineReason::NotConfluentFramed,
         QuarantineReason::UnknownSchemaId,
@@ -40,6 +43,7 @@ impl QuarantineReason {
         QuarantineReason::UnresolvableSchema,
         QuarantineReason::RefusedByDatabase,
         QuarantineReason::Unprocessed,
+        QuarantineReason::PanickedInStage,
     ];
 
     /// Every reason: the stages' and the domain's.
@@ -59,6 +63,7 @@ impl QuarantineReason {
             QuarantineReason::UnresolvableSchema => "unresolvable_schema",
             QuarantineReason::RefusedByDatabase => "refused_by_database",
             QuarantineReason::Unprocessed => "unprocessed",
+            QuarantineReason::PanickedInStage => "panicked_in_stage",
             QuarantineReason::Rule(rule) => rule.code(),
         }
     }
@@ -113,6 +118,7 @@ mod tests {
                 "unresolvable_schema",
                 "refused_by_database",
                 "unprocessed",
+                "panicked_in_stage",
             ]
         );
         for rule in RejectReason::ALL {

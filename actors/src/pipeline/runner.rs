@@ -9,13 +9,16 @@ use super::decoder::Decoder;
 use super::dedup::Dedup;
 use super::lag::LagProbe;
 use super::ledger::Ledger;
-use super::source::{Shutdown, Source, SourceSettings, StopReason};
+use super::source::{Shutdown, Source, SourceHalt, SourceOutcome, SourceSettings, StopReason};
 use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
-use crate::staging::StagingStore;
+use crate::dead_letter::publisher::{DeadLetterSettings, DeadLetters, Drain, DrainReport};
+use crate::staging::{StagingStore, Subscription};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
+use actix::Actor as _;
 use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
+use std::time::Duration;
 use superstore_database::PgPool;
 use superstore_domain::schema_latest;
 use superstore_registry::RegistryClient;
@@ -26,11 +29,21 @@ pub struct PipelineSettings {
     pub bootstrap: String,
     pub registry: RegistryClient,
     pub pool: PgPool,
+    /// The writer keeps a connection of its own, made from this URL.
+    pub database_url: String,
     pub topic: String,
+    /// Where quarantined records are published too (`crate::dead_letter`).
+    pub dlq_topic: String,
+    /// Kafka's id of the topic, as checked before the run (`super::resume`).
+    pub topic_id: String,
     pub group: String,
     pub batch: BatchPolicy,
     /// Consumed but uncommitted records above which the source pauses.
     pub max_in_flight: u64,
+    /// The same, in bytes of keys and values.
+    pub max_in_flight_bytes: u64,
+    /// Kafka's `max.poll.interval.ms`.
+    pub max_poll_interval: Duration,
     /// Event ids the dedup stage remembers.
     pub dedup_window: usize,
     pub until_idle: bool,
@@ -46,6 +59,8 @@ const LAG_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 pub enum PipelineError {
     #[error(transparent)]
     GaveUp(#[from] GaveUp),
+    #[error(transparent)]
+    Halted(#[from] SourceHalt),
     #[error("the pipeline stopped unexpectedly: {0}")]
     Internal(String),
 }
@@ -59,17 +74,58 @@ pub async fn run_pipeline(
     let (escalation, mut gave_up) = Escalation::channel();
     let (finished_tx, finished_rx) = tokio::sync::oneshot::channel();
     crate::metrics::prime_pipeline(&settings.topic);
+    let dead_letters = start_dead_letters(&settings)?;
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
-    match LagProbe::new(&settings.bootstrap, &settings.topic, settings.assigned.clone(), ledger) {
+    match LagProbe::new(
+        &settings.bootstrap,
+        &settings.topic,
+        settings.assigned.clone(),
+        ledger.clone(),
+    ) {
         Ok(probe) => probe.spawn(LAG_REFRESH),
         Err(e) => tracing::warn!(error = %e, "no lag probe: superstore_consumer_lag stays empty"),
     }
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
-    let internal =
-        |e: tokio::sync::oneshot::error::RecvError| PipelineError::Internal(e.to_string());
+    let outcome = run_until_stopped(source, finished_rx.as_mut(), &mut gave_up).await;
+    if outcome.is_ok() {
+        // What this run quarantined goes to the dead-letter topic before it ends.
+        let drained = dead_letters.send(Drain).timeout(FINAL_DRAIN_WAIT).await;
+        let report = drained.unwrap_or_else(|e| DrainReport {
+            error: Some(format!("the final drain did not finish: {e}")),
+            ..DrainReport::default()
+        });
+        *ledger.dead_letters.lock().expect("ledger lock") = Some(report);
+    }
+    outcome
+}
+
+/// How long a stopping run waits for the dead-letter topic.
+const FINAL_DRAIN_WAIT: Duration = Duration::from_secs(30);
+
+fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, PipelineError> {
+    let dead_letters = DeadLetters::new(DeadLetterSettings {
+        bootstrap: settings.bootstrap.clone(),
+        pool: settings.pool.clone(),
+        group_id: settings.group.clone(),
+        topic: settings.topic.clone(),
+        dlq_topic: settings.dlq_topic.clone(),
+    })
+    .map_err(|e| PipelineError::Internal(format!("cannot create the dead-letter producer: {e}")))?;
+    Ok(dead_letters.start())
+}
+
+/// Waits until the source finishes, an actor gives up, or a signal asks to stop.
+async fn run_until_stopped(
+    source: Addr<Source>,
+    mut finished_rx: std::pin::Pin<&mut tokio::sync::oneshot::Receiver<SourceOutcome>>,
+    gave_up: &mut tokio::sync::mpsc::UnboundedReceiver<GaveUp>,
+) -> Result<StopReason, PipelineError> {
+    let internal = |outcome: Result<SourceOutcome, tokio::sync::oneshot::error::RecvError>| {
+        outcome.map_err(|e| PipelineError::Internal(e.to_string()))?.map_err(PipelineError::from)
+    };
     tokio::select! {
-        reason = &mut finished_rx => reason.map_err(internal),
+        reason = &mut finished_rx => internal(reason),
         Some(report) = gave_up.recv() => Err(report.into()),
         _ = termination_signal() => {
             eprintln!(
@@ -82,7 +138,7 @@ pub async fn run_pipeline(
                 std::process::exit(130);
             });
             tokio::select! {
-                reason = finished_rx => reason.map_err(internal),
+                reason = finished_rx => internal(reason),
                 Some(report) = gave_up.recv() => Err(report.into()),
             }
         }
@@ -94,14 +150,18 @@ fn start_stages(
     settings: &PipelineSettings,
     ledger: &Arc<Ledger>,
     escalation: &Escalation,
-    finished: tokio::sync::oneshot::Sender<StopReason>,
+    finished: tokio::sync::oneshot::Sender<SourceOutcome>,
 ) -> Addr<Source> {
     let s = settings.clone();
     let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
-    let (group, topic, store_pool) = (s.group.clone(), s.topic.clone(), s.pool.clone());
-    let store = SyncArbiter::start(1, move || {
-        StagingStore::new(store_pool.clone(), group.clone(), topic.clone())
-    });
+    let subscription = Subscription {
+        group_id: s.group.clone(),
+        topic: s.topic.clone(),
+        topic_id: s.topic_id.clone(),
+    };
+    let store_url = s.database_url.clone();
+    let store =
+        SyncArbiter::start(1, move || StagingStore::new(store_url.clone(), subscription.clone()));
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
     let writer = Supervisor::start(move |_| {
@@ -109,20 +169,26 @@ fn start_stages(
     });
     let dedup_pool = s.pool.clone();
     let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, s.dedup_window, writer));
-    let validator = Supervisor::start(move |_| Validator::new(dedup));
+    let validator_ledger = ledger.clone();
+    let validator = Supervisor::start(move |_| Validator::new(dedup, validator_ledger));
     let reader = Arc::new(schema_latest().clone());
     let (decoder_policy, decoder_escalation) = supervision("decoder");
     let registry = s.registry.clone();
+    let decoder_ledger = ledger.clone();
     let decoder = Supervisor::start(move |_| {
-        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation)
+        let ledger = decoder_ledger;
+        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation, ledger)
     });
     let source_settings = SourceSettings {
         bootstrap: s.bootstrap.clone(),
         group_id: s.group.clone(),
         topic: s.topic.clone(),
+        topic_id: s.topic_id.clone(),
         pool: s.pool.clone(),
         chunk_size: 1000,
         max_in_flight: s.max_in_flight,
+        max_in_flight_bytes: s.max_in_flight_bytes,
+        max_poll_interval: s.max_poll_interval,
         until_idle: s.until_idle,
         assigned: s.assigned.clone(),
     };

@@ -2,21 +2,26 @@
 //!
 //! Accepts: `Records` (acts on `Decoded` envelopes), `Flush`.
 //! Emits: the same envelopes, decoded ones now `Valid` or `Rejected` with
-//! the rule's reason code.
+//! the rule's reason code. A record whose validation panics is quarantined
+//! as `panicked_in_stage` ([`super::panic_guard`]); the stage lives on.
 
 use super::dedup::Dedup;
 use super::envelope::{pass_on, Flush, Records, Verdict};
+use super::ledger::Ledger;
+use super::panic_guard;
 use super::quarantine::Quarantine;
 use actix::prelude::*;
+use std::sync::Arc;
 use superstore_domain::validate;
 
 pub struct Validator {
     dedup: Addr<Dedup>,
+    ledger: Arc<Ledger>,
 }
 
 impl Validator {
-    pub fn new(dedup: Addr<Dedup>) -> Self {
-        Validator { dedup }
+    pub fn new(dedup: Addr<Dedup>, ledger: Arc<Ledger>) -> Self {
+        Validator { dedup, ledger }
     }
 }
 
@@ -30,25 +35,26 @@ impl Actor for Validator {
 
 impl Supervised for Validator {}
 
+/// The verdict of the domain rules on a decoded record; any other verdict
+/// passes through unchanged.
+pub fn validate_verdict(verdict: Verdict, ledger: &Ledger) -> Verdict {
+    let Verdict::Decoded { event, schema_id } = verdict else { return verdict };
+    match panic_guard::per_record("validator", ledger, Some(schema_id), || validate(*event)) {
+        Ok(Ok(sale)) => Verdict::Valid { sale: Box::new(sale), schema_id },
+        Ok(Err(rejection)) => {
+            Verdict::Rejected(Quarantine { schema_id: Some(schema_id), ..rejection.into() })
+        }
+        Err(panicked) => Verdict::Rejected(panicked),
+    }
+}
+
 impl Handler<Records> for Validator {
     type Result = ();
 
     fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
         for envelope in &mut envelopes {
-            if let Verdict::Decoded { .. } = envelope.verdict {
-                let Verdict::Decoded { event, schema_id } =
-                    std::mem::replace(&mut envelope.verdict, Verdict::Raw)
-                else {
-                    unreachable!("matched above")
-                };
-                envelope.verdict = match validate(*event) {
-                    Ok(sale) => Verdict::Valid { sale: Box::new(sale), schema_id },
-                    Err(rejection) => Verdict::Rejected(Quarantine {
-                        schema_id: Some(schema_id),
-                        ..rejection.into()
-                    }),
-                };
-            }
+            let verdict = std::mem::replace(&mut envelope.verdict, Verdict::Raw);
+            envelope.verdict = validate_verdict(verdict, &self.ledger);
         }
         pass_on(ctx, &self.dedup, Records(envelopes));
     }

@@ -2,16 +2,19 @@
 //! [`write_sales_events`], [`write_rejected_events`], [`write_ingest_batch`]
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
+use super::failure::{self, WriteFailure};
+use super::headers::headers_to_json;
 use super::rows::{copy_text, RecordMeta, StagedRow};
 use super::sql::{self, BatchAudit, RejectedRow};
-use super::{BatchOutcome, StoreError};
+use super::{BatchOutcome, StoreError, Subscription};
 use crate::pipeline::envelope::{Envelope, Verdict};
 use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The first and last offset of each partition in the batch.
 type OffsetRanges = BTreeMap<i32, (i64, i64)>;
@@ -19,30 +22,76 @@ type OffsetRanges = BTreeMap<i32, (i64, i64)>;
 /// A record to quarantine, and why.
 type Quarantined<'a> = (&'a Envelope, Quarantine);
 
+/// Accepted records with their rows, and the records to quarantine.
+type Sorted<'a> = (Vec<(&'a Envelope, StagedRow)>, Vec<Quarantined<'a>>);
+
 /// Commits `envelopes` inside the caller's transaction.
 pub(super) fn commit(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
-    let stored = sql::lock_stored_offsets(conn, group_id, topic)?;
+    let stored = lock_offsets(conn, subscription, envelopes)?;
     let fresh: Vec<&Envelope> = envelopes
         .iter()
         .filter(|e| {
             e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0)
         })
         .collect();
-    let mut outcome = BatchOutcome { settled: envelopes.len() as u64, ..BatchOutcome::default() };
+    let mut outcome = BatchOutcome {
+        settled: envelopes.len() as u64,
+        settled_bytes: envelopes.iter().map(Envelope::size_bytes).sum(),
+        ..BatchOutcome::default()
+    };
     if fresh.is_empty() {
         outcome.next_offsets = stored.into_iter().collect();
         return Ok(outcome);
     }
     outcome.n_in = fresh.len() as u64;
     let ingested_at = sql::transaction_time(conn)?;
+    let (accepted, mut quarantined) = sort_by_verdict(&fresh, &subscription.topic, ingested_at)?;
+    outcome.duplicates =
+        fresh.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
+    let (inserted, refused) = write_sales_events(conn, &accepted)?;
+    outcome.inserted = inserted as u64;
+    // Accepted rows the table already had are duplicates older than the dedup window.
+    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
+    quarantined.extend(refused);
+    let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
+    outcome.rejected = rejected;
+    // Quarantined by this group before (offsets reset for a replay): not twice.
+    outcome.duplicates += already_quarantined;
+    let ranges = offset_ranges(&fresh);
+    outcome.n_in_by_partition = count_by_partition(&fresh);
+    write_ingest_batch(conn, &subscription.group_id, &subscription.topic, &ranges, &outcome)?;
+    outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
+    Ok(outcome)
+}
+
+/// Locks the stored offsets of the group on the topic (claiming a row for
+/// each new partition of the batch first), and returns them.
+fn lock_offsets(
+    conn: &mut PgConnection,
+    subscription: &Subscription,
+    envelopes: &[Envelope],
+) -> Result<HashMap<i32, i64>, StoreError> {
+    let Subscription { group_id, topic, topic_id } = subscription;
+    let partitions: BTreeSet<i32> = envelopes.iter().map(|e| e.coordinates.partition).collect();
+    let partitions: Vec<i32> = partitions.into_iter().collect();
+    sql::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
+    Ok(sql::lock_stored_offsets(conn, group_id, topic)?)
+}
+
+/// The fresh records that go to staging.sales_events (with their rows) and
+/// those that go to the quarantine; duplicates go to neither.
+fn sort_by_verdict<'a>(
+    fresh: &[&'a Envelope],
+    topic: &str,
+    ingested_at: DateTime<Utc>,
+) -> Result<Sorted<'a>, StoreError> {
     let mut quarantined = Vec::new();
     let mut accepted = Vec::new();
-    for envelope in &fresh {
+    for envelope in fresh {
         match &envelope.verdict {
             Verdict::Valid { sale, schema_id } => {
                 let meta = RecordMeta {
@@ -51,11 +100,13 @@ pub(super) fn commit(
                     kafka_partition: envelope.coordinates.partition,
                     kafka_offset: envelope.coordinates.offset,
                     ingested_at,
+                    kafka_timestamp: envelope.timestamp,
+                    kafka_headers: headers_to_json(&envelope.headers),
                 };
                 accepted.push((*envelope, StagedRow::new(sale, &meta)?));
             }
             Verdict::Rejected(q) => quarantined.push((*envelope, q.clone())),
-            Verdict::Duplicate => outcome.duplicates += 1,
+            Verdict::Duplicate => {}
             Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
                 *envelope,
                 Quarantine::new(
@@ -66,17 +117,7 @@ pub(super) fn commit(
             )),
         }
     }
-    let (inserted, refused) = write_sales_events(conn, &accepted)?;
-    outcome.inserted = inserted as u64;
-    // Accepted rows the table already had are duplicates older than the dedup window.
-    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
-    quarantined.extend(refused);
-    outcome.rejected = write_rejected_events(conn, topic, &quarantined)?;
-    let ranges = offset_ranges(&fresh);
-    outcome.n_in_by_partition = count_by_partition(&fresh);
-    write_ingest_batch(conn, group_id, topic, &ranges, &outcome)?;
-    outcome.next_offsets = write_consumer_offsets(conn, group_id, topic, &ranges, stored)?;
-    Ok(outcome)
+    Ok((accepted, quarantined))
 }
 
 /// The accepted rows, into staging.sales_events. Returns how many were
@@ -105,9 +146,12 @@ fn write_sales_events<'a>(
 }
 
 /// Inserts `rows[indices]` under a savepoint: one COPY when dedup already
-/// removed the known ids, an insert that skips them when it did not. A row
-/// PostgreSQL refuses is found by halving under savepoints, and reported in
-/// `refused` with its index and message.
+/// removed the known ids, an insert that skips them when it did not. When
+/// the COPY fails otherwise, the same rows go through the insert, whose
+/// errors say what failed (`super::failure`): a refusal of the data is
+/// narrowed down by halving under savepoints until the row that causes it
+/// is found and reported in `refused` with its index and message; any
+/// other failure fails the batch, to be retried whole.
 fn insert_isolating(
     conn: &mut PgConnection,
     rows: &[&StagedRow],
@@ -119,71 +163,91 @@ fn insert_isolating(
     }
     let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
     let copy = copy_text(subset.iter().copied())?;
-    let attempt = conn.transaction(|conn| {
-        match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                sql::insert_sales_events_ignoring_known(conn, &subset)
-            }
-            other => other,
+    match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
+        Ok(inserted) => return Ok(inserted),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
+            return Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info).into())
         }
-    });
+        // A known event id, a refused value, or a failure to tell apart: the insert says which.
+        Err(_) => {}
+    }
+    insert_narrowing(conn, rows, indices, refused)
+}
+
+/// Inserts `rows[indices]` through `staging.insert_sales_events` under a
+/// savepoint, halving on a refusal until the refused rows are isolated.
+fn insert_narrowing(
+    conn: &mut PgConnection,
+    rows: &[&StagedRow],
+    indices: &[usize],
+    refused: &mut Vec<(usize, String)>,
+) -> Result<usize, StoreError> {
+    if indices.is_empty() {
+        return Ok(0);
+    }
+    let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
+    let attempt = conn.transaction(|conn| sql::insert_sales_events_ignoring_known(conn, &subset));
     match attempt {
         Ok(inserted) => Ok(inserted),
-        Err(err) if is_refusal(&err) && indices.len() == 1 => {
-            refused.push((indices[0], err.to_string()));
+        Err(err) if failure::classify(&err) == WriteFailure::Transient => Err(err.into()),
+        Err(err) if indices.len() == 1 => {
+            refused.push((indices[0], refusal_detail(&err)));
             Ok(0)
         }
-        Err(err) if is_refusal(&err) => {
+        Err(_) => {
             let (left, right) = indices.split_at(indices.len() / 2);
-            Ok(insert_isolating(conn, rows, left, refused)?
-                + insert_isolating(conn, rows, right, refused)?)
+            Ok(insert_narrowing(conn, rows, left, refused)?
+                + insert_narrowing(conn, rows, right, refused)?)
         }
-        Err(err) => Err(err.into()),
     }
 }
 
-/// An error about the data (PostgreSQL refused a value), as opposed to the
-/// connection or the transaction, which a retry of the whole batch may cure.
-fn is_refusal(err: &DieselError) -> bool {
-    match err {
-        DieselError::DatabaseError(kind, _) => !matches!(
-            kind,
-            DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure
-                | DatabaseErrorKind::ReadOnlyTransaction
-        ),
-        _ => false,
+/// The message of a refusal, without the SQLSTATE tag the insert adds.
+fn refusal_detail(err: &DieselError) -> String {
+    let message = err.to_string();
+    match failure::sqlstate_tag(&message) {
+        Some(code) => message[code.len() + 2..].trim_start().to_owned(),
+        None => message,
     }
 }
 
 /// The quarantined records, into staging.rejected_events; returns how many
-/// per reason.
+/// were quarantined per reason, and how many this group had quarantined
+/// already.
 fn write_rejected_events(
     conn: &mut PgConnection,
-    topic: &str,
+    subscription: &Subscription,
     quarantined: &[Quarantined<'_>],
-) -> Result<Vec<(QuarantineReason, u64)>, StoreError> {
+) -> Result<(Vec<(QuarantineReason, u64)>, u64), StoreError> {
     let rows: Vec<RejectedRow<'_>> = quarantined
         .iter()
         .map(|(envelope, q)| RejectedRow {
-            topic,
+            group_id: &subscription.group_id,
+            topic: &subscription.topic,
+            topic_id: &subscription.topic_id,
             kafka_partition: envelope.coordinates.partition,
             kafka_offset: envelope.coordinates.offset,
             message_key: envelope.key.as_deref(),
             raw_value: envelope.payload.as_deref(),
+            kafka_timestamp: envelope.timestamp,
+            kafka_headers: headers_to_json(&envelope.headers),
             schema_id: q.schema_id,
             reason: q.reason.code(),
             // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.
             detail: q.detail.replace('\0', "\\0"),
         })
         .collect();
-    sql::insert_rejected_events(conn, &rows)?;
+    let inserted: HashSet<(i32, i64)> =
+        sql::insert_rejected_events(conn, &rows)?.into_iter().collect();
     let mut by_reason: HashMap<QuarantineReason, u64> = HashMap::new();
-    for (_, q) in quarantined {
-        *by_reason.entry(q.reason).or_default() += 1;
+    for (envelope, q) in quarantined {
+        let c = envelope.coordinates;
+        if inserted.contains(&(c.partition, c.offset)) {
+            *by_reason.entry(q.reason).or_default() += 1;
+        }
     }
-    Ok(by_reason.into_iter().collect())
+    let already = (quarantined.len() - inserted.len()) as u64;
+    Ok((by_reason.into_iter().collect(), already))
 }
 
 /// The audit row, into staging.ingest_batches.
@@ -217,19 +281,20 @@ fn write_ingest_batch(
 /// stored offset of the topic after the batch.
 fn write_consumer_offsets(
     conn: &mut PgConnection,
-    group_id: &str,
-    topic: &str,
+    subscription: &Subscription,
     ranges: &OffsetRanges,
     stored: HashMap<i32, i64>,
 ) -> Result<Vec<(i32, i64)>, StoreError> {
     let mut next = stored;
     for (&partition, &(_, last)) in ranges {
-        sql::store_offset(conn, group_id, topic, partition, last + 1)?;
+        let Subscription { group_id, topic, topic_id } = subscription;
+        sql::store_offset(conn, group_id, topic, topic_id, partition, last + 1)?;
         next.insert(partition, last + 1);
     }
     Ok(next.into_iter().collect())
 }
 
+/// How many fresh records each partition gave (its part of `n_in`).
 fn count_by_partition(fresh: &[&Envelope]) -> Vec<(i32, u64)> {
     let mut counts: BTreeMap<i32, u64> = BTreeMap::new();
     for envelope in fresh {

@@ -19,7 +19,9 @@
 //! batch's metrics (`crate::metrics`): what it committed, or the failure.
 
 mod commit;
+pub mod failure;
 pub mod guard;
+pub mod headers;
 pub mod rows;
 pub mod sql;
 
@@ -27,10 +29,10 @@ use crate::metrics::{self, CommitFailure};
 use crate::pipeline::envelope::Envelope;
 use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
+use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::Arc;
 use std::time::Instant;
-use superstore_database::PgPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,6 +58,8 @@ impl StoreError {
 pub struct BatchOutcome {
     /// Records of the message that are now settled (committed or already committed).
     pub settled: u64,
+    /// Their bytes, as the source counted them in flight.
+    pub settled_bytes: u64,
     pub n_in: u64,
     /// `n_in` by partition.
     pub n_in_by_partition: Vec<(i32, u64)>,
@@ -70,20 +74,63 @@ pub struct BatchOutcome {
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
 pub struct CommitBatch(pub Arc<Vec<Envelope>>);
 
+/// What a group reads, and so where its rows belong: the group, the topic
+/// by name, and the topic's Kafka id, kept with the offsets and the
+/// quarantine (a topic created again under the same name is another topic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub group_id: String,
+    pub topic: String,
+    pub topic_id: String,
+}
+
+/// The writer's side of PostgreSQL: one connection of its own, replaced
+/// after any failed batch. A connection that failed may be broken, or carry
+/// the state that made it fail (a session made read-only, say); the retry
+/// starts afresh.
 pub struct StagingStore {
-    pool: PgPool,
-    group_id: String,
-    topic: String,
+    database_url: String,
+    connection: Option<PgConnection>,
+    subscription: Subscription,
 }
 
 impl StagingStore {
-    pub fn new(pool: PgPool, group_id: String, topic: String) -> Self {
-        StagingStore { pool, group_id, topic }
+    pub fn new(database_url: String, subscription: Subscription) -> Self {
+        StagingStore { database_url, connection: None, subscription }
+    }
+
+    fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
+        if self.connection.is_none() {
+            let conn = superstore_database::connect(&self.database_url)
+                .map_err(|e| StoreError::Connection(e.to_string()))?;
+            self.connection = Some(conn);
+        }
+        Ok(self.connection.as_mut().expect("connected above"))
     }
 }
 
 impl Actor for StagingStore {
     type Context = SyncContext<Self>;
+}
+
+/// Commits one batch in a transaction of its own.
+pub fn commit_batch(
+    conn: &mut PgConnection,
+    subscription: &Subscription,
+    envelopes: &[Envelope],
+) -> Result<BatchOutcome, StoreError> {
+    conn.transaction(|conn| commit::commit(conn, subscription, envelopes))
+}
+
+/// Writes one batch inside the caller's open transaction (which the caller
+/// commits): what [`commit_batch`] does, for tests that hold a transaction
+/// open to race a second writer against it.
+pub fn commit_in_open_transaction(
+    conn: &mut PgConnection,
+    subscription: &Subscription,
+    envelopes: &[Envelope],
+) -> Result<BatchOutcome, StoreError> {
+    commit::commit(conn, subscription, envelopes)
 }
 
 impl Handler<CommitBatch> for StagingStore {
@@ -95,16 +142,18 @@ impl Handler<CommitBatch> for StagingStore {
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
         let started = Instant::now();
-        let outcome = self.pool.get().map_err(|e| StoreError::Connection(e.to_string())).and_then(
-            |mut conn| {
-                conn.transaction(|conn| commit::commit(conn, &self.group_id, &self.topic, &batch))
-            },
-        );
+        let subscription = self.subscription.clone();
+        let outcome = self.connection().and_then(|conn| commit_batch(conn, &subscription, &batch));
         // Counted here, where the commit has happened (or has not): a batch
         // rolled back counts as an error, never as events.
         match &outcome {
-            Ok(committed) => metrics::batch_committed(&self.topic, committed, started.elapsed()),
-            Err(e) => metrics::batch_commit_failed(&self.topic, e.kind()),
+            Ok(committed) => {
+                metrics::batch_committed(&subscription.topic, committed, started.elapsed())
+            }
+            Err(e) => {
+                metrics::batch_commit_failed(&subscription.topic, e.kind());
+                self.connection = None;
+            }
         }
         outcome
     }

@@ -25,6 +25,10 @@ pub struct RecordMeta<'a> {
     pub kafka_offset: i64,
     /// The start of the batch's transaction, as the column's default would give.
     pub ingested_at: DateTime<Utc>,
+    /// The Kafka record's own timestamp, if it has one.
+    pub kafka_timestamp: Option<DateTime<Utc>>,
+    /// The Kafka record's headers, as a JSON array (`super::headers`).
+    pub kafka_headers: Value,
 }
 
 /// The columns of staging.sales_events, in the Diesel table's order.
@@ -121,7 +125,9 @@ fn write_copy_value(value: &Value, out: &mut String) -> Result<(), String> {
                 }
             }
         }
-        Value::Array(_) | Value::Object(_) => return Err(format!("{value} is not a column value")),
+        // A jsonb column (the headers): its JSON text, escaped like any text.
+        Value::Array(_) => write_copy_value(&Value::String(value.to_string()), out)?,
+        Value::Object(_) => return Err(format!("{value} is not a column value")),
     }
     Ok(())
 }
@@ -141,6 +147,8 @@ mod tests {
             kafka_partition: 1,
             kafka_offset: 42,
             ingested_at: DateTime::UNIX_EPOCH,
+            kafka_timestamp: None,
+            kafka_headers: Value::Array(Vec::new()),
         };
         StagedRow::new(&event, &meta).unwrap()
     }

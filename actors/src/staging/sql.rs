@@ -6,7 +6,7 @@ use super::rows::StagedRow;
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
@@ -27,8 +27,39 @@ pub fn stored_offsets(
     Ok(rows.into_iter().collect())
 }
 
-/// The same, with the rows locked until the transaction ends: a second
-/// incarnation of the pipeline waits here instead of writing twice.
+/// Makes sure every partition in `partitions` has a row, before they are
+/// locked: a new partition's row is inserted here with offset 0 (and
+/// overwritten by the batch before it commits), so that two writers racing
+/// on a partition's first batch meet on that row. Without it, both found no
+/// row to lock, and both wrote the batch.
+pub fn claim_offset_rows(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    topic_id: &str,
+    partitions: &[i32],
+) -> QueryResult<()> {
+    let rows: Vec<_> = partitions
+        .iter()
+        .map(|&partition| {
+            (
+                consumer_offsets::group_id.eq(group_id),
+                consumer_offsets::topic.eq(topic),
+                consumer_offsets::partition.eq(partition),
+                consumer_offsets::next_offset.eq(0i64),
+                consumer_offsets::topic_id.eq(topic_id),
+            )
+        })
+        .collect();
+    diesel::insert_into(consumer_offsets::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The stored offsets, with the rows locked until the transaction ends: a
+/// second incarnation of the pipeline waits here instead of writing twice.
 pub fn lock_stored_offsets(
     conn: &mut PgConnection,
     group_id: &str,
@@ -43,11 +74,19 @@ pub fn lock_stored_offsets(
     Ok(rows.into_iter().collect())
 }
 
-/// Stores `next_offset` for one partition.
+diesel::define_sql_function! {
+    /// PostgreSQL's `greatest` of two offsets.
+    fn greatest(a: BigInt, b: BigInt) -> BigInt;
+}
+
+/// Stores `next_offset` for one partition of the topic whose Kafka id is
+/// `topic_id`. Offsets only move forward: a stale writer cannot move one
+/// back (`greatest`); only `superstore offsets reset` can, on purpose.
 pub fn store_offset(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
+    topic_id: &str,
     partition: i32,
     next_offset: i64,
 ) -> QueryResult<()> {
@@ -57,6 +96,105 @@ pub fn store_offset(
             consumer_offsets::topic.eq(topic),
             consumer_offsets::partition.eq(partition),
             consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
+        ))
+        .on_conflict((
+            consumer_offsets::group_id,
+            consumer_offsets::topic,
+            consumer_offsets::partition,
+        ))
+        .do_update()
+        .set((
+            consumer_offsets::next_offset.eq(greatest(
+                consumer_offsets::next_offset,
+                diesel::upsert::excluded(consumer_offsets::next_offset),
+            )),
+            consumer_offsets::topic_id.eq(diesel::upsert::excluded(consumer_offsets::topic_id)),
+            consumer_offsets::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One stored offset, with the Kafka id of the topic it belongs to (None
+/// for rows stored before ids were kept).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StoredPosition {
+    pub partition: i32,
+    pub next_offset: i64,
+    pub topic_id: Option<String>,
+}
+
+/// Every stored offset of `group_id` on `topic`, by partition.
+pub fn stored_positions(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<Vec<StoredPosition>> {
+    consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((
+            consumer_offsets::partition,
+            consumer_offsets::next_offset,
+            consumer_offsets::topic_id,
+        ))
+        .order(consumer_offsets::partition)
+        .load(conn)
+}
+
+/// The same, with the rows locked until the transaction ends (as the
+/// writer locks them).
+pub fn lock_stored_positions(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<Vec<StoredPosition>> {
+    consumer_offsets::table
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .select((
+            consumer_offsets::partition,
+            consumer_offsets::next_offset,
+            consumer_offsets::topic_id,
+        ))
+        .order(consumer_offsets::partition)
+        .for_update()
+        .load(conn)
+}
+
+/// Records `topic_id` on the rows stored before ids were kept.
+pub fn adopt_topic_id(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    topic_id: &str,
+) -> QueryResult<usize> {
+    diesel::update(consumer_offsets::table)
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .filter(consumer_offsets::topic_id.is_null())
+        .set(consumer_offsets::topic_id.eq(topic_id))
+        .execute(conn)
+}
+
+/// Sets one partition's offset to `next_offset`, backwards too: the
+/// operator's reset, never the writer's path.
+pub fn reset_offset(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    topic_id: &str,
+    partition: i32,
+    next_offset: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(consumer_offsets::table)
+        .values((
+            consumer_offsets::group_id.eq(group_id),
+            consumer_offsets::topic.eq(topic),
+            consumer_offsets::partition.eq(partition),
+            consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
         ))
         .on_conflict((
             consumer_offsets::group_id,
@@ -66,8 +204,24 @@ pub fn store_offset(
         .do_update()
         .set((
             consumer_offsets::next_offset.eq(next_offset),
+            consumer_offsets::topic_id.eq(topic_id),
             consumer_offsets::updated_at.eq(diesel::dsl::now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets the offset of a partition the topic no longer has.
+pub fn forget_offset(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    partition: i32,
+) -> QueryResult<()> {
+    diesel::delete(consumer_offsets::table)
+        .filter(consumer_offsets::group_id.eq(group_id))
+        .filter(consumer_offsets::topic.eq(topic))
+        .filter(consumer_offsets::partition.eq(partition))
         .execute(conn)?;
     Ok(())
 }
@@ -92,30 +246,38 @@ pub fn copy_sales_events(conn: &mut PgConnection, copy_text: &[u8]) -> QueryResu
 
 /// Writes `rows` into staging.sales_events, skipping event ids it already
 /// holds; returns how many were inserted. The rows travel as one JSON
-/// array, matched to the table's columns by name.
+/// array, matched to the table's columns by name, through the function
+/// `staging.insert_sales_events`, whose errors carry their SQLSTATE
+/// (`super::failure`).
 pub fn insert_sales_events_ignoring_known(
     conn: &mut PgConnection,
     rows: &[&StagedRow],
 ) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = BigInt)]
+        inserted: i64,
+    }
     let json = serde_json::Value::Array(rows.iter().map(|row| row.to_json()).collect());
-    diesel::sql_query(
-        "insert into staging.sales_events \
-         select * from jsonb_populate_recordset(null::staging.sales_events, $1) \
-         on conflict (event_id) do nothing",
-    )
-    .bind::<Jsonb, _>(json)
-    .execute(conn)
+    let result: Inserted = diesel::sql_query("select staging.insert_sales_events($1) as inserted")
+        .bind::<Text, _>(json.to_string())
+        .get_result(conn)?;
+    Ok(usize::try_from(result.inserted).unwrap_or_default())
 }
 
 /// One quarantined record, as staging.rejected_events stores it.
 #[derive(Insertable)]
 #[diesel(table_name = rejected_events)]
 pub struct RejectedRow<'a> {
+    pub group_id: &'a str,
     pub topic: &'a str,
+    pub topic_id: &'a str,
     pub kafka_partition: i32,
     pub kafka_offset: i64,
     pub message_key: Option<&'a [u8]>,
     pub raw_value: Option<&'a [u8]>,
+    pub kafka_timestamp: Option<DateTime<Utc>>,
+    pub kafka_headers: serde_json::Value,
     pub schema_id: Option<i32>,
     pub reason: &'static str,
     pub detail: String,
@@ -124,14 +286,94 @@ pub struct RejectedRow<'a> {
 /// Rejected rows per INSERT statement (bind parameters stay under 65535).
 const REJECTED_ROWS_PER_INSERT: usize = 4_000;
 
+/// Inserts the rows a group has not quarantined yet (a replay of records
+/// it already quarantined inserts nothing); returns the coordinates
+/// `(partition, offset)` of the rows inserted.
 pub fn insert_rejected_events(
     conn: &mut PgConnection,
     rows: &[RejectedRow<'_>],
-) -> QueryResult<()> {
+) -> QueryResult<Vec<(i32, i64)>> {
+    let mut inserted = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(REJECTED_ROWS_PER_INSERT) {
-        diesel::insert_into(rejected_events::table).values(chunk).execute(conn)?;
+        let coordinates: Vec<(i32, i64)> = diesel::insert_into(rejected_events::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .returning((rejected_events::kafka_partition, rejected_events::kafka_offset))
+            .get_results(conn)?;
+        inserted.extend(coordinates);
     }
-    Ok(())
+    Ok(inserted)
+}
+
+/// A quarantined record not yet on the dead-letter topic (the outbox).
+#[derive(Debug, Clone, Queryable)]
+pub struct PendingDeadLetter {
+    pub rejected_id: i64,
+    pub topic_id: Option<String>,
+    pub kafka_partition: i32,
+    pub kafka_offset: i64,
+    pub message_key: Option<Vec<u8>>,
+    pub raw_value: Option<Vec<u8>>,
+    pub kafka_timestamp: Option<DateTime<Utc>>,
+    pub kafka_headers: serde_json::Value,
+    pub schema_id: Option<i32>,
+    pub reason: String,
+    pub detail: String,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// The oldest `limit` records `group_id` quarantined from `topic` that are
+/// not yet on the dead-letter topic.
+pub fn pending_dead_letters(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+    limit: i64,
+) -> QueryResult<Vec<PendingDeadLetter>> {
+    use rejected_events as r;
+    r::table
+        .filter(r::group_id.eq(group_id))
+        .filter(r::topic.eq(topic))
+        .filter(r::dlq_published_at.is_null())
+        .order(r::rejected_id)
+        .limit(limit)
+        .select((
+            r::rejected_id,
+            r::topic_id,
+            r::kafka_partition,
+            r::kafka_offset,
+            r::message_key,
+            r::raw_value,
+            r::kafka_timestamp,
+            r::kafka_headers,
+            r::schema_id,
+            r::reason,
+            r::detail,
+            r::rejected_at,
+        ))
+        .load(conn)
+}
+
+/// How many records of `group_id` from `topic` wait for the dead-letter topic.
+pub fn count_pending_dead_letters(
+    conn: &mut PgConnection,
+    group_id: &str,
+    topic: &str,
+) -> QueryResult<i64> {
+    rejected_events::table
+        .filter(rejected_events::group_id.eq(group_id))
+        .filter(rejected_events::topic.eq(topic))
+        .filter(rejected_events::dlq_published_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Marks records as acknowledged by the dead-letter topic.
+pub fn mark_dead_letters_published(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(rejected_events::table)
+        .filter(rejected_events::rejected_id.eq_any(ids))
+        .set(rejected_events::dlq_published_at.eq(diesel::dsl::now))
+        .execute(conn)
 }
 
 /// The audit row of one batch.

@@ -8,6 +8,7 @@ pub mod staging {
             partition -> Int4,
             next_offset -> Int8,
             updated_at -> Timestamptz,
+            topic_id -> Nullable<Text>,
         }
     }
 
@@ -37,6 +38,11 @@ pub mod staging {
             reason -> Text,
             detail -> Text,
             rejected_at -> Timestamptz,
+            group_id -> Text,
+            topic_id -> Nullable<Text>,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
+            dlq_published_at -> Nullable<Timestamptz>,
         }
     }
 
@@ -71,6 +77,8 @@ pub mod staging {
             ingested_at -> Timestamptz,
             payment_method -> Text,
             loyalty_id -> Nullable<Text>,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
         }
     }
 

@@ -1,0 +1,1 @@
+drop function staging.insert_sales_events(text);

@@ -1,0 +1,62 @@
+"""Backpressure against a database slowed for longer than Kafka's
+max.poll.interval.ms. The stages together held more than the source's
+in-flight limit, so the source blocked handing a chunk on before it ever
+paused, stopped polling, and was put out of its group. Now it pauses its
+partitions before anything blocks and keeps polling: it stays in the group,
+and nothing is lost or processed twice. In-flight data is bounded by bytes
+as well as by count."""
+
+import random
+import re
+import threading
+import time
+
+from conftest import run_superstore
+from faults import assert_conservation, isolated_database, staged_count
+
+COUNT = 30_000
+
+
+def test_a_database_slower_than_the_poll_interval_keeps_the_consumer_in_its_group(endpoints, db, topic):
+    run_superstore("generate", "--count", str(COUNT), "--seed", str(random.randrange(1, 2**40)), "--topic", topic)
+    with isolated_database(db, endpoints) as isolated:
+        held = threading.Event()
+
+        def hold():
+            with isolated.connect() as conn, conn.transaction():
+                conn.execute("lock table staging.sales_events in share mode")
+                held.set()
+                time.sleep(25)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert held.wait(10)
+        # The lock outlasts the poll interval (10 s, the least Kafka allows) by 15 s.
+        result = isolated.superstore(
+            "run", "--until-idle", "--topic", topic, "--batch-size", "1000", "--max-poll-interval-ms", "10000",
+            timeout=240,
+        )
+        holder.join()
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "maximum poll interval" not in result.stderr, "the consumer kept polling"
+        assignments = result.stderr.count("partitions assigned")
+        assert assignments == 1, f"the consumer left and rejoined its group ({assignments} assignments)"
+        assert result.stdout.startswith(f"idle: consumed {COUNT}, accepted {COUNT}, rejected 0"), result.stdout
+        assert staged_count(isolated, topic) == COUNT
+        assert assert_conservation(isolated, topic, COUNT) == (COUNT, COUNT, 0, 0)
+
+
+def test_in_flight_data_is_bounded_by_bytes(endpoints, db, topic):
+    run_superstore("generate", "--count", "5000", "--seed", str(random.randrange(1, 2**40)), "--topic", topic)
+    with isolated_database(db, endpoints) as isolated:
+        limit = 200_000  # about 600 events of ~330 bytes
+        result = isolated.superstore("run", "--until-idle", "--topic", topic, "--max-in-flight-bytes", str(limit), "--batch-size", "5000")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.startswith("idle: consumed 5000, accepted 5000"), result.stdout
+        peak = re.search(r"in flight at most: (\d+) records, (\d+) bytes", result.stdout)
+        assert peak, result.stdout
+        records, peak_bytes = int(peak.group(1)), int(peak.group(2))
+        largest_record = 2_000  # a sale event with its key is a few hundred bytes
+        assert 0 < peak_bytes <= limit + largest_record, f"{peak_bytes} bytes in flight, limit {limit}"
+        assert records < 5000, "the source paused before it had read everything"
+        assert assert_conservation(isolated, topic, 5000) == (5000, 5000, 0, 0)
