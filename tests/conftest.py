@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,29 @@ def db(endpoints):
 
 def scalar(db, sql: str, *params):
     return db.execute(sql, params).fetchone()[0]
+
+
+@contextmanager
+def scratch_warehouse(db, endpoints, prefix: str, *damage: str):
+    """A migrated database of its own, damaged by the `damage` statements
+    (to show how `run` meets a warehouse it cannot use), dropped at the end.
+    Yields the environment that points `superstore` at it."""
+    import psycopg
+
+    database = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    db.execute(f"create database {database}")  # a name of ours, not input
+    try:
+        url = endpoints["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
+        env = {**os.environ, **endpoints, "DATABASE_URL": url}
+        migrate = subprocess.run([str(superstore_binary()), "migrate"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True)
+        assert migrate.returncode == 0, migrate.stderr
+        with psycopg.connect(url, autocommit=True) as scratch:
+            for statement in damage:
+                scratch.execute(statement)
+        yield env
+    finally:
+        db.execute(f"drop database if exists {database} with (force)")
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:

@@ -2,9 +2,7 @@
 broken framing, unknown schemas, truncated data, values PostgreSQL refuses,
 and events from Confluent's own AvroSerializer."""
 
-import datetime as dt
 import random
-import uuid
 from decimal import Decimal
 
 from confluent_kafka import Producer
@@ -14,41 +12,9 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from conftest import ROOT, run_superstore, run_until_idle, scalar
+from faults import sale
 
 SCHEMA_V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
-
-
-def sale(order_number: int, **overrides) -> dict:
-    """A valid sale as confluent-kafka's AvroSerializer takes it."""
-    order_date = dt.date(2025, 6, 1)
-    event = {
-        "event_id": uuid.uuid4(),
-        "event_time": dt.datetime(2025, 6, 1, 14, 30, tzinfo=dt.timezone.utc),
-        "order_id": f"PY-2025-{order_number:07d}",
-        "order_date": order_date,
-        "ship_date": order_date + dt.timedelta(days=3),
-        "ship_mode": "SECOND_CLASS",
-        "customer": {"customer_id": "PY-00001", "customer_name": "Ada Lovelace", "segment": "CORPORATE"},
-        "location": {
-            "country": "United States",
-            "state": "Washington",
-            "city": "Seattle",
-            "postal_code": "98103",
-            "region": "WEST",
-        },
-        "product": {
-            "product_id": "TEC-PH-10001600",
-            "product_name": "Conference Speakerphone",
-            "category": "TECHNOLOGY",
-            "sub_category": "Phones",
-        },
-        "sales": Decimal("279.99"),
-        "quantity": 1,
-        "discount": Decimal("0.00"),
-        "profit": Decimal("61.60"),
-    }
-    event.update(overrides)
-    return event
 
 
 def serializer(endpoints) -> AvroSerializer:

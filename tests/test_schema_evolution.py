@@ -3,17 +3,15 @@ registry as Confluent's own client sees it, and the guards that refuse
 incompatible schemas and a staging layer that lags the reader schema."""
 
 import json
-import os
 import random
 import subprocess
 import uuid
 
-import psycopg
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from conftest import ROOT, preview, run_superstore, run_until_idle, superstore_binary
+from conftest import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
 
 V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
 V2 = (ROOT / "schemas" / "sale" / "v2.avsc").read_text()
@@ -101,20 +99,11 @@ def test_schemas_register_refuses_an_incompatible_schema_with_every_reason(endpo
 
 
 def test_run_refuses_to_start_when_staging_lacks_a_column_of_the_reader_schema(endpoints, db):
-    database = f"lagging_{uuid.uuid4().hex[:10]}"
-    db.execute(f"create database {database}")  # a name of ours, not input
-    try:
-        url = endpoints["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
-        env = {**os.environ, **endpoints, "DATABASE_URL": url}
-        migrate = subprocess.run([str(superstore_binary()), "migrate"], cwd=ROOT, env=env, capture_output=True, text=True)
-        assert migrate.returncode == 0, migrate.stderr
-        with psycopg.connect(url, autocommit=True) as lagging:
-            lagging.execute("alter table staging.sales_events drop column loyalty_id")
+    damage = "alter table staging.sales_events drop column loyalty_id"
+    with scratch_warehouse(db, endpoints, "lagging", damage) as env:
         result = subprocess.run(
-            [str(superstore_binary()), "run", "--until-idle", "--topic", f"lagging.{database}"],
+            [str(superstore_binary()), "run", "--until-idle", "--topic", f"lagging.{uuid.uuid4().hex[:10]}"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
-        assert result.returncode == 4, result.stderr
-        assert "no column for loyalty_id" in result.stderr and "superstore migrate" in result.stderr
-    finally:
-        db.execute(f"drop database if exists {database} with (force)")
+    assert result.returncode == 4, result.stderr
+    assert "no column for loyalty_id" in result.stderr and "superstore migrate" in result.stderr

@@ -3,15 +3,12 @@ v2 (two decimals) and v3 on one topic all land with their exact amounts (an
 older event is rescaled, 261.96 stays 261.9600, never 2.6196), and `run`
 refuses a staging layer whose decimal columns are narrower than v3's."""
 
-import os
 import random
 import subprocess
 import uuid
 from decimal import Decimal
 
-import psycopg
-
-from conftest import ROOT, preview, run_superstore, run_until_idle, superstore_binary
+from conftest import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
 
 
 def test_v2_and_v3_events_on_one_topic_land_with_their_exact_amounts(endpoints, db, topic):
@@ -35,20 +32,11 @@ def test_v2_and_v3_events_on_one_topic_land_with_their_exact_amounts(endpoints, 
 
 
 def test_run_refuses_a_staging_layer_with_fewer_decimals_than_the_reader_schema(endpoints, db):
-    database = f"narrow_{uuid.uuid4().hex[:10]}"
-    db.execute(f"create database {database}")  # a name of ours, not input
-    try:
-        url = endpoints["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
-        env = {**os.environ, **endpoints, "DATABASE_URL": url}
-        migrate = subprocess.run([str(superstore_binary()), "migrate"], cwd=ROOT, env=env, capture_output=True, text=True)
-        assert migrate.returncode == 0, migrate.stderr
-        with psycopg.connect(url, autocommit=True) as narrow:
-            narrow.execute("alter table staging.sales_events alter column profit type numeric(12,2)")
+    damage = "alter table staging.sales_events alter column profit type numeric(12,2)"
+    with scratch_warehouse(db, endpoints, "narrow", damage) as env:
         result = subprocess.run(
-            [str(superstore_binary()), "run", "--until-idle", "--topic", f"narrow.{database}"],
+            [str(superstore_binary()), "run", "--until-idle", "--topic", f"narrow.{uuid.uuid4().hex[:10]}"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
-        assert result.returncode == 4, result.stderr
-        assert "profit (scale 2, the schema's 4)" in result.stderr and "superstore migrate" in result.stderr
-    finally:
-        db.execute(f"drop database if exists {database} with (force)")
+    assert result.returncode == 4, result.stderr
+    assert "profit (scale 2, the schema's 4)" in result.stderr and "superstore migrate" in result.stderr
