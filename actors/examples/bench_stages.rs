@@ -5,7 +5,8 @@
 //!    else; its rate is what Kafka and librdkafka give on this machine;
 //! 2. the CPU cost of each pipeline stage on the same records, one after
 //!    the other on one thread, with the pipeline's own functions: unframe
-//!    and decode (`decode_datum`), validate, dedup (a set of event ids),
+//!    and decode (`decode_datum_as_written`, the pipeline's path for
+//!    a datum written with its own schema), validate, dedup (a set of event ids),
 //!    and building the COPY rows (`StagedRow` and `copy_text`).
 //!
 //! The writer schema is taken to be the latest sale schema, which is what
@@ -22,7 +23,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum};
+use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum_as_written};
 use superstore_actors::pipeline::envelope::Verdict;
 use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow};
 use superstore_actors::wire;
@@ -79,7 +80,9 @@ fn stages(payloads: &[Vec<u8>], topic: &str) -> Result<(), Box<dyn std::error::E
     let mut events: Vec<SaleEvent> = Vec::with_capacity(payloads.len());
     for payload in payloads {
         let (schema_id, datum) = wire::unframe(payload)?;
-        if let Ok(Verdict::Decoded { event, .. }) = decode_datum(datum, reader, reader, schema_id) {
+        if let Ok(Verdict::Decoded { event, .. }) =
+            decode_datum_as_written(datum, reader, schema_id)
+        {
             events.push(*event);
         }
     }
