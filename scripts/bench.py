@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "superstore"
 STAGES = ROOT / "target" / "release" / "examples" / "bench_stages"
 NAIVE_COMMIT_EVERY = 3000
+PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
 def run(*args: str, env: dict) -> str:
@@ -102,11 +107,11 @@ def stages(env: dict, topic: str, count: int) -> dict:
 
 def pipeline(env: dict, url: str, topic: str, count: int) -> dict:
     """`superstore run --until-idle`, timed from launch by the commit timestamps."""
-    rss = ROOT / ".superstore" / "bench-rss.txt"
     started = time.time()
-    run("/usr/bin/time", "-o", str(rss), "-f", "%M", str(BIN), "run", "--until-idle",
-        "--topic", topic, "--metrics-addr", "off", env={**env, "DATABASE_URL": url})
-    peak_kb = int(rss.read_text().split()[-1])
+    # The peak RSS of the run alone: measured by a Python process of its own.
+    out = run(sys.executable, "-c", PEAK_RSS, str(BIN), "run", "--until-idle", "--topic", topic,
+              "--metrics-addr", "off", env={**env, "DATABASE_URL": url})
+    peak_kb = int(out.splitlines()[-1])
     with psycopg.connect(url) as db:
         batches = db.execute(
             "select extract(epoch from pg_xact_commit_timestamp(xmin))::float8,"
@@ -277,7 +282,7 @@ def table(n, generator_rate, st, rf, copies, naive, lat) -> list:
         (f"latency p50 at {lat['rate']:.0f} events/s (ms)", lat["p50_ms"],
          "Kafka record time to commit"),
         (f"latency p99 at {lat['rate']:.0f} events/s (ms)", lat["p99_ms"], ""),
-        ("peak RSS of run (MB)", rf["rss_mb"], "/usr/bin/time"),
+        ("peak RSS of run (MB)", rf["rss_mb"], "getrusage of the process"),
         ("generator (events/s)", generator_rate, ""),
     ]
     for stage in ("decode", "validate", "dedup", "rows"):
