@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "superstore"
 STAGES = ROOT / "target" / "release" / "examples" / "bench_stages"
 NAIVE_COMMIT_EVERY = 3000
+# The latency run at the default linger (a batch closes 250 ms after its
+# first record at the latest) and at a short one.
+LATENCY_LINGERS_MS = (250, 20)
 PEAK_RSS = """
 import resource, subprocess, sys
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
@@ -198,19 +201,21 @@ def wait_ready(address: str, timeout: float = 30) -> None:
     sys.exit("the pipeline of the latency run did not become ready")
 
 
-def latency(env: dict, url: str, topic: str, rate: int, seconds: int) -> dict:
+def latency(env: dict, url: str, topic: str, rate: int, seconds: int, linger_ms: int,
+            seed: int) -> dict:
     """The generator at `rate` into a running pipeline: produce-to-commit percentiles."""
     count = rate * seconds
     address = env.get("SUPERSTORE_METRICS_ADDR") or "127.0.0.1:9898"
     # The topic exists before the pipeline subscribes, with no event yet.
-    generate(env, topic, 1, seed=16)
+    generate(env, topic, 1, seed=seed + 1)
     pipeline_process = subprocess.Popen(
-        [str(BIN), "run", "--topic", topic, "--metrics-addr", address],
+        [str(BIN), "run", "--topic", topic, "--metrics-addr", address,
+         "--linger-ms", str(linger_ms)],
         env={**env, "DATABASE_URL": url}, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(address)
-        achieved = generate(env, topic, count, seed=15, rate=rate)
+        achieved = generate(env, topic, count, seed=seed, rate=rate)
         with psycopg.connect(url, autocommit=True) as db:
             deadline = time.time() + 60
             query = "select coalesce(sum(n_in), 0) from staging.ingest_batches where topic = %s"
@@ -250,7 +255,9 @@ def main() -> None:
     run_figures = pipeline(env, url, topic, n)
     copies = copy_ceilings(url, topic)
     naive = naive_baseline(url, topic, naive_rows)
-    lat = latency(env, url, f"bench.latency.{stamp}", latency_rate, latency_seconds)
+    lat = {linger: latency(env, url, f"bench.latency.{linger}.{stamp}", latency_rate,
+                           latency_seconds, linger, seed=stamp + linger)
+           for linger in LATENCY_LINGERS_MS}
     rows = table(n, generator_rate, stage_figures, run_figures, copies, naive, lat)
     print_table(rows, os.getloadavg()[0])
     if args.smoke:
@@ -279,9 +286,12 @@ def table(n, generator_rate, st, rf, copies, naive, lat) -> list:
         ("baseline: one INSERT per event (rows/s)", naive,
          f"commit every {NAIVE_COMMIT_EVERY}, psycopg"),
         ("start-up: launch to first batch committed (s)", rf["startup"], "warm stack"),
-        (f"latency p50 at {lat['rate']:.0f} events/s (ms)", lat["p50_ms"],
-         "Kafka record time to commit"),
-        (f"latency p99 at {lat['rate']:.0f} events/s (ms)", lat["p99_ms"], ""),
+    ]
+    for linger, figures in lat.items():
+        at = f"at {figures['rate']:,.0f}/s, --linger-ms {linger}"
+        rows.append((f"latency p50 {at} (ms)", figures["p50_ms"], "Kafka record time to commit"))
+        rows.append((f"latency p99 {at} (ms)", figures["p99_ms"], ""))
+    rows += [
         ("peak RSS of run (MB)", rf["rss_mb"], "getrusage of the process"),
         ("generator (events/s)", generator_rate, ""),
     ]
