@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# Throughput figures on this machine, against the local stack (or the
-# services in the environment): the generator publishing N events, then the
-# pipeline staging the same N pre-produced events until idle, then
-# `superstore import` of the real dataset replicated to IMPORT_LINES lines
-# (scripts/bench-import.sh). Prints the figures; asserts nothing (speed is
-# measured here, not tested).
-# Usage: scripts/bench.sh [N] [IMPORT_LINES]
+# The performance benchmark, in one run on the same rows (scripts/bench.py
+# says how each figure is taken): the ceilings (a bare rdkafka consumer, raw
+# binary COPY into three table shapes, one INSERT per event), the pipeline
+# end to end with its ratio to each, start-up, latency at a fixed rate, peak
+# RSS, the generator's rate, and where the time goes per stage. Prints the
+# figures; asserts nothing but, with --smoke (a tiny run, part of
+# scripts/test.sh), that every figure was measured.
+# Usage: scripts/bench.sh [--events N] [--smoke]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-events=${1:-100000}
 bin=target/release/superstore
-[ -x "$bin" ] || ./scripts/setup.sh
-"$bin" up >/dev/null
-topic="bench.sales.$(date +%s)"
-echo "benchmark topic: $topic, $events events"
-"$bin" generate --count "$events" --seed "$(date +%s)" --topic "$topic" | sed 's/^/generate: /'
-"$bin" run --until-idle --topic "$topic" | sed 's/^/run:      /'
-./scripts/bench-import.sh "${2:-1000000}"
+[ -x "$bin" ] && [ -x .venv/bin/python ] || ./scripts/setup.sh
+cargo build --quiet --release --locked --example bench_stages
+[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ] || "$bin" up >/dev/null
+exec .venv/bin/python scripts/bench.py "$@"

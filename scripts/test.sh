@@ -42,6 +42,9 @@ printf '\033[1m==> Apache Avro verdicts on the compatibility corpus (the Java ch
 printf '\033[1m==> Rust tests\033[0m\n'
 DATABASE_URL=$database_url cargo test --release --locked --workspace
 
+printf '\033[1m==> the benchmark, a smoke run: every figure is measured (speed is not tested)\033[0m\n'
+./scripts/bench.sh --smoke
+
 printf '\033[1m==> end-to-end, interop, metrics, dashboard, warehouse and compose tests\033[0m\n'
 # tests/analytics needs the built marts: it runs after the DAG, below.
 SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests --ignore=tests/analytics

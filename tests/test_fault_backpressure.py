@@ -8,11 +8,13 @@ as well as by count."""
 
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
 
-from conftest import run_superstore
-from faults import assert_conservation, isolated_database, staged_count
+from conftest import ROOT, superstore_binary, run_superstore
+from faults import Publisher, assert_conservation, isolated_database, staged_count
 
 COUNT = 30_000
 
@@ -60,3 +62,40 @@ def test_in_flight_data_is_bounded_by_bytes(endpoints, db, topic):
         assert 0 < peak_bytes <= limit + largest_record, f"{peak_bytes} bytes in flight, limit {limit}"
         assert records < 5000, "the source paused before it had read everything"
         assert assert_conservation(isolated, topic, 5000) == (5000, 5000, 0, 0)
+
+
+# Runs a command and prints its peak resident set size in kB: a Python
+# process of its own, so no other child of the tests counts.
+PEAK_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
+"""
+
+
+def test_one_megabyte_events_stay_within_the_byte_bound(endpoints, db, topic):
+    """Records of about 1 MB (960 kB, under the 1 MB record limit of Kafka's
+    and librdkafka's defaults): the bound in bytes holds where a bound in
+    records alone would let 50,000 of them (48 GB) into memory. They are not
+    Confluent-framed, so each is quarantined, raw value kept, nothing lost."""
+    count, size, limit = 40, 960_000, 4_000_000
+    publisher = Publisher(endpoints, topic)
+    for i in range(count):
+        publisher.raw(f"big-{i}".encode(), bytes([i % 250 + 1]) * size)
+    publisher.flush()
+    with isolated_database(db, endpoints) as isolated:
+        command = [str(superstore_binary()), "run", "--until-idle", "--topic", topic,
+                   "--max-in-flight-bytes", str(limit)]
+        result = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], cwd=ROOT,
+                                env=isolated.env, capture_output=True, text=True, timeout=300)
+        peak_kb, returncode = map(int, result.stdout.splitlines()[-1].split())
+        assert returncode == 0, result.stderr[-3000:]
+        assert f"idle: consumed {count}, accepted 0, rejected {count}" in result.stdout, result.stdout
+        peak = re.search(r"in flight at most: (\d+) records, (\d+) bytes", result.stdout)
+        records, peak_bytes = int(peak.group(1)), int(peak.group(2))
+        assert 0 < peak_bytes <= limit + size + 2_000, f"{peak_bytes} bytes in flight, limit {limit}"
+        assert records < count, "the source paused before it had read everything"
+        assert peak_kb <= 256 * 1024, f"peak RSS {peak_kb} kB with {limit} bytes in flight"
+        assert assert_conservation(isolated, topic, count) == (count, 0, count, 0)
+        sizes = isolated.rows("select length(raw_value) from staging.rejected_events where topic = %s", topic)
+        assert sorted(sizes) == [(size,)] * count

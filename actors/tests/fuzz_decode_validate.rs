@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum};
+use superstore_actors::pipeline::decoder::{
+    bound_avro_allocations, decode_datum, decode_datum_as_written,
+};
 use superstore_actors::pipeline::envelope::Verdict;
 use superstore_actors::staging::rows::{RecordMeta, StagedRow};
 use superstore_actors::wire;
@@ -52,7 +54,13 @@ fn inspect(payload: &[u8]) -> Outcome {
     let Some(writer) = writer_schema(schema_id) else {
         return Outcome::Refused("unknown_schema_id");
     };
-    let event = match decode_datum(datum, writer, schema_latest(), schema_id) {
+    let decoded = decode_datum(datum, writer, schema_latest(), schema_id);
+    if writer.canonical_form() == schema_latest().canonical_form() {
+        // The pipeline's shortcut for a datum written with the reader schema.
+        let shortcut = decode_datum_as_written(datum, schema_latest(), schema_id);
+        assert_eq!(format!("{shortcut:?}"), format!("{decoded:?}"), "the shortcut differs");
+    }
+    let event = match decoded {
         Ok(Verdict::Decoded { event, .. }) => event,
         Ok(other) => panic!("decoding gave {other:?}"),
         Err(q) => return Outcome::Refused(q.reason.code()),

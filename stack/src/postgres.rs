@@ -118,10 +118,13 @@ impl LocalPostgres {
         );
         let _ = fs::remove_file(&pwfile);
         result?;
+        // track_commit_timestamp: scripts/bench.sh measures latency up to
+        // the commit of the staging transaction, as PostgreSQL records it.
         let settings = format!(
             "\n# superstore local stack\nlisten_addresses = '127.0.0.1'\nport = {}\n\
              unix_socket_directories = '{}'\nmax_connections = 200\nshared_buffers = 256MB\n\
-             log_min_messages = warning\n",
+             log_min_messages = warning\n\
+             track_commit_timestamp = on\n",
             self.port,
             self.dir.join("run").display()
         );

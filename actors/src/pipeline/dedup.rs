@@ -63,33 +63,49 @@ impl Dedup {
         Dedup { pool, recent: RecentIds::new(window), writer }
     }
 
-    /// Reloads the newest ids of the event log, oldest first.
-    fn rebuild(&mut self) -> Result<(), String> {
-        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let mut newest =
-            sql::newest_event_ids(&mut conn, self.recent.capacity).map_err(|e| e.to_string())?;
-        newest.reverse();
-        self.recent = RecentIds::new(self.recent.capacity);
-        for id in newest {
-            self.recent.insert(id);
-        }
-        Ok(())
-    }
-}
-
-impl Actor for Dedup {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.set_mailbox_capacity(4);
-        match self.rebuild() {
-            Ok(()) => tracing::info!(ids = self.recent.len(), "dedup window rebuilt from staging"),
+    /// Replaces the window with the newest ids of the event log (newest first).
+    fn install(&mut self, loaded: Result<Vec<Uuid>, String>) {
+        match loaded {
+            Ok(newest) => {
+                self.recent = RecentIds::new(self.recent.capacity);
+                for id in newest.into_iter().rev() {
+                    self.recent.insert(id);
+                }
+                tracing::info!(ids = self.recent.len(), "dedup window rebuilt from staging");
+            }
             // Not fatal: staging's primary key still refuses the duplicates.
             Err(e) => {
                 let fallback = "cannot rebuild the dedup window; relying on the primary key";
                 tracing::warn!(error = %e, "{fallback}")
             }
         }
+    }
+}
+
+/// The newest `limit` ids of the event log, newest first.
+fn newest_ids(pool: &PgPool, limit: usize) -> Result<Vec<Uuid>, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    sql::newest_event_ids(&mut conn, limit).map_err(|e| e.to_string())
+}
+
+impl Actor for Dedup {
+    type Context = Context<Self>;
+
+    /// Loads the window on a thread of its own (half a million ids take a
+    /// good part of a second, which was start-up time when it blocked the
+    /// arbiter): the other stages start meanwhile, and this one takes no
+    /// record before its window is loaded.
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(4);
+        let (pool, limit) = (self.pool.clone(), self.recent.capacity);
+        let (loaded_tx, loaded) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = loaded_tx.send(newest_ids(&pool, limit));
+        });
+        let loaded = async move {
+            loaded.await.unwrap_or_else(|_| Err("the loading thread stopped".to_owned()))
+        };
+        ctx.wait(loaded.into_actor(self).map(|loaded, dedup, _| dedup.install(loaded)));
     }
 }
 

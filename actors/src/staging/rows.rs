@@ -9,7 +9,8 @@
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 use superstore_database::column_names;
@@ -38,39 +39,57 @@ pub fn sales_events_columns() -> &'static [&'static str] {
     &COLUMNS
 }
 
-/// One row of staging.sales_events, keyed by column name.
+/// Each column's place in [`sales_events_columns`].
+fn column_index(name: &str) -> Option<usize> {
+    static INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+        sales_events_columns().iter().enumerate().map(|(i, name)| (*name, i)).collect()
+    });
+    INDEX.get(name).copied()
+}
+
+/// One row of staging.sales_events: a value per column, in the Diesel
+/// table's order (placed once, so that writing the row needs no lookup).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedRow {
-    cells: Map<String, Value>,
+    cells: Vec<Option<Value>>,
+    /// Fields that are no column (a test names them; COPY leaves them out).
+    others: Vec<(String, Value)>,
 }
 
 impl StagedRow {
     pub fn new(sale: &SaleEvent, meta: &RecordMeta<'_>) -> Result<Self, StoreError> {
-        let mut cells = Map::new();
+        let mut row = StagedRow { cells: vec![None; sales_events_columns().len()], others: vec![] };
         for part in [to_json(sale)?, to_json(meta)?] {
-            flatten(part, &mut cells);
+            flatten(part, &mut |name, value| match column_index(&name) {
+                Some(i) => row.cells[i] = Some(value),
+                None => row.others.push((name, value)),
+            });
         }
-        Ok(StagedRow { cells })
+        Ok(row)
     }
 
     /// The column names this row has a value for.
     pub fn columns(&self) -> impl Iterator<Item = &str> {
-        self.cells.keys().map(String::as_str)
+        let known = sales_events_columns().iter().zip(&self.cells);
+        let known = known.filter(|(_, cell)| cell.is_some()).map(|(name, _)| *name);
+        known.chain(self.others.iter().map(|(name, _)| name.as_str()))
     }
 
     /// The row as a JSON object keyed by column name.
     pub fn to_json(&self) -> Value {
-        Value::Object(self.cells.clone())
+        let known = sales_events_columns().iter().zip(&self.cells);
+        let known = known.filter_map(|(name, cell)| Some(((*name).to_owned(), cell.clone()?)));
+        Value::Object(known.chain(self.others.iter().cloned()).collect())
     }
 
-    /// Appends the row in COPY's text format, one value per column of
-    /// `columns`, tab-separated, NULL as `\N`.
-    fn write_copy_line(&self, columns: &[&str], out: &mut String) -> Result<(), StoreError> {
-        for (i, column) in columns.iter().enumerate() {
+    /// Appends the row in COPY's text format, one value per column,
+    /// tab-separated, NULL as `\N`.
+    fn write_copy_line(&self, out: &mut String) -> Result<(), StoreError> {
+        for (i, (cell, column)) in self.cells.iter().zip(sales_events_columns()).enumerate() {
             if i > 0 {
                 out.push('\t');
             }
-            let value = self.cells.get(*column).ok_or_else(|| {
+            let value = cell.as_ref().ok_or_else(|| {
                 StoreError::Layout(format!("the row has no value for column {column}"))
             })?;
             write_copy_value(value, out).map_err(StoreError::Layout)?;
@@ -82,10 +101,9 @@ impl StagedRow {
 
 /// The COPY text of `rows`, laid out like staging.sales_events.
 pub fn copy_text<'a>(rows: impl IntoIterator<Item = &'a StagedRow>) -> Result<Vec<u8>, StoreError> {
-    let columns = sales_events_columns();
     let mut text = String::new();
     for row in rows {
-        row.write_copy_line(columns, &mut text)?;
+        row.write_copy_line(&mut text)?;
     }
     Ok(text.into_bytes())
 }
@@ -94,15 +112,13 @@ fn to_json(part: &impl Serialize) -> Result<Value, StoreError> {
     serde_json::to_value(part).map_err(|e| StoreError::Layout(e.to_string()))
 }
 
-/// Moves the fields of `value` into `cells`; nested objects give their fields.
-fn flatten(value: Value, cells: &mut Map<String, Value>) {
+/// Hands each field of `value` to `cell`; nested objects give their fields.
+fn flatten(value: Value, cell: &mut impl FnMut(String, Value)) {
     let Value::Object(fields) = value else { return };
     for (name, field) in fields {
         match field {
-            Value::Object(_) => flatten(field, cells),
-            other => {
-                cells.insert(name, other);
-            }
+            Value::Object(_) => flatten(field, cell),
+            other => cell(name, other),
         }
     }
 }
@@ -114,6 +130,10 @@ fn write_copy_value(value: &Value, out: &mut String) -> Result<(), String> {
         Value::Null => out.push_str("\\N"),
         Value::Bool(b) => out.push(if *b { 't' } else { 'f' }),
         Value::Number(n) => write!(out, "{n}").expect("writing to a String"),
+        // Most text needs no escape: copied whole.
+        Value::String(s) if !s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t')) => {
+            out.push_str(s)
+        }
         Value::String(s) => {
             for c in s.chars() {
                 match c {
