@@ -139,16 +139,16 @@ impl Brokers {
         Ok(())
     }
 
-    /// Stops every node of both layouts that runs. Returns whether one had
-    /// to be killed.
+    /// Stops every node of both layouts that runs, all at once: a node
+    /// stopped last, alone, would wait in vain for a quorum to let it shut
+    /// down cleanly. Returns whether one had to be killed.
     pub fn stop(&self) -> bool {
-        let mut killed = false;
-        for count in [1, self.count().max(3)] {
-            for node in self.nodes(count) {
-                killed |= node.stop();
-            }
-        }
-        killed
+        let nodes: Vec<LocalKafka> =
+            [1, self.count().max(3)].into_iter().flat_map(|count| self.nodes(count)).collect();
+        std::thread::scope(|scope| {
+            let stops: Vec<_> = nodes.iter().map(|node| scope.spawn(|| node.stop())).collect();
+            stops.into_iter().fold(false, |killed, stop| stop.join().unwrap_or(true) || killed)
+        })
     }
 
     /// One line per broker: whether it answers, and how many brokers it sees.
