@@ -50,13 +50,11 @@ fn is_unreachable(code: RDKafkaErrorCode) -> bool {
     )
 }
 
-/// The broker a transport error names: librdkafka starts the reason with
-/// `host:port/id: `.
+/// The broker a transport error names: librdkafka puts `host:port/id`
+/// first, or after the role of the connection (`GroupCoordinator: …`).
 fn broker_of(reason: &str) -> &str {
-    match reason.split_once(": ") {
-        Some((broker, _)) if broker.contains('/') => broker,
-        _ => "all brokers",
-    }
+    let is_broker = |part: &&str| part.contains(':') && part.contains('/') && !part.contains(' ');
+    reason.split(": ").take(2).find(is_broker).unwrap_or("all brokers")
 }
 
 impl BrokerOutages {
@@ -156,5 +154,6 @@ mod tests {
     fn a_reason_without_a_broker_counts_as_all_brokers() {
         assert_eq!(broker_of("3/3 brokers are down"), "all brokers");
         assert_eq!(broker_of("127.0.0.1:1/1: Disconnected"), "127.0.0.1:1/1");
+        assert_eq!(broker_of("GroupCoordinator: 127.0.0.1:1/2: Disconnected"), "127.0.0.1:1/2");
     }
 }
