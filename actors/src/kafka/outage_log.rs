@@ -37,6 +37,9 @@ struct Statistics {
 
 #[derive(Deserialize)]
 struct BrokerState {
+    /// `host:port`, shared by a broker's connections (the coordinator's too).
+    #[serde(default)]
+    nodename: String,
     state: String,
 }
 
@@ -50,11 +53,13 @@ fn is_unreachable(code: RDKafkaErrorCode) -> bool {
     )
 }
 
-/// The broker a transport error names: librdkafka puts `host:port/id`
-/// first, or after the role of the connection (`GroupCoordinator: …`).
+/// The broker (`host:port`) a transport error names: librdkafka puts it
+/// first (as `host:port/id`), or after the role of the connection
+/// (`GroupCoordinator: host:port: …`).
 fn broker_of(reason: &str) -> &str {
-    let is_broker = |part: &&str| part.contains(':') && part.contains('/') && !part.contains(' ');
-    reason.split(": ").take(2).find(is_broker).unwrap_or("all brokers")
+    let is_broker = |part: &&str| part.contains(':') && !part.contains(' ');
+    let named = reason.split(": ").take(2).find(is_broker);
+    named.map_or("all brokers", |broker| broker.split('/').next().unwrap_or(broker))
 }
 
 impl BrokerOutages {
@@ -90,7 +95,8 @@ impl BrokerOutages {
         if down.is_empty() {
             return;
         }
-        let up = |name: &str| statistics.brokers.get(name).is_some_and(|b| b.state == "UP");
+        let up =
+            |name: &str| statistics.brokers.values().any(|b| b.nodename == name && b.state == "UP");
         let any_up = statistics.brokers.values().any(|b| b.state == "UP");
         down.retain(|broker, outage| {
             let back = if broker == "all brokers" { any_up } else { up(broker) };
@@ -137,23 +143,29 @@ mod tests {
     fn an_outage_is_counted_under_its_broker_until_the_statistics_say_it_is_up() {
         let outages = BrokerOutages::default();
         let (error, reason) = transport("127.0.0.1:9092/2: Connect to ipv4#127.0.0.1:9092 failed");
-        for _ in 0..5 {
+        let (_, coordinator) = transport("GroupCoordinator: 127.0.0.1:9092: Connect failed");
+        outages.error(&error, &coordinator);
+        for _ in 0..4 {
             outages.error(&error, &reason);
         }
         let attempts = |o: &BrokerOutages| {
-            o.down.lock().unwrap().get("127.0.0.1:9092/2").map(|d| d.failed_attempts)
+            o.down.lock().unwrap().get("127.0.0.1:9092").map(|d| d.failed_attempts)
         };
         assert_eq!(attempts(&outages), Some(5));
-        outages.statistics(br#"{"brokers":{"127.0.0.1:9092/2":{"state":"CONNECT"}}}"#);
+        outages.statistics(
+            br#"{"brokers":{"127.0.0.1:9092/2":{"nodename":"127.0.0.1:9092","state":"CONNECT"}}}"#,
+        );
         assert_eq!(attempts(&outages), Some(5), "still down");
-        outages.statistics(br#"{"brokers":{"127.0.0.1:9092/2":{"state":"UP"}}}"#);
+        outages.statistics(
+            br#"{"brokers":{"127.0.0.1:9092/2":{"nodename":"127.0.0.1:9092","state":"UP"}}}"#,
+        );
         assert_eq!(attempts(&outages), None, "back");
     }
 
     #[test]
     fn a_reason_without_a_broker_counts_as_all_brokers() {
         assert_eq!(broker_of("3/3 brokers are down"), "all brokers");
-        assert_eq!(broker_of("127.0.0.1:1/1: Disconnected"), "127.0.0.1:1/1");
-        assert_eq!(broker_of("GroupCoordinator: 127.0.0.1:1/2: Disconnected"), "127.0.0.1:1/2");
+        assert_eq!(broker_of("127.0.0.1:1/1: Disconnected"), "127.0.0.1:1");
+        assert_eq!(broker_of("GroupCoordinator: 127.0.0.1:1: Disconnected"), "127.0.0.1:1");
     }
 }
