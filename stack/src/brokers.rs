@@ -147,7 +147,8 @@ impl Brokers {
             [1, self.count().max(3)].into_iter().flat_map(|count| self.nodes(count)).collect();
         std::thread::scope(|scope| {
             let stops: Vec<_> = nodes.iter().map(|node| scope.spawn(|| node.stop())).collect();
-            stops.into_iter().fold(false, |killed, stop| stop.join().unwrap_or(true) || killed)
+            let killed: Vec<bool> = stops.into_iter().map(|s| s.join().unwrap_or(true)).collect();
+            killed.contains(&true)
         })
     }
 
