@@ -79,8 +79,8 @@ class LocalCluster:
         shutil.rmtree(self.home, ignore_errors=True)
 
     def admin(self) -> AdminClient:
-        # Errors only: the test's own client would otherwise report each dead broker too.
-        return AdminClient({"bootstrap.servers": self.endpoints["KAFKA_BOOTSTRAP_SERVERS"], "log_level": 3})
+        # Quiet: the test's own client would otherwise report each dead broker too.
+        return AdminClient({"bootstrap.servers": self.endpoints["KAFKA_BOOTSTRAP_SERVERS"], "log_level": 2})
 
     def node_pid(self, node: int) -> int:
         recorded = (self.home / "kafka-cluster" / f"node-{node}" / "kafka.pid").read_text()

@@ -16,6 +16,7 @@ import time
 
 import psycopg
 import pytest
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import ConfigResource, NewTopic
 
 from faults import stop, wait_for
@@ -96,9 +97,15 @@ def test_the_pipeline_rides_out_two_broker_failovers_exactly_once(cluster):
     metadata = admin.list_topics(topic, timeout=10)
     assert len(metadata.brokers) == BROKERS
     assert all(len(p.replicas) == 3 for p in metadata.topics[topic].partitions.values()), "replication factor 3"
-    config = admin.describe_configs([ConfigResource("topic", topic)])
-    settings = next(iter(config.values())).result(timeout=30)
-    assert settings["min.insync.replicas"].value == "2"
+    def min_insync_replicas():
+        # Every broker learns of a new topic a moment after its creation.
+        try:
+            config = admin.describe_configs([ConfigResource("topic", topic)])
+            return next(iter(config.values())).result(timeout=30)["min.insync.replicas"].value
+        except KafkaException:
+            return None
+
+    assert wait_for(min_insync_replicas, 30, f"the configuration of {topic}", 0.5) == "2"
 
     run = cluster.spawn("run", "--topic", topic)
     generate = cluster.spawn(

@@ -1,5 +1,6 @@
 //! The local stack, the embedded default: PostgreSQL, a single-node Apache
-//! Kafka in KRaft mode and the schema registry, and on request Prometheus,
+//! Kafka in KRaft mode (or with `up --brokers N` a local cluster, see
+//! [`brokers`]) and the schema registry, and on request Prometheus,
 //! all on loopback ports and all under one git-ignored directory
 //! (`.superstore/`, or `SUPERSTORE_HOME`).
 //!
