@@ -135,6 +135,11 @@ def test_the_pipeline_rides_out_two_broker_failovers_exactly_once(cluster):
 
     from conftest import end_offsets
 
+    # What `run` created, and Kafka's own group topic, are on three brokers too.
+    for created in (f"{topic}.dlq", "__consumer_offsets"):
+        partitions = cluster.admin().list_topics(created, timeout=10).topics[created].partitions.values()
+        assert partitions and all(len(p.replicas) == 3 for p in partitions), f"{created}: replication factor 3"
+
     ends = end_offsets(cluster.endpoints["KAFKA_BOOTSTRAP_SERVERS"], topic)
     assert sum(ends.values()) == EVENTS, f"the topic holds {sum(ends.values())} records, {EVENTS} were generated"
     with psycopg.connect(cluster.endpoints["DATABASE_URL"], autocommit=True) as conn:
