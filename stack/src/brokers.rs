@@ -171,3 +171,39 @@ impl Brokers {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brokers(port: u16, controller_port: u16) -> (Brokers, PathBuf) {
+        let home = std::env::temp_dir().join(format!("brokers-test-{port}-{}", std::process::id()));
+        fs::create_dir_all(&home).unwrap();
+        (Brokers::new(&home, port, controller_port), home)
+    }
+
+    #[test]
+    fn a_cluster_has_one_or_three_to_nine_brokers_on_interleaved_ports() {
+        let (brokers, home) = brokers(59092, 59093);
+        for count in [0, 2, MAX_BROKERS + 1] {
+            assert!(matches!(brokers.check(count), Err(StackError::Usage(_))), "{count}");
+        }
+        for count in [1, 3, MAX_BROKERS] {
+            assert!(brokers.check(count).is_ok(), "{count}");
+        }
+        let ports: Vec<(u16, u16)> =
+            brokers.nodes(3).iter().map(|n| (n.port, n.controller_port)).collect();
+        assert_eq!(ports, [(59092, 59093), (59094, 59095), (59096, 59097)]);
+        fs::write(brokers.layout_file(), "3\n").unwrap();
+        assert_eq!(brokers.bootstrap(), "127.0.0.1:59092,127.0.0.1:59094,127.0.0.1:59096");
+        fs::remove_dir_all(home).unwrap();
+    }
+
+    #[test]
+    fn overlapping_broker_and_controller_ports_are_refused() {
+        let (brokers, home) = brokers(59192, 59194);
+        assert!(brokers.check(1).is_ok(), "one node uses two ports");
+        assert!(matches!(brokers.check(3), Err(StackError::Usage(_))));
+        fs::remove_dir_all(home).unwrap();
+    }
+}
