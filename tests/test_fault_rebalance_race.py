@@ -1,11 +1,10 @@
 """Fast rebalances while a batch is open. Each rebalance takes the run's
 partitions away and gives them back; the source then resumes from the
 offsets PostgreSQL holds, so it reads again records whose first copy still
-waits in the open batch. Both copies reached the same commit: a valid
-record counted twice in `n_in` (the second copy as a duplicate), and an
-invalid one was quarantined twice, which the quarantine's unique key
-refused, so the batch was retried for ever. A batch now counts each
-record (partition and offset) once.
+waits in the open batch, and both copies reached the same commit. The
+batch's audit row then broke the check `n_in = inserted + rejected +
+duplicates`, every retry failed the same way, and the writer gave up
+(exit 5). A batch now counts each record (partition and offset) once.
 
 The rebalances are forced by a second member of the run's group that joins
 (taking some partitions) and leaves at once, over and over, while events
