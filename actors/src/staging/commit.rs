@@ -67,9 +67,10 @@ pub(super) fn commit(
 /// offset of their partition), each once. A rebalance while the batch was
 /// open makes the source resume from the stored offsets and read again
 /// records whose first copy is already in this batch: the second copy
-/// would count twice in `n_in` and, if quarantined, hit the quarantine's
-/// unique key (and the batch would fail for ever). The first copy is kept;
-/// the others are settled with the batch, like already committed records.
+/// counted in `n_in` but not in the outcome, so the audit row broke its
+/// check (`n_in = inserted + rejected + duplicates`) on every retry. The
+/// first copy is kept; the others are settled with the batch, like
+/// already committed records.
 fn fresh_once<'a>(envelopes: &'a [Envelope], stored: &HashMap<i32, i64>) -> Vec<&'a Envelope> {
     let mut seen = HashSet::new();
     envelopes
