@@ -66,9 +66,9 @@ pub(super) fn commit(
 /// The records of the batch not yet committed (at or past the stored
 /// offset of their partition), each once. A rebalance while the batch was
 /// open makes the source resume from the stored offsets and read again
-/// records whose first copy is already in this batch: the second copy
-/// counted in `n_in` but not in the outcome, so the audit row broke its
-/// check (`n_in = inserted + rejected + duplicates`) on every retry. The
+/// records whose first copy is already in this batch: with both copies the
+/// batch's counts no longer added up, and its audit row broke the check
+/// `n_in = inserted + rejected + duplicates` on every retry. The
 /// first copy is kept; the others are settled with the batch, like
 /// already committed records.
 fn fresh_once<'a>(envelopes: &'a [Envelope], stored: &HashMap<i32, i64>) -> Vec<&'a Envelope> {
