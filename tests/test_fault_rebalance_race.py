@@ -92,7 +92,8 @@ def test_fast_rebalances_with_an_open_batch_count_nothing_twice_and_finish(endpo
         assert reached, f"the run never staged every record:\n{err[-3000:]}"
         assert code == 0, err[-3000:]
         assignments = err.count("partitions assigned")
-        assert assignments >= CYCLES + 1, f"only {assignments} assignments: the rebalances did not happen"
+        # One per join at least: the member gets partitions only once the run has rejoined.
+        assert assignments >= CYCLES, f"only {assignments} assignments: the rebalances did not happen"
         n_in, inserted, rejected, duplicates = assert_conservation(isolated, topic, total)
         assert (inserted, rejected, duplicates) == (total - invalid - 5, invalid + 5, 0)
         print(f"\n{assignments} assignments of the run during {CYCLES} join/leave cycles; n_in {n_in} = records {total}")
