@@ -60,7 +60,7 @@ pub fn resolve() -> Result<Endpoints, EndpointError> {
     if let Some(endpoints) = from_environment()? {
         return Ok(endpoints);
     }
-    Ok(LocalStack::from_environment()?.up()?)
+    Ok(LocalStack::from_environment()?.up(None)?)
 }
 
 /// The database alone: `DATABASE_URL`, or the local stack's cluster (which

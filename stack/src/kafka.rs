@@ -1,6 +1,8 @@
-//! The local Apache Kafka broker: a single KRaft node (broker and controller
-//! in one JVM) on loopback ports, from jars that Maven resolves from Maven
-//! Central on first use. No Kafka distribution is downloaded or vendored.
+//! One local Apache Kafka node: broker and controller in one JVM (KRaft) on
+//! loopback ports, from jars that Maven resolves from Maven Central on first
+//! use. No Kafka distribution is downloaded or vendored. Alone, it is the
+//! single-broker stack; several of them form the local cluster (see
+//! [`super::brokers`]).
 
 use super::ownership::{give_tree, User};
 use super::process::{wait_until, Daemon};
@@ -18,8 +20,30 @@ const HEAP: [&str; 2] = ["-Xms256m", "-Xmx768m"];
 
 pub struct LocalKafka {
     pub dir: PathBuf,
+    /// The broker jars, shared by every node of the stack.
+    pub libs: PathBuf,
     pub port: u16,
     pub controller_port: u16,
+    pub node_id: u16,
+    pub quorum: Quorum,
+}
+
+/// How a node finds its controllers.
+pub enum Quorum {
+    /// The single-broker stack: a static quorum of itself.
+    Single,
+    /// A node of the local cluster: it reaches its controllers by their
+    /// addresses, and its storage is formatted with the initial quorum.
+    Cluster(ClusterQuorum),
+}
+
+/// What every node of the local cluster shares.
+#[derive(Clone)]
+pub struct ClusterQuorum {
+    /// The controller ports of all nodes, in node order (node ids from 1).
+    pub controller_ports: Vec<u16>,
+    /// The file that keeps the cluster id and the nodes' directory ids.
+    pub ids_file: PathBuf,
 }
 
 impl LocalKafka {
@@ -28,7 +52,7 @@ impl LocalKafka {
     }
 
     fn libs(&self) -> PathBuf {
-        self.dir.join("libs")
+        self.libs.clone()
     }
 
     fn config_file(&self) -> PathBuf {
@@ -63,9 +87,10 @@ impl LocalKafka {
         if self.has_jars() {
             return Ok(());
         }
-        fs::create_dir_all(&self.dir)
+        let jars_home = self.libs.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(jars_home)
             .map_err(|e| StackError::io("create the Kafka directory", e))?;
-        let pom = self.dir.join("pom.xml");
+        let pom = jars_home.join("pom.xml");
         fs::write(&pom, POM).map_err(|e| StackError::io("write the Kafka pom.xml", e))?;
         eprintln!("fetching the Apache Kafka broker jars with Maven (first start only)…");
         let output = Command::new("mvn")
@@ -116,30 +141,44 @@ impl LocalKafka {
     /// was the whole of its start-up time (the issue of `scripts/bench.sh`'s
     /// start-up figure). Clusters keep their own setting.
     fn write_config(&self) -> Result<(), StackError> {
+        let (port, controller) = (self.port, self.controller_port);
+        let quorum = match &self.quorum {
+            Quorum::Single => format!(
+                "node.id=1\n\
+                 controller.quorum.voters=1@127.0.0.1:{controller}\n\
+                 advertised.listeners=PLAINTEXT://127.0.0.1:{port}\n"
+            ),
+            Quorum::Cluster(cluster) => format!(
+                "node.id={node}\n\
+                 controller.quorum.bootstrap.servers={servers}\n\
+                 advertised.listeners=PLAINTEXT://127.0.0.1:{port},\
+                 CONTROLLER://127.0.0.1:{controller}\n",
+                node = self.node_id,
+                servers = cluster
+                    .controller_ports
+                    .iter()
+                    .map(|p| format!("127.0.0.1:{p}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        };
         let config = format!(
             "# Written by `superstore up`; edits are overwritten.\n\
              process.roles=broker,controller\n\
-             node.id=1\n\
-             controller.quorum.voters=1@127.0.0.1:{controller}\n\
+             {quorum}\
              listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}\n\
-             advertised.listeners=PLAINTEXT://127.0.0.1:{port}\n\
              controller.listener.names=CONTROLLER\n\
              inter.broker.listener.name=PLAINTEXT\n\
              listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
              log.dirs={data}\n\
              num.partitions=3\n\
-             offsets.topic.replication.factor=1\n\
              offsets.topic.num.partitions=10\n\
-             transaction.state.log.replication.factor=1\n\
-             transaction.state.log.min.isr=1\n\
-             share.coordinator.state.topic.replication.factor=1\n\
-             share.coordinator.state.topic.min.isr=1\n\
+             {replication}\
              group.initial.rebalance.delay.ms=0\n\
              log.retention.hours=-1\n\
              auto.create.topics.enable=true\n",
-            port = self.port,
-            controller = self.controller_port,
             data = self.data_dir().display(),
+            replication = self.replication(),
         );
         fs::write(self.config_file(), config)
             .map_err(|e| StackError::io("write server.properties", e))?;
@@ -147,22 +186,86 @@ impl LocalKafka {
             .map_err(|e| StackError::io("write log4j2.properties", e))
     }
 
-    /// Formats the KRaft storage once, with a cluster id of Kafka's making.
+    /// Replication: none on the single broker; on the cluster, every topic
+    /// (the internal ones too) on three brokers, and a write acknowledged
+    /// by all (`acks=all`) is on at least two, so one broker may die.
+    fn replication(&self) -> &'static str {
+        match self.quorum {
+            Quorum::Single => {
+                "offsets.topic.replication.factor=1\n\
+                 transaction.state.log.replication.factor=1\n\
+                 transaction.state.log.min.isr=1\n\
+                 share.coordinator.state.topic.replication.factor=1\n\
+                 share.coordinator.state.topic.min.isr=1\n"
+            }
+            Quorum::Cluster(_) => {
+                "default.replication.factor=3\n\
+                 min.insync.replicas=2\n\
+                 offsets.topic.replication.factor=3\n\
+                 transaction.state.log.replication.factor=3\n\
+                 transaction.state.log.min.isr=2\n\
+                 share.coordinator.state.topic.replication.factor=3\n\
+                 share.coordinator.state.topic.min.isr=2\n"
+            }
+        }
+    }
+
+    /// Formats the KRaft storage once: the single broker with a cluster id of
+    /// Kafka's making; a cluster node with the cluster's ids and the
+    /// initial quorum (`--initial-controllers`), the same on every node.
     fn format_storage(&self) -> Result<(), StackError> {
         if self.data_dir().join("meta.properties").exists() {
             return Ok(());
         }
-        let uuid = self.run_tool(&["kafka.tools.StorageTool", "random-uuid"])?;
-        self.run_tool(&[
-            "kafka.tools.StorageTool",
-            "format",
-            "--ignore-formatted",
-            "-t",
-            uuid.trim(),
-            "-c",
-            &self.config_file().to_string_lossy(),
-        ])?;
+        let config = self.config_file().to_string_lossy().into_owned();
+        let mut args = vec!["kafka.tools.StorageTool", "format", "--ignore-formatted", "-c"];
+        args.push(&config);
+        let ids = match &self.quorum {
+            Quorum::Single => (self.random_uuid()?, None),
+            Quorum::Cluster(cluster) => {
+                let ids = self.cluster_ids(cluster)?;
+                (ids.cluster_id, Some(ids.initial_controllers))
+            }
+        };
+        args.extend(["-t", &ids.0]);
+        if let Some(initial) = &ids.1 {
+            args.extend(["--initial-controllers", initial]);
+        }
+        self.run_tool(&args)?;
         Ok(())
+    }
+
+    fn random_uuid(&self) -> Result<String, StackError> {
+        Ok(self.run_tool(&["kafka.tools.StorageTool", "random-uuid"])?.trim().to_owned())
+    }
+
+    /// The cluster's ids, made once and kept in the cluster's ids file so
+    /// that a node formatted later (its data deleted) joins the same cluster.
+    fn cluster_ids(&self, cluster: &ClusterQuorum) -> Result<ClusterIds, StackError> {
+        if let Ok(text) = fs::read_to_string(&cluster.ids_file) {
+            let value = |key: &str| {
+                text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::to_owned)
+            };
+            if let (Some(cluster_id), Some(initial_controllers)) =
+                (value("cluster.id"), value("initial.controllers"))
+            {
+                return Ok(ClusterIds { cluster_id, initial_controllers });
+            }
+        }
+        let cluster_id = self.random_uuid()?;
+        let mut voters = Vec::new();
+        for (index, port) in cluster.controller_ports.iter().enumerate() {
+            voters.push(format!("{}@127.0.0.1:{port}:{}", index + 1, self.random_uuid()?));
+        }
+        let ids = ClusterIds { cluster_id, initial_controllers: voters.join(",") };
+        let text = format!(
+            "# Written by `superstore up --brokers N`: the local cluster's ids.\n\
+             cluster.id={}\ninitial.controllers={}\n",
+            ids.cluster_id, ids.initial_controllers
+        );
+        fs::write(&cluster.ids_file, text)
+            .map_err(|e| StackError::io("write the cluster's ids", e))?;
+        Ok(ids)
     }
 
     fn run_tool(&self, args: &[&str]) -> Result<String, StackError> {
@@ -186,35 +289,45 @@ impl LocalKafka {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// Starts the broker if needed (as `user` if one is given: its data is
-    /// handed to it first) and waits until it answers metadata requests.
-    pub fn start(&self, timeout: Duration, user: Option<&User>) -> Result<(), StackError> {
+    /// Starts the node if it is not running (as `user` if one is given: its
+    /// data is handed to it first). Returns without waiting.
+    pub fn launch(&self, user: Option<&User>) -> Result<(), StackError> {
         let daemon = self.daemon();
-        if daemon.running_pid().is_none() {
-            self.fetch_jars()?;
-            self.write_config()?;
-            self.format_storage()?;
-            if let Some(user) = user {
-                give_tree(&self.data_dir(), user)?;
-            }
-            let mut command = self.java();
-            // The JVM wants a home; the service user has none of its own.
-            command.arg("kafka.Kafka").arg(self.config_file()).env("HOME", &self.dir);
-            daemon.spawn(command, user).map_err(|e| StackError::io("start the Kafka broker", e))?;
+        if daemon.running_pid().is_some() {
+            return Ok(());
         }
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| StackError::io("create the Kafka directory", e))?;
+        self.fetch_jars()?;
+        self.write_config()?;
+        self.format_storage()?;
+        if let Some(user) = user {
+            give_tree(&self.data_dir(), user)?;
+        }
+        let mut command = self.java();
+        // The JVM wants a home; the service user has none of its own.
+        command.arg("kafka.Kafka").arg(self.config_file()).env("HOME", &self.dir);
+        daemon.spawn(command, user).map_err(|e| StackError::io("start the Kafka broker", e))?;
+        Ok(())
+    }
+
+    /// Waits until the node answers metadata requests naming `brokers`
+    /// brokers (the whole cluster), or its process exits.
+    pub fn wait_ready(&self, timeout: Duration, brokers: usize) -> Result<(), StackError> {
+        let daemon = self.daemon();
+        let failed = |detail: String| StackError::Start {
+            service: "Kafka",
+            detail: format!("node {}: {detail}\n{}", self.node_id, daemon.log_tail(30)),
+        };
         wait_until(timeout, || {
             if daemon.exited() {
-                return Err(StackError::Start {
-                    service: "Kafka",
-                    detail: format!("the broker exited:\n{}", daemon.log_tail(30)),
-                });
+                return Err(failed("the broker exited".into()));
             }
-            broker_answers(&self.bootstrap(), Duration::from_secs(3)).map(|_| ()).map_err(|e| {
-                StackError::Start {
-                    service: "Kafka",
-                    detail: format!("{e}\n{}", daemon.log_tail(30)),
-                }
-            })
+            match broker_answers(&self.bootstrap(), Duration::from_secs(3)) {
+                Ok(n) if n >= brokers => Ok(()),
+                Ok(n) => Err(failed(format!("{n} of {brokers} brokers registered"))),
+                Err(e) => Err(failed(e)),
+            }
         })
     }
 
@@ -222,6 +335,12 @@ impl LocalKafka {
         // A clean shutdown writes the KRaft snapshot; give it time.
         self.daemon().stop(Duration::from_secs(60))
     }
+}
+
+/// The ids a cluster's nodes are formatted with.
+struct ClusterIds {
+    cluster_id: String,
+    initial_controllers: String,
 }
 
 /// Asks the broker at `bootstrap` for the cluster metadata; the number of

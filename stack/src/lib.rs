@@ -1,5 +1,6 @@
 //! The local stack, the embedded default: PostgreSQL, a single-node Apache
-//! Kafka in KRaft mode and the schema registry, and on request Prometheus,
+//! Kafka in KRaft mode (or with `up --brokers N` a local cluster, see
+//! [`brokers`]) and the schema registry, and on request Prometheus,
 //! all on loopback ports and all under one git-ignored directory
 //! (`.superstore/`, or `SUPERSTORE_HOME`).
 //!
@@ -11,6 +12,7 @@
 //! pipeline and the registry know the three addresses, never where they
 //! come from.
 
+mod brokers;
 pub mod endpoints;
 mod kafka;
 mod lock;
@@ -24,7 +26,7 @@ mod secrets;
 pub use endpoints::{resolve, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
 
-use kafka::broker_answers;
+pub use brokers::MAX_BROKERS;
 use serde::Serialize;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,8 @@ pub enum StackError {
     Database(String),
     #[error("the local stack has not been started in {0}. Run `superstore up` first")]
     NotInitialized(PathBuf),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl StackError {
@@ -58,7 +62,7 @@ impl StackError {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
-    pub service: &'static str,
+    pub service: String,
     pub address: String,
     pub healthy: bool,
     pub detail: String,
@@ -67,7 +71,7 @@ pub struct ServiceStatus {
 pub struct LocalStack {
     home: PathBuf,
     postgres: postgres::LocalPostgres,
-    kafka: kafka::LocalKafka,
+    kafka: brokers::Brokers,
     registry: registry::LocalRegistry,
     prometheus: prometheus::LocalPrometheus,
 }
@@ -99,14 +103,11 @@ impl LocalStack {
                 &home,
                 port_from_env("SUPERSTORE_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
             ),
-            kafka: kafka::LocalKafka {
-                dir: home.join("kafka"),
-                port: port_from_env("SUPERSTORE_KAFKA_PORT", DEFAULT_KAFKA_PORT),
-                controller_port: port_from_env(
-                    "SUPERSTORE_KAFKA_CONTROLLER_PORT",
-                    DEFAULT_KAFKA_CONTROLLER_PORT,
-                ),
-            },
+            kafka: brokers::Brokers::new(
+                &home,
+                port_from_env("SUPERSTORE_KAFKA_PORT", DEFAULT_KAFKA_PORT),
+                port_from_env("SUPERSTORE_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT),
+            ),
             registry: registry::LocalRegistry {
                 dir: home.join("registry"),
                 port: port_from_env("SUPERSTORE_REGISTRY_PORT", DEFAULT_REGISTRY_PORT),
@@ -137,7 +138,11 @@ impl LocalStack {
 
     /// Starts whatever is not running, migrates the database, and waits
     /// until every service answers. One `up` or `down` at a time per stack.
-    pub fn up(&self) -> Result<Endpoints, StackError> {
+    /// `brokers`: how many Kafka brokers (1, or a local cluster of 3 or
+    /// more); by default as last started.
+    pub fn up(&self, brokers: Option<u16>) -> Result<Endpoints, StackError> {
+        let brokers = brokers.unwrap_or_else(|| self.kafka.count());
+        self.kafka.check(brokers)?;
         let _lock = lock::StackLock::acquire(&self.home)?;
         tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
@@ -152,14 +157,19 @@ impl LocalStack {
         tracing::debug!(port = self.postgres.port, "PostgreSQL is up");
         let exe = std::env::current_exe()
             .map_err(|e| StackError::io("locate the superstore binary", e))?;
-        fs::create_dir_all(&self.kafka.dir)
-            .map_err(|e| StackError::io("create the Kafka directory", e))?;
-        let user = ownership::service_user(&[&self.kafka.dir, &exe])?;
-        self.kafka.start(Duration::from_secs(120), user.as_ref())?;
+        let mut needs = self.kafka.dirs(brokers);
+        for dir in &needs {
+            fs::create_dir_all(dir).map_err(|e| StackError::io("create the Kafka directory", e))?;
+        }
+        needs.push(exe);
+        let needs: Vec<&Path> = needs.iter().map(PathBuf::as_path).collect();
+        let user = ownership::service_user(&needs)?;
+        self.kafka.start(brokers, Duration::from_secs(120), user.as_ref())?;
         tracing::debug!(bootstrap = %self.kafka.bootstrap(), "Kafka is up");
         self.registry.start(&endpoints.database_url, Duration::from_secs(30), user.as_ref())?;
         tracing::debug!(url = %self.registry.url(), "registry is up");
-        Ok(endpoints)
+        // Read again: the number of brokers is recorded by the start.
+        Ok(Endpoints { kafka_bootstrap_servers: self.kafka.bootstrap(), ..endpoints })
     }
 
     /// Starts the local Prometheus (or has it reload its configuration),
@@ -204,7 +214,7 @@ impl LocalStack {
     /// Asks each service whether it answers.
     pub fn status(&self) -> Vec<ServiceStatus> {
         let database = ServiceStatus {
-            service: "postgres",
+            service: "postgres".into(),
             address: format!("127.0.0.1:{}", self.postgres.port),
             healthy: false,
             detail: String::new(),
@@ -220,29 +230,18 @@ impl LocalStack {
                 Err(e) => ServiceStatus { detail: e.to_string(), ..database },
             },
         };
-        let kafka = match broker_answers(&self.kafka.bootstrap(), Duration::from_secs(3)) {
-            Ok(brokers) => (true, format!("{brokers} broker(s) answered")),
-            Err(e) => (false, e),
-        };
         let registry = match registry::probe(&self.registry.url()) {
             Ok(()) => (true, "GET /subjects answered 200".to_owned()),
             Err(e) => (false, e.to_string()),
         };
-        let mut services = vec![
-            database,
-            ServiceStatus {
-                service: "kafka",
-                address: self.kafka.bootstrap(),
-                healthy: kafka.0,
-                detail: kafka.1,
-            },
-            ServiceStatus {
-                service: "registry",
-                address: self.registry.url(),
-                healthy: registry.0,
-                detail: registry.1,
-            },
-        ];
+        let mut services = vec![database];
+        services.extend(self.kafka.status());
+        services.push(ServiceStatus {
+            service: "registry".into(),
+            address: self.registry.url(),
+            healthy: registry.0,
+            detail: registry.1,
+        });
         if self.prometheus.is_wanted() {
             services.push(self.prometheus_status());
         }
@@ -256,6 +255,6 @@ impl LocalStack {
             Ok(()) => (true, format!("GET /-/ready answered 200; open {url}")),
             Err(e) => (false, e.to_string()),
         };
-        ServiceStatus { service: "prometheus", address: url, healthy, detail }
+        ServiceStatus { service: "prometheus".into(), address: url, healthy, detail }
     }
 }

@@ -53,6 +53,11 @@ pub enum Command {
         /// scrapes run, generate and the registry, with the alert rules loaded.
         #[arg(long, env = "SUPERSTORE_MONITORING")]
         monitoring: bool,
+        /// Kafka brokers: 1, or a local cluster of 3 or more in one KRaft quorum (replication
+        /// factor 3, min.insync.replicas 2); by default as last started. Node i listens on
+        /// SUPERSTORE_KAFKA_PORT + 2i, its controller on SUPERSTORE_KAFKA_CONTROLLER_PORT + 2i.
+        #[arg(long, env = "SUPERSTORE_KAFKA_BROKERS")]
+        brokers: Option<u16>,
     },
     /// Stop the local stack (and its Prometheus); its data stays on disk.
     Down {
@@ -105,7 +110,7 @@ pub enum Command {
 /// Runs one command.
 pub fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Up { monitoring } => stack::up(monitoring),
+        Command::Up { monitoring, brokers } => stack::up(monitoring, brokers),
         Command::Down { monitoring_only } => stack::down(monitoring_only),
         Command::Status { json } => stack::status(json),
         Command::Env => stack::env(),

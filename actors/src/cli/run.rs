@@ -10,6 +10,7 @@ use super::registry_access;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use superstore_actors::kafka::consumer_settings::DEFAULT_SESSION_TIMEOUT_MS;
 use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::observability::readiness::Readiness;
 use superstore_actors::pipeline::ledger::Ledger;
@@ -52,9 +53,15 @@ pub struct RunArgs {
     #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT_BYTES", default_value_t = 64 << 20)]
     pub max_in_flight_bytes: u64,
     /// Kafka's max.poll.interval.ms: a consumer that does not poll for this long leaves the
-    /// group (at least the session timeout, 10000).
+    /// group (it also caps the session timeout).
     #[arg(long, env = "SUPERSTORE_MAX_POLL_INTERVAL_MS", default_value_t = 300_000)]
     pub max_poll_interval_ms: u32,
+    /// Kafka's session.timeout.ms: how long the group waits for a silent instance before
+    /// its partitions go to another. Above a broker failover (about 10 s), so that one costs
+    /// no rebalance; a crashed instance's partitions wait this long.
+    #[arg(long, env = "SUPERSTORE_SESSION_TIMEOUT_MS")]
+    #[arg(default_value_t = DEFAULT_SESSION_TIMEOUT_MS)]
+    pub session_timeout_ms: u32,
     /// Event ids the dedup stage remembers (rebuilt from staging on start).
     #[arg(long, default_value_t = 500_000)]
     pub dedup_window: usize,
@@ -143,6 +150,7 @@ fn pipeline_settings(
         max_in_flight: args.max_in_flight,
         max_in_flight_bytes: args.max_in_flight_bytes,
         max_poll_interval: Duration::from_millis(args.max_poll_interval_ms.into()),
+        session_timeout: Duration::from_millis(args.session_timeout_ms.into()),
         dedup_window: args.dedup_window,
         until_idle: args.until_idle,
         restart_policy: RestartPolicy {

@@ -3,12 +3,15 @@
 use super::failure::Failure;
 use super::observe;
 use superstore_actors::observability::endpoint::MetricsAddr;
-use superstore_stack::{LocalStack, ScrapeTargets};
+use superstore_stack::{LocalStack, ScrapeTargets, StackError};
 
-pub fn up(monitoring: bool) -> anyhow::Result<()> {
+pub fn up(monitoring: bool, brokers: Option<u16>) -> anyhow::Result<()> {
     let targets = if monitoring { Some(scrape_targets()?) } else { None };
     let stack = LocalStack::from_environment().map_err(Failure::from)?;
-    let endpoints = stack.up().map_err(Failure::from)?;
+    let endpoints = stack.up(brokers).map_err(|e| match e {
+        StackError::Usage(why) => Failure::Usage(why),
+        e => Failure::from(e),
+    })?;
     let prometheus = targets.map(|targets| stack.start_monitoring(&targets)).transpose()?;
     println!("local stack is up in {}", stack.home().display());
     println!("  kafka       {}", endpoints.kafka_bootstrap_servers);
@@ -62,7 +65,8 @@ pub fn status(json: bool) -> anyhow::Result<()> {
             println!("{:<10} {:<8} {:<24} {}", s.service, health, s.address, s.detail);
         }
     }
-    let down: Vec<&str> = services.iter().filter(|s| !s.healthy).map(|s| s.service).collect();
+    let down: Vec<&str> =
+        services.iter().filter(|s| !s.healthy).map(|s| s.service.as_str()).collect();
     if down.is_empty() {
         Ok(())
     } else {

@@ -3,6 +3,8 @@
 //! knows nothing of which Kafka-protocol broker it talks to.
 
 pub mod admin;
+pub mod consumer_settings;
+pub mod outage_log;
 pub mod producer;
 pub mod topic_id;
 

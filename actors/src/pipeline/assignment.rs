@@ -13,7 +13,10 @@
 use super::ledger::Ledger;
 use super::resume::read_stored;
 use super::source::SourceHalt;
+use crate::kafka::outage_log::{librdkafka_log, BrokerOutages};
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::ClientContext;
@@ -40,6 +43,8 @@ pub struct ResumeFromStaging {
     pub assigned: AssignedPartitions,
     /// Set when the run must stop; the source checks it.
     pub halt: Arc<Mutex<Option<SourceHalt>>>,
+    /// The brokers this consumer cannot reach, for the outage log.
+    pub outages: BrokerOutages,
 }
 
 impl ResumeFromStaging {
@@ -96,7 +101,19 @@ impl ResumeFromStaging {
     }
 }
 
-impl ClientContext for ResumeFromStaging {}
+impl ClientContext for ResumeFromStaging {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        librdkafka_log(level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.outages.error(&error, reason);
+    }
+
+    fn stats_raw(&self, statistics: &[u8]) {
+        self.outages.statistics(statistics);
+    }
+}
 
 impl ConsumerContext for ResumeFromStaging {
     fn rebalance(

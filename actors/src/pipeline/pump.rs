@@ -189,6 +189,13 @@ impl Pump {
                     *halt = Some(SourceHalt::OffsetsInvalid(why.into()));
                 }
             }
+            // The outage log (the consumer's context) reports unreachable
+            // brokers once per outage; their repeats here say nothing new.
+            Err(
+                e @ KafkaError::MessageConsumption(
+                    RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown,
+                ),
+            ) => tracing::debug!(error = %e, "Kafka consumer error"),
             // librdkafka retries broker errors by itself; they are reported, not fatal.
             Err(e) => tracing::warn!(error = %e, "Kafka consumer error"),
         }
@@ -244,9 +251,18 @@ impl Pump {
         })
     }
 
-    /// Tells Kafka what PostgreSQL already holds, so that lag tools see it.
+    /// Tells Kafka what PostgreSQL already holds of the partitions this
+    /// consumer holds, so that lag tools see it. Nothing while none is
+    /// assigned (during a rebalance, or before the first assignment): Kafka
+    /// would refuse such a commit, every second.
     fn commit_to_kafka(&self, mode: CommitMode) {
-        let committed = self.ledger.committed_offsets();
+        let assigned = self.assigned.lock().expect("assignment lock").clone();
+        let committed: Vec<(i32, i64)> = self
+            .ledger
+            .committed_offsets()
+            .into_iter()
+            .filter(|(partition, _)| assigned.contains(partition))
+            .collect();
         if committed.is_empty() {
             return;
         }

@@ -44,6 +44,8 @@ pub struct PipelineSettings {
     pub max_in_flight_bytes: u64,
     /// Kafka's `max.poll.interval.ms`.
     pub max_poll_interval: Duration,
+    /// Kafka's `session.timeout.ms` for the source's consumer.
+    pub session_timeout: Duration,
     /// Event ids the dedup stage remembers.
     pub dedup_window: usize,
     pub until_idle: bool,
@@ -189,6 +191,7 @@ fn start_stages(
         max_in_flight: s.max_in_flight,
         max_in_flight_bytes: s.max_in_flight_bytes,
         max_poll_interval: s.max_poll_interval,
+        session_timeout: s.session_timeout,
         until_idle: s.until_idle,
         assigned: s.assigned.clone(),
     };

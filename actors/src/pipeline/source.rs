@@ -16,10 +16,11 @@ use super::decoder::Decoder;
 use super::identity_watch::IdentityWatch;
 use super::ledger::Ledger;
 use super::pump::{Consumer_, Pump};
+use crate::kafka::consumer_settings::ConsumerSettings;
+use crate::kafka::outage_log::BrokerOutages;
 use crate::supervision::{panic_message, Decision, Escalation, Supervision};
 use actix::prelude::*;
 use futures::FutureExt;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +44,8 @@ pub struct SourceSettings {
     pub max_in_flight_bytes: u64,
     /// Kafka's `max.poll.interval.ms`.
     pub max_poll_interval: Duration,
+    /// Kafka's `session.timeout.ms` (see `kafka::consumer_settings`).
+    pub session_timeout: Duration,
     /// Stop once every assigned partition is drained and committed.
     pub until_idle: bool,
     /// The partitions this source holds, shared with the lag probe and the health check.
@@ -145,30 +148,25 @@ impl Source {
             ledger: self.ledger.clone(),
             assigned,
             halt: self.halt.clone(),
+            outages: BrokerOutages::default(),
         };
-        let consumer: Consumer_ = ClientConfig::new()
-            .set("bootstrap.servers", &self.settings.bootstrap)
-            .set("group.id", &self.settings.group_id)
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            // Every position is set from PostgreSQL; one outside the log is an
-            // error to report, never a silent jump to either end.
-            .set("auto.offset.reset", "error")
-            .set("partition.assignment.strategy", "range")
-            .set("session.timeout.ms", "10000")
-            .set("max.poll.interval.ms", self.settings.max_poll_interval.as_millis().to_string())
-            // librdkafka's prefetch queue counts against memory too: a quarter
-            // of the in-flight limit (between 1 and 64 MiB).
-            .set("queued.max.messages.kbytes", prefetch_kbytes(self.settings.max_in_flight_bytes))
-            .create_with_context(context)?;
+        let settings = ConsumerSettings {
+            bootstrap: &self.settings.bootstrap,
+            group_id: &self.settings.group_id,
+            session_timeout: self.settings.session_timeout,
+            max_poll_interval: self.settings.max_poll_interval,
+            prefetch_kbytes: prefetch_kbytes(self.settings.max_in_flight_bytes),
+        };
+        let consumer: Consumer_ = settings.client_config().create_with_context(context)?;
         consumer.subscribe(&[&self.settings.topic])?;
         Ok(Arc::new(consumer))
     }
 }
 
-/// The size of librdkafka's prefetch queue for an in-flight limit of `bytes`.
-fn prefetch_kbytes(bytes: u64) -> String {
-    (bytes / 4 / 1024).clamp(1024, 65_536).to_string()
+/// The size of librdkafka's prefetch queue for an in-flight limit of
+/// `bytes`: a quarter of it, between 1 and 64 MiB.
+fn prefetch_kbytes(bytes: u64) -> u64 {
+    (bytes / 4 / 1024).clamp(1024, 65_536)
 }
 
 impl Actor for Source {

@@ -32,12 +32,7 @@ pub(super) fn commit(
     envelopes: &[Envelope],
 ) -> Result<BatchOutcome, StoreError> {
     let stored = lock_offsets(conn, subscription, envelopes)?;
-    let fresh: Vec<&Envelope> = envelopes
-        .iter()
-        .filter(|e| {
-            e.coordinates.offset >= stored.get(&e.coordinates.partition).copied().unwrap_or(0)
-        })
-        .collect();
+    let fresh = fresh_once(envelopes, &stored);
     let mut outcome = BatchOutcome {
         settled: envelopes.len() as u64,
         settled_bytes: envelopes.iter().map(Envelope::size_bytes).sum(),
@@ -66,6 +61,26 @@ pub(super) fn commit(
     write_ingest_batch(conn, &subscription.group_id, &subscription.topic, &ranges, &outcome)?;
     outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
     Ok(outcome)
+}
+
+/// The records of the batch not yet committed (at or past the stored
+/// offset of their partition), each once. A rebalance while the batch was
+/// open makes the source resume from the stored offsets and read again
+/// records whose first copy is already in this batch: with both copies the
+/// batch's counts no longer added up, and its audit row broke the check
+/// `n_in = inserted + rejected + duplicates` on every retry. The
+/// first copy is kept; the others are settled with the batch, like
+/// already committed records.
+fn fresh_once<'a>(envelopes: &'a [Envelope], stored: &HashMap<i32, i64>) -> Vec<&'a Envelope> {
+    let mut seen = HashSet::new();
+    envelopes
+        .iter()
+        .filter(|e| {
+            let c = e.coordinates;
+            c.offset >= stored.get(&c.partition).copied().unwrap_or(0)
+                && seen.insert((c.partition, c.offset))
+        })
+        .collect()
 }
 
 /// Locks the stored offsets of the group on the topic (claiming a row for
