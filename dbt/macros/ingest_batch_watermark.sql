@@ -20,7 +20,8 @@
     the rows and the bookkeeping commit together or not at all. A model
     that reads other incremental models (the marts) only claims batches
     that all of them have built, so building a layer alone (`--select
-    marts`) never skips facts that core has not built yet.
+    marts`), or a mart that starts while a model it does not read is still
+    running, never skips facts that core has not built yet.
 #}
 
 {% macro batch_bookkeeping() -%}
@@ -38,11 +39,18 @@
 {% endmacro %}
 
 {#
-    Pre-hook. built_by: the upstream models whose built batches this model
-    may take (none: every committed batch). A full build claims them all
-    and forgets what the model had built before.
+    Pre-hook. A model takes the batches that every incremental model it
+    reads has built (a core model reads none: every committed batch). A
+    full build claims them all and forgets what the model had built before.
 #}
-{% macro claim_ingest_batches(built_by=none) %}
+{% macro claim_ingest_batches() %}
+    {%- set built_by = [] %}
+    {%- for node in model.depends_on.nodes %}
+        {%- set parent = graph.nodes.get(node) %}
+        {%- if parent and parent.resource_type == 'model' and parent.config.materialized == 'incremental' %}
+            {%- do built_by.append(parent.name) %}
+        {%- endif %}
+    {%- endfor %}
     drop table if exists pg_temp.claimed_batches;
     create temporary table claimed_batches as
     select batches.batch_id, batches.committed_at
@@ -86,34 +94,43 @@
 
 {#
     Pre-hook of a type-1 dimension that marts read (its meta names the
-    business_key and the mart_attributes), after the claim: the
-    keys whose tracked attributes (the ones the marts group by) the claimed
-    batches may change, noted per batch in core.dimension_changes before
-    the dimension overwrites them. A mart then also recomputes every key
-    (date) holding facts of those dimension rows. A key is noted when a
-    claimed event is newer, by (event_at, event_id), than the current row
-    and differs in a tracked attribute: a superset of the real changes,
-    which only costs recomputing a few more keys.
+    business_key and the mart_attributes, the attributes marts group by),
+    after the claim. A change of such an attribute changes the marts on
+    every date holding facts of that dimension row, and the dimension is
+    about to overwrite it: so the order dates of the facts of every key
+    that may change are noted here, per claimed batch, in
+    core.dimension_changes, and a mart that claims the batch recomputes
+    them. A key may change when a claimed event is newer, by (event_at,
+    event_id), than the current row and differs in a tracked attribute: a
+    superset of the real changes, which only costs recomputing more dates.
+    The facts a mart has built are all in fct_sales already (a mart only
+    claims batches fct_sales has built); the new batches' own dates the
+    mart finds by itself.
 #}
 {% macro note_dimension_changes(meta) %}
     {%- set tracked = (meta or {}).get('mart_attributes') %}
-    {%- if tracked and is_incremental() %}
+    {%- set facts = adapter.get_relation(database=this.database, schema=this.schema, identifier='fct_sales') %}
+    {%- if tracked and facts is not none and is_incremental() %}
     {%- set surrogate_key = config.get('unique_key') %}
     {%- set business_key = [] %}
     {%- for column in meta['business_key'] %}{% do business_key.append('events.' ~ column) %}{% endfor %}
-    insert into {{ dimension_changes() }} (dimension, dimension_key, batch_id)
-    select distinct '{{ this.identifier }}', current_rows.{{ surrogate_key }}, claimed.batch_id
-    from {{ generate_schema_name('stg', none) | trim }}.stg_sales_events as events
-    inner join claimed_batches as claimed on events.ingested_at = claimed.committed_at
-    inner join {{ this }} as current_rows
-        on current_rows.{{ surrogate_key }} = {{ hash_key(business_key) }}
-    where (events.event_at, events.event_id)
-            > (current_rows.attributes_event_at, current_rows.attributes_event_id)
-        and (
-        {%- for column in tracked %}
-            {% if not loop.first %}or {% endif %}events.{{ column }} is distinct from current_rows.{{ column }}
-        {%- endfor %}
-        )
+    insert into {{ dimension_changes() }} (dimension, batch_id, order_date)
+    select distinct '{{ this.identifier }}', changed.batch_id, facts.order_date_key
+    from (
+        select distinct current_rows.{{ surrogate_key }} as dimension_key, claimed.batch_id
+        from {{ generate_schema_name('stg', none) | trim }}.stg_sales_events as events
+        inner join claimed_batches as claimed on events.ingested_at = claimed.committed_at
+        inner join {{ this }} as current_rows
+            on current_rows.{{ surrogate_key }} = {{ hash_key(business_key) }}
+        where (events.event_at, events.event_id)
+                > (current_rows.attributes_event_at, current_rows.attributes_event_id)
+            and (
+            {%- for column in tracked %}
+                {% if not loop.first %}or {% endif %}events.{{ column }} is distinct from current_rows.{{ column }}
+            {%- endfor %}
+            )
+    ) as changed
+    inner join {{ facts }} as facts on facts.{{ surrogate_key }} = changed.dimension_key
     on conflict do nothing;
     {%- endif %}
 {% endmacro %}
@@ -122,32 +139,28 @@
     {{ generate_schema_name('core', none) | trim }}.dimension_changes
 {%- endmacro %}
 
-{# on-run-start, with the bookkeeping: the dimension changes the marts read. #}
+{# on-run-start, with the bookkeeping: the order dates that dimension changes make marts recompute. #}
 {% macro create_dimension_changes() %}
     create table if not exists {{ dimension_changes() }} (
-        dimension     text   not null,
-        dimension_key text   not null,
-        batch_id      bigint not null,
-        primary key (dimension, batch_id, dimension_key)
+        dimension  text   not null,
+        batch_id   bigint not null,
+        order_date date   not null,
+        primary key (dimension, batch_id, order_date)
     );
 {% endmacro %}
 
 {#
     The order dates a mart recomputes: those of the facts of its claimed
-    batches, and every date holding facts of a dimension row those batches
-    changed (see note_dimension_changes).
+    batches, and those noted for them by the dimensions it groups by (see
+    note_dimension_changes).
 #}
 {% macro touched_order_dates(dimensions) -%}
     select facts.order_date_key
     from {{ ref('fct_sales') }} as facts
     where facts.ingested_at in (select committed_at from claimed_batches)
-    {%- for dimension, key in dimensions.items() %}
     union
-    select facts.order_date_key
-    from {{ ref('fct_sales') }} as facts
-    inner join {{ dimension_changes() }} as changes
-        on changes.dimension = '{{ dimension }}'
-        and changes.dimension_key = facts.{{ key }}
-    where changes.batch_id in (select batch_id from claimed_batches)
-    {%- endfor %}
+    select changes.order_date
+    from {{ dimension_changes() }} as changes
+    where changes.dimension in ('{{ dimensions | join("', '") }}')
+        and changes.batch_id in (select batch_id from claimed_batches)
 {%- endmacro %}

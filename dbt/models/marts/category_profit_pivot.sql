@@ -17,7 +17,7 @@ with sales as (
     select * from {{ ref('fct_sales') }}
 {%- if is_incremental() %}
     where order_date_key in (
-        {{ touched_order_dates({'dim_product': 'product_key'}) | indent(8) }}
+        {{ touched_order_dates(['dim_product']) | indent(8) }}
     )
 {%- endif %}
 

@@ -8,7 +8,7 @@ with sales as (
     select * from {{ ref('fct_sales') }}
 {%- if is_incremental() %}
     where order_date_key in (
-        {{ touched_order_dates({'dim_product': 'product_key', 'dim_location': 'location_key'}) | indent(8) }}
+        {{ touched_order_dates(['dim_product', 'dim_location']) | indent(8) }}
     )
 {%- endif %}
 
