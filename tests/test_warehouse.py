@@ -43,7 +43,10 @@ def ingest(topic: str, count: int, start_date: str) -> None:
 def stage_one_copy_in_open_batch(connection, topic: str) -> tuple[int, str]:
     """Opens a staging transaction the way the pipeline's are shaped: an audit
     row (its batch id drawn now) and one event whose ingested_at is the
-    batch's committed_at. Returns the batch id and the event id, uncommitted."""
+    batch's committed_at. The event is the latest of its product and its
+    location, with another category and region: the marts must then
+    recompute every date of that product's and location's facts (type 1).
+    Returns the batch id and the event id, uncommitted."""
     batch_id = connection.execute(
         """
         insert into staging.ingest_batches (group_id, topic, offset_ranges, n_in, n_inserted, n_rejected, n_duplicate)
@@ -55,9 +58,11 @@ def stage_one_copy_in_open_batch(connection, topic: str) -> tuple[int, str]:
     event_id = connection.execute(
         """
         insert into staging.sales_events
-        select (md5(random()::text))::uuid, event_time, order_id, order_date, ship_date, ship_mode, customer_id,
-               customer_name, segment, country, state, city, postal_code, region, product_id, product_name,
-               category, sub_category, sales, quantity, discount, profit, schema_id, kafka_topic, kafka_partition,
+        select (md5(random()::text))::uuid, (select max(event_time) from staging.sales_events) + interval '1 day', order_id, order_date, ship_date, ship_mode, customer_id,
+               customer_name, segment, country, state, city, postal_code,
+               case region when 'WEST' then 'EAST' else 'WEST' end, product_id, product_name,
+               case category when 'FURNITURE' then 'TECHNOLOGY' else 'FURNITURE' end, sub_category,
+               sales, quantity, discount, profit, schema_id, kafka_topic, kafka_partition,
                kafka_offset, now(), payment_method, loyalty_id
         from staging.sales_events where kafka_topic = %s limit 1
         returning event_id
@@ -101,6 +106,12 @@ def test_incremental_builds_equal_a_full_refresh_row_for_row(endpoints, db, topi
         built = scalar(db, "select count(*) from core.built_ingest_batches where model = %s and batch_id = %s", model, late_batch)
         assert built == 1, f"{model} lists the late batch as built"
     assert scalar(db, "select min(date_key) from core.dim_date") <= dt.date(2024, 5, 1), "dim_date grew backwards"
+    changed_dates = scalar(
+        db,
+        "select count(*) from core.dimension_changes where dimension = 'dim_product' and batch_id = %s",
+        late_batch,
+    )
+    assert changed_dates >= 1, "the product's new category noted the dates of its facts"
 
     # 5. A build with nothing new changes nothing.
     dbt("build")

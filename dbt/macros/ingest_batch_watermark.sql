@@ -84,11 +84,14 @@
 
 {#
     The incremental filter: rows of the claimed batches (found by their
-    ingested_at, equal to the batch's committed_at). Full builds read all.
+    ingested_at, equal to the batch's committed_at). `= any(array(...))`,
+    not `in (select ...)`: a value list goes down through the staging view
+    to the index on ingested_at, where a semi-join scanned all of staging.
+    Full builds read all.
 #}
 {% macro in_claimed_batches(column='ingested_at') -%}
     {%- if is_incremental() -%}
-    where {{ column }} in (select committed_at from claimed_batches)
+    where {{ column }} = any(array(select committed_at from claimed_batches))
     {%- endif -%}
 {%- endmacro %}
 
@@ -122,7 +125,8 @@
         inner join claimed_batches as claimed on events.ingested_at = claimed.committed_at
         inner join {{ this }} as current_rows
             on current_rows.{{ surrogate_key }} = {{ hash_key(business_key) }}
-        where (events.event_at, events.event_id)
+        where events.ingested_at = any(array(select committed_at from claimed_batches))
+            and (events.event_at, events.event_id)
                 > (current_rows.attributes_event_at, current_rows.attributes_event_id)
             and (
             {%- for column in tracked %}
@@ -157,7 +161,7 @@
 {% macro touched_order_dates(dimensions) -%}
     select facts.order_date_key
     from {{ ref('fct_sales') }} as facts
-    where facts.ingested_at in (select committed_at from claimed_batches)
+    where facts.ingested_at = any(array(select committed_at from claimed_batches))
     union
     select changes.order_date
     from {{ dimension_changes() }} as changes

@@ -7,11 +7,11 @@ with sales as (
 
     select * from {{ ref('fct_sales') }}
 {%- if is_incremental() %}
-    where customer_key in (
-        select customer_key
+    where customer_key = any(array(
+        select distinct customer_key
         from {{ ref('fct_sales') }}
-        where ingested_at in (select committed_at from claimed_batches)
-    )
+        where ingested_at = any(array(select committed_at from claimed_batches))
+    ))
 {%- endif %}
 
 ),
