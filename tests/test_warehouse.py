@@ -8,6 +8,8 @@ import os
 import random
 import subprocess
 
+import psycopg
+
 from conftest import ROOT, run_superstore, run_until_idle, scalar
 
 CORE_AND_MARTS = [
@@ -38,6 +40,38 @@ def ingest(topic: str, count: int, start_date: str) -> None:
     run_until_idle(topic)
 
 
+def stage_one_copy_in_open_batch(connection, topic: str) -> tuple[int, str]:
+    """Opens a staging transaction the way the pipeline's are shaped: an audit
+    row (its batch id drawn now) and one event whose ingested_at is the
+    batch's committed_at. The event is the latest of its product and its
+    location, with another category and region: the marts must then
+    recompute every date of that product's and location's facts (type 1).
+    Returns the batch id and the event id, uncommitted."""
+    batch_id = connection.execute(
+        """
+        insert into staging.ingest_batches (group_id, topic, offset_ranges, n_in, n_inserted, n_rejected, n_duplicate)
+        values ('late-writer', %s, '[]', 1, 1, 0, 0)
+        returning batch_id
+        """,
+        (topic,),
+    ).fetchone()[0]
+    event_id = connection.execute(
+        """
+        insert into staging.sales_events
+        select (md5(random()::text))::uuid, (select max(event_time) from staging.sales_events) + interval '1 day', order_id, order_date, ship_date, ship_mode, customer_id,
+               customer_name, segment, country, state, city, postal_code,
+               case region when 'WEST' then 'EAST' else 'WEST' end, product_id, product_name,
+               case category when 'FURNITURE' then 'TECHNOLOGY' else 'FURNITURE' end, sub_category,
+               sales, quantity, discount, profit, schema_id, kafka_topic, kafka_partition,
+               kafka_offset, now(), payment_method, loyalty_id
+        from staging.sales_events where kafka_topic = %s limit 1
+        returning event_id
+        """,
+        (topic,),
+    ).fetchone()[0]
+    return batch_id, str(event_id)
+
+
 def differences(db, schema: str, table: str) -> tuple[int, int]:
     """Rows in the incremental build missing from the full refresh, and the reverse."""
     full = f"{schema}_{FULL_REFRESH_SUFFIX}"
@@ -53,26 +87,31 @@ def test_incremental_builds_equal_a_full_refresh_row_for_row(endpoints, db, topi
     dbt("build")
     facts_before = scalar(db, "select count(*) from core.fct_sales")
 
-    # 3-4. More events, for earlier dates than any built so far, and a late
-    # commit: a row whose ingested_at is older than the newest already built
-    # (a batch whose transaction finished after a later one did).
+    # 3. A late batch: its transaction draws its batch id now, then stays open
+    # while more events, for earlier dates than any built so far, are staged
+    # in batches with higher ids and built. It commits after that build.
+    late = psycopg.connect(endpoints["DATABASE_URL"])
+    late_batch, late_id = stage_one_copy_in_open_batch(late, topic)
     ingest(topic, 3000, "2024-05-01")
-    late_id = scalar(
-        db,
-        """
-        insert into staging.sales_events
-        select (md5(random()::text))::uuid, event_time, order_id, order_date, ship_date, ship_mode, customer_id,
-               customer_name, segment, country, state, city, postal_code, region, product_id, product_name,
-               category, sub_category, sales, quantity, discount, profit, schema_id, kafka_topic, kafka_partition,
-               kafka_offset, (select max(ingested_at) from core.fct_sales) - interval '5 minutes', payment_method, loyalty_id
-        from staging.sales_events where kafka_topic = %s limit 1
-        returning event_id
-        """,
-        topic,
-    )
+    dbt("build")
+    assert scalar(db, "select max(batch_id) from staging.ingest_batches") > late_batch, "the late batch has a lower id"
+    assert scalar(db, "select count(*) from core.fct_sales where event_id = %s", late_id) == 0, "not committed yet"
+    late.commit()
+    late.close()
+
+    # 4. The next incremental build picks the late batch up, in core and marts.
     dbt("build")
     assert scalar(db, "select count(*) from core.fct_sales where event_id = %s", late_id) == 1, "the late commit was picked up"
+    for model in ("fct_sales", "dim_customer", "daily_sales", "customer_summary"):
+        built = scalar(db, "select count(*) from core.built_ingest_batches where model = %s and batch_id = %s", model, late_batch)
+        assert built == 1, f"{model} lists the late batch as built"
     assert scalar(db, "select min(date_key) from core.dim_date") <= dt.date(2024, 5, 1), "dim_date grew backwards"
+    changed_dates = scalar(
+        db,
+        "select count(*) from core.dimension_changes where dimension = 'dim_product' and batch_id = %s",
+        late_batch,
+    )
+    assert changed_dates >= 1, "the product's new category noted the dates of its facts"
 
     # 5. A build with nothing new changes nothing.
     dbt("build")

@@ -5,7 +5,9 @@
     the keys that new events touch, and refuse the wider amount columns. So
     when core.fct_sales still has two-decimal amounts, the core tables are
     dropped once, and this run rebuilds them whole from staging (the source
-    of truth: nothing is lost). Marts are rebuilt on every run anyway.
+    of truth: nothing is lost). The marts, incremental too, are dropped with
+    them and rebuilt whole (their full builds reset their lists of built
+    batches).
 #}
 {% macro rebuild_core_built_before_labels() %}
     {%- if execute -%}
@@ -21,9 +23,12 @@
             {%- endset -%}
             {%- set scales = run_query(scale_query).columns[0].values() -%}
             {%- if scales and scales[0] != 4 -%}
-                {{ log("core was built by an earlier release (symbols, two decimals): dropping its tables in " ~ core ~ " to rebuild them with labels and four decimals", info=true) }}
-                {%- for table in ['fct_sales', 'dim_customer', 'dim_product', 'dim_location', 'dim_date'] -%}
-                    {%- set relation = adapter.get_relation(database=target.database, schema=core, identifier=table) -%}
+                {%- set marts = generate_schema_name('marts', none) | trim -%}
+                {{ log("core was built by an earlier release (symbols, two decimals): dropping its tables in " ~ core ~ " and " ~ marts ~ " to rebuild them with labels and four decimals", info=true) }}
+                {%- for schema, table in [(core, 'fct_sales'), (core, 'dim_customer'), (core, 'dim_product'),
+                        (core, 'dim_location'), (core, 'dim_date'), (marts, 'daily_sales'),
+                        (marts, 'category_profit_pivot'), (marts, 'customer_summary')] -%}
+                    {%- set relation = adapter.get_relation(database=target.database, schema=schema, identifier=table) -%}
                     {%- if relation is not none -%}
                         {% do adapter.drop_relation(relation) %}
                     {%- endif -%}

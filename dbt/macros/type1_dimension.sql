@@ -3,10 +3,10 @@
     the attribute values of the key's latest event by (event_at, event_id).
 
     Incremental runs cost what the new events cost: the candidates are the
-    new events (since the watermark, minus the lookback) plus the current
+    new events (the batches it has not built yet) plus the current
     row of every key they touch, and the latest candidate wins. Taking a
     maximum is associative and idempotent, so any sequence of incremental
-    runs, re-read windows and late events included, yields the rows a full
+    runs, batches built twice and late events included, yields the rows a full
     build yields.
 #}
 {% macro type1_dimension(surrogate_key, business_key, attributes) -%}
@@ -22,7 +22,7 @@ with new_events as (
         order_date,
         ingested_at
     from {{ ref('stg_sales_events') }}
-    {{ ingested_since() }}
+    {{ in_claimed_batches() }}
 
 ),
 

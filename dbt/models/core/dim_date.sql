@@ -1,22 +1,37 @@
 {{ config(unique_key='date_key') }}
 
 -- One row per calendar day from the first order date to the last ship date
--- seen in staging, without gaps. Every run spans the whole range (a few
+-- seen in staging, without gaps. An incremental run widens the range it
+-- holds by the dates of its new batches and writes the whole range (a few
 -- thousand days), so incremental runs and a full build agree even when new
 -- events extend the range at either end.
 with events as (
 
     select * from {{ ref('stg_sales_events') }}
+    {{ in_claimed_batches() }}
+
+),
+
+event_bounds as (
+
+    select
+        min(order_date) as first_day,
+        max(greatest(order_date, ship_date)) as last_day
+    from events
+{%- if is_incremental() %}
+    union all
+    select min(date_key), max(date_key)
+    from {{ this }}
+{%- endif %}
 
 ),
 
 bounds as (
 
     select
-        min(order_date) as first_day,
-        max(greatest(order_date, ship_date)) as last_day,
-        max(ingested_at) as last_ingested_at
-    from events
+        min(first_day) as first_day,
+        max(last_day) as last_day
+    from event_bounds
 
 ),
 

@@ -1,4 +1,9 @@
-{{ config(unique_key='location_key') }}
+-- meta: the attributes the marts group by; their changes make the marts
+-- recompute the dates concerned (macro note_dimension_changes).
+{{ config(
+    unique_key='location_key',
+    meta={'business_key': ['country', 'state', 'city', 'postal_code'], 'mart_attributes': ['region']},
+) }}
 
 -- One row per shipping location (country, state, city, postal code); type 1: region.
 {{ type1_dimension(

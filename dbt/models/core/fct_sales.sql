@@ -4,18 +4,22 @@
         {'columns': ['sale_key'], 'unique': True},
         {'columns': ['event_id'], 'unique': True},
         {'columns': ['ingested_at']},
+        {'columns': ['order_date_key']},
+        {'columns': ['customer_key']},
     ],
 ) }}
 
 -- One row per sale event (one order line), with a foreign key to every
 -- dimension. Keys are hashes of business keys, computed here without a
 -- lookup. Staging is append-only and its rows never change, so an
--- incremental run inserts only the events of the lookback window that the
--- fact does not hold yet: re-reading the window rewrites nothing.
+-- incremental run inserts the events of the batches it has not built yet
+-- (macros/ingest_batch_watermark.sql) that it does not hold already. The
+-- indexes on ingested_at, order_date_key and customer_key let the marts find
+-- the new facts and recompute the dates and customers they touch.
 with events as (
 
     select * from {{ ref('stg_sales_events') }}
-    {{ ingested_since(target_column='ingested_at') }}
+    {{ in_claimed_batches() }}
 
 ),
 

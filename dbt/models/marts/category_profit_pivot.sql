@@ -1,6 +1,12 @@
+{{ config(unique_key='order_date') }}
+
 -- Profit per order date, one column per category present at build time,
 -- named after its label in snake_case ("Office Supplies" gives
--- office_supplies_profit), plus the total.
+-- office_supplies_profit), plus the total. An incremental build recomputes
+-- the dates of its new facts and those holding facts of a product whose
+-- category changed; a category new to the warehouse changes the columns,
+-- which an incremental build refuses (on_schema_change: fail): build it
+-- with --full-refresh.
 {%- set categories_query %}
     select distinct category from {{ ref('dim_product') }} order by category
 {%- endset %}
@@ -9,6 +15,11 @@
 with sales as (
 
     select * from {{ ref('fct_sales') }}
+{%- if is_incremental() %}
+    where order_date_key = any(array(
+        {{ touched_order_dates(['dim_product']) | indent(8) }}
+    ))
+{%- endif %}
 
 ),
 

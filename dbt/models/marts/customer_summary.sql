@@ -1,7 +1,18 @@
+{{ config(unique_key='customer_id') }}
+
 -- One row per customer: who they are, when they bought, what they brought in.
+-- An incremental build recomputes the customers of its new facts (a
+-- customer's name or segment changes only with an event of theirs).
 with sales as (
 
     select * from {{ ref('fct_sales') }}
+{%- if is_incremental() %}
+    where customer_key = any(array(
+        select distinct customer_key
+        from {{ ref('fct_sales') }}
+        where ingested_at = any(array(select committed_at from claimed_batches))
+    ))
+{%- endif %}
 
 ),
 

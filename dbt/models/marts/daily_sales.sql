@@ -1,7 +1,16 @@
--- Sales per order date, region and category.
+{{ config(unique_key='order_date') }}
+
+-- Sales per order date, region and category. An incremental build
+-- recomputes whole dates: those of its new facts, and those holding facts of
+-- a product whose category or a location whose region changed.
 with sales as (
 
     select * from {{ ref('fct_sales') }}
+{%- if is_incremental() %}
+    where order_date_key = any(array(
+        {{ touched_order_dates(['dim_product', 'dim_location']) | indent(8) }}
+    ))
+{%- endif %}
 
 ),
 
