@@ -2,9 +2,12 @@
 (`superstore up --brokers 3`), in a directory of its own and on ports of
 its own, so that it never disturbs the stack the other tests use.
 
-Ports: SUPERSTORE_CLUSTER_TEST_PORT (default 57300) is the first broker's;
+Ports: SUPERSTORE_CLUSTER_TEST_PORT (default 27300) is the first broker's;
 the brokers listen on it + 0, 2, 4, their controllers on it + 1, 3, 5,
-PostgreSQL on it + 10 and the registry on it + 11."""
+PostgreSQL on it + 10 and the registry on it + 11. The default lies below
+Linux's ephemeral range (32768-60999): the cluster starts after the other
+tests have opened thousands of connections, and a node whose port an
+outgoing connection happens to hold cannot listen on it."""
 
 import os
 import shutil
@@ -23,7 +26,7 @@ ACTIVE_CONTROLLER_JAVA = ROOT / "tests" / "kafka_tools" / "ActiveController.java
 
 class LocalCluster:
     def __init__(self):
-        base = int(os.environ.get("SUPERSTORE_CLUSTER_TEST_PORT", "57300"))
+        base = int(os.environ.get("SUPERSTORE_CLUSTER_TEST_PORT", "27300"))
         self.home = Path(tempfile.mkdtemp(prefix="superstore-cluster-"))
         # The service user the brokers run as (when root) must reach it.
         self.home.chmod(0o755)
@@ -68,10 +71,22 @@ class LocalCluster:
         )
 
     def up(self) -> None:
-        self.superstore("up", "--brokers", str(BROKERS))
+        started = self.superstore("up", "--brokers", str(BROKERS), check=False)
+        assert started.returncode == 0, (
+            f"superstore up --brokers {BROKERS}: {started.returncode}\n{started.stderr[-3000:]}\n"
+            + self.node_logs()
+        )
         for line in self.superstore("env").stdout.splitlines():
             name, _, value = line.removeprefix("export ").partition("=")
             self.endpoints[name] = value
+
+    def node_logs(self, lines: int = 15) -> str:
+        """The last lines of every node's log: down deletes them with the home."""
+        tails = []
+        for log in sorted((self.home / "kafka-cluster").glob("node-*/kafka.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"--- {log.parent.name}\n" + "\n".join(tail))
+        return "\n".join(tails)
 
     def down(self) -> None:
         self.endpoints = {}

@@ -134,7 +134,11 @@ impl Brokers {
             node.launch(user)?;
         }
         for node in &nodes {
-            node.wait_ready(timeout, nodes.len())?;
+            if let Err(waiting) = node.wait_ready(timeout, nodes.len()) {
+                // A node waiting for its quorum only shows what it waits
+                // for; a node that died shows why, so name that one first.
+                return Err(nodes.iter().find_map(LocalKafka::exit_report).unwrap_or(waiting));
+            }
         }
         Ok(())
     }

@@ -314,14 +314,10 @@ impl LocalKafka {
     /// Waits until the node answers metadata requests naming `brokers`
     /// brokers (the whole cluster), or its process exits.
     pub fn wait_ready(&self, timeout: Duration, brokers: usize) -> Result<(), StackError> {
-        let daemon = self.daemon();
-        let failed = |detail: String| StackError::Start {
-            service: "Kafka",
-            detail: format!("node {}: {detail}\n{}", self.node_id, daemon.log_tail(30)),
-        };
+        let failed = |detail: String| self.start_failure(&detail);
         wait_until(timeout, || {
-            if daemon.exited() {
-                return Err(failed("the broker exited".into()));
+            if let Some(exited) = self.exit_report() {
+                return Err(exited);
             }
             match broker_answers(&self.bootstrap(), Duration::from_secs(3)) {
                 Ok(n) if n >= brokers => Ok(()),
@@ -329,6 +325,19 @@ impl LocalKafka {
                 Err(e) => Err(failed(e)),
             }
         })
+    }
+
+    /// Why the node failed to start, if its process has exited: its log's
+    /// last lines say why (a port taken, a broken configuration…).
+    pub fn exit_report(&self) -> Option<StackError> {
+        self.daemon().exited().then(|| self.start_failure("the broker exited"))
+    }
+
+    fn start_failure(&self, detail: &str) -> StackError {
+        StackError::Start {
+            service: "Kafka",
+            detail: format!("node {}: {detail}\n{}", self.node_id, self.daemon().log_tail(30)),
+        }
     }
 
     pub fn stop(&self) -> bool {
