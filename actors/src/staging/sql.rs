@@ -79,6 +79,18 @@ diesel::define_sql_function! {
     fn greatest(a: BigInt, b: BigInt) -> BigInt;
 }
 
+/// One partition's offset as staging.consumer_offsets stores it: what the
+/// writer's forward-only store and the operator's reset both insert.
+#[derive(Insertable)]
+#[diesel(table_name = consumer_offsets)]
+struct OffsetRow<'a> {
+    group_id: &'a str,
+    topic: &'a str,
+    partition: i32,
+    next_offset: i64,
+    topic_id: &'a str,
+}
+
 /// Stores `next_offset` for one partition of the topic whose Kafka id is
 /// `topic_id`. Offsets only move forward: a stale writer cannot move one
 /// back (`greatest`); only `superstore offsets reset` can, on purpose.
@@ -91,13 +103,7 @@ pub fn store_offset(
     next_offset: i64,
 ) -> QueryResult<()> {
     diesel::insert_into(consumer_offsets::table)
-        .values((
-            consumer_offsets::group_id.eq(group_id),
-            consumer_offsets::topic.eq(topic),
-            consumer_offsets::partition.eq(partition),
-            consumer_offsets::next_offset.eq(next_offset),
-            consumer_offsets::topic_id.eq(topic_id),
-        ))
+        .values(OffsetRow { group_id, topic, partition, next_offset, topic_id })
         .on_conflict((
             consumer_offsets::group_id,
             consumer_offsets::topic,
@@ -189,13 +195,7 @@ pub fn reset_offset(
     next_offset: i64,
 ) -> QueryResult<()> {
     diesel::insert_into(consumer_offsets::table)
-        .values((
-            consumer_offsets::group_id.eq(group_id),
-            consumer_offsets::topic.eq(topic),
-            consumer_offsets::partition.eq(partition),
-            consumer_offsets::next_offset.eq(next_offset),
-            consumer_offsets::topic_id.eq(topic_id),
-        ))
+        .values(OffsetRow { group_id, topic, partition, next_offset, topic_id })
         .on_conflict((
             consumer_offsets::group_id,
             consumer_offsets::topic,
