@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 events=${1:-1000000}
 B=target/release/superstore
 [ -x "$B" ] && [ -x .venv/bin/dbt ] || ./scripts/setup.sh
+# Always the binary of this checkout, never one built before a change.
+cargo build --quiet --release --locked --bin superstore
 $B up >/dev/null
 eval "$($B env)"
 export PGCONNECT_TIMEOUT=10

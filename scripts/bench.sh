@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/superstore
 [ -x "$bin" ] && [ -x .venv/bin/python ] || ./scripts/setup.sh
-cargo build --quiet --release --locked --example bench_stages
+# Always the binary of this checkout, never one built before a change.
+cargo build --quiet --release --locked --bin superstore --example bench_stages
 [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ] || "$bin" up >/dev/null
 exec .venv/bin/python scripts/bench.py "$@"
