@@ -5,7 +5,7 @@
 //!    else; its rate is what Kafka and librdkafka give on this machine;
 //! 2. the CPU cost of each pipeline stage on the same records, one after
 //!    the other on one thread, with the pipeline's own functions: unframe
-//!    and decode (`decode_datum_as_written`, the pipeline's path for
+//!    and decode (`decode_datum_directly`, the pipeline's path for
 //!    a datum written with its own schema), validate, dedup (a set of event ids),
 //!    and building the COPY rows (`StagedRow` and `copy_text`).
 //!
@@ -23,9 +23,9 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum_as_written};
+use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum_directly};
 use superstore_actors::pipeline::envelope::Verdict;
-use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow};
+use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow, TransactionMeta};
 use superstore_actors::wire;
 use superstore_domain::{schema_latest, validate, Sale, SaleEvent};
 
@@ -80,8 +80,7 @@ fn stages(payloads: &[Vec<u8>], topic: &str) -> Result<(), Box<dyn std::error::E
     let mut events: Vec<SaleEvent> = Vec::with_capacity(payloads.len());
     for payload in payloads {
         let (schema_id, datum) = wire::unframe(payload)?;
-        if let Ok(Verdict::Decoded { event, .. }) =
-            decode_datum_as_written(datum, reader, schema_id)
+        if let Ok(Verdict::Decoded { event, .. }) = decode_datum_directly(datum, reader, schema_id)
         {
             events.push(*event);
         }
@@ -103,13 +102,13 @@ fn stages(payloads: &[Vec<u8>], topic: &str) -> Result<(), Box<dyn std::error::E
             kafka_topic: topic,
             kafka_partition: 0,
             kafka_offset: i64::try_from(offset)?,
-            ingested_at,
             kafka_timestamp: Some(ingested_at),
             kafka_headers: Value::Array(Vec::new()),
         };
         rows.push(StagedRow::new(sale, &meta)?);
     }
-    let copy = copy_text(rows.iter())?;
+    let shared = StagedRow::shared(&TransactionMeta { ingested_at })?;
+    let copy = copy_text(rows.iter(), &shared)?;
     report("rows", started, rows.len());
     println!("copy_bytes {}", copy.len());
     Ok(())

@@ -10,7 +10,7 @@ use chrono::DateTime;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use superstore_actors::staging::rows::{RecordMeta, StagedRow};
+use superstore_actors::staging::rows::{RecordMeta, StagedRow, TransactionMeta};
 use superstore_database::column_names;
 use superstore_database::schema::staging::sales_events;
 use superstore_domain::SaleEvent;
@@ -138,12 +138,14 @@ fn a_staged_row_fills_exactly_the_columns_of_staging() {
         kafka_topic: "t",
         kafka_partition: 0,
         kafka_offset: 0,
-        ingested_at: DateTime::UNIX_EPOCH,
         kafka_timestamp: Some(DateTime::UNIX_EPOCH),
         kafka_headers: serde_json::json!([]),
     };
-    let row = StagedRow::new(&SaleEvent::default(), &meta).unwrap();
-    let filled: BTreeSet<&str> = row.columns().collect();
+    let sale = SaleEvent::default();
+    let row = StagedRow::new(&sale, &meta).unwrap();
+    let transaction = TransactionMeta { ingested_at: DateTime::UNIX_EPOCH };
+    let shared = StagedRow::shared(&transaction).unwrap();
+    let filled: BTreeSet<&str> = row.columns().chain(shared.columns()).collect();
     let columns = staging_columns();
     let missing: Vec<_> = columns.difference(&filled).collect();
     let extra: Vec<_> = filled.difference(&columns).collect();

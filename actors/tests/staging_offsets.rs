@@ -6,6 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use superstore_actors::pipeline::envelope::{Coordinates, Envelope, Verdict};
 use superstore_actors::pipeline::quarantine::{Quarantine, QuarantineReason};
+use superstore_actors::staging::batch::PreparedBatch;
 use superstore_actors::staging::{self, sql, Subscription};
 use superstore_database::connect;
 
@@ -22,6 +23,11 @@ fn unique(name: &str) -> String {
 }
 
 /// Records of one new partition that the pipeline quarantined (no sale needed).
+/// The records as the writer hands them to the store.
+fn prepared(subscription: &Subscription, records: &[Envelope]) -> PreparedBatch {
+    PreparedBatch::of(&subscription.topic, records.iter().cloned())
+}
+
 fn quarantined_records(partition: i32, count: i64) -> Vec<Envelope> {
     (0..count)
         .map(|offset| Envelope {
@@ -64,7 +70,11 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
         std::thread::spawn(move || {
             let mut conn = connect(&url).unwrap();
             diesel::Connection::transaction(&mut conn, |conn| {
-                let outcome = staging::commit_in_open_transaction(conn, &subscription, &batch)?;
+                let outcome = staging::commit_in_open_transaction(
+                    conn,
+                    &subscription,
+                    &prepared(&subscription, &batch),
+                )?;
                 started_tx.send(()).unwrap();
                 go_rx.recv().unwrap();
                 Ok::<_, staging::StoreError>(outcome)
@@ -76,7 +86,7 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
         let (url, subscription, batch) = (url.clone(), subscription.clone(), batch.clone());
         std::thread::spawn(move || {
             let mut conn = connect(&url).unwrap();
-            staging::commit_batch(&mut conn, &subscription, &batch)
+            staging::commit_batch(&mut conn, &subscription, &prepared(&subscription, &batch))
         })
     };
     // While the first transaction is open, the second writer waits on its row.

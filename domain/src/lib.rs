@@ -21,8 +21,9 @@ mod sale;
 mod validation;
 
 pub use avro::{
-    sale_from_avro, sale_schema, sale_schema_text, sale_to_avro, sale_to_datum, schema_latest,
-    schema_v1, write_sale_datum, AvroMappingError, LATEST_SCHEMA_VERSION,
+    reads_directly, sale_from_avro, sale_from_datum, sale_schema, sale_schema_text, sale_to_avro,
+    sale_to_datum, schema_latest, schema_v1, write_sale_datum, AvroMappingError,
+    LATEST_SCHEMA_VERSION,
 };
 pub use enums::{
     label_table, Category, PaymentMethod, Region, Segment, ShipMode, UnknownLabel, UnknownSymbol,

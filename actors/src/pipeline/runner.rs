@@ -166,8 +166,10 @@ fn start_stages(
         SyncArbiter::start(1, move || StagingStore::new(store_url.clone(), subscription.clone()));
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
+    let writer_topic = s.topic.clone();
     let writer = Supervisor::start(move |_| {
-        Writer::new(store, writer_ledger, s.batch, writer_policy, writer_escalation)
+        let ledger = writer_ledger;
+        Writer::new(&writer_topic, store, ledger, s.batch, writer_policy, writer_escalation)
     });
     let dedup_pool = s.pool.clone();
     let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, s.dedup_window, writer));

@@ -1,18 +1,16 @@
-//! One batch, one transaction, one function per table it writes:
-//! [`write_sales_events`], [`write_rejected_events`], [`write_ingest_batch`]
+//! One batch, one transaction, one step per table it writes: the accepted
+//! rows ([`RowWriter`]), [`write_rejected_events`], [`write_ingest_batch`]
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
-use super::failure::{self, WriteFailure};
+use super::batch::PreparedBatch;
 use super::headers::headers_to_json;
-use super::rows::{copy_text, RecordMeta, StagedRow};
+use super::row_writer::{Accepted, RowWriter};
+use super::rows::TransactionMeta;
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError, Subscription};
 use crate::pipeline::envelope::{Envelope, Verdict};
 use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
-use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::Connection;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -23,14 +21,15 @@ type OffsetRanges = BTreeMap<i32, (i64, i64)>;
 type Quarantined<'a> = (&'a Envelope, Quarantine);
 
 /// Accepted records with their rows, and the records to quarantine.
-type Sorted<'a> = (Vec<(&'a Envelope, StagedRow)>, Vec<Quarantined<'a>>);
+type Sorted<'a> = (Vec<Accepted<'a>>, Vec<Quarantined<'a>>);
 
-/// Commits `envelopes` inside the caller's transaction.
+/// Commits `batch` inside the caller's transaction.
 pub(super) fn commit(
     conn: &mut PgConnection,
     subscription: &Subscription,
-    envelopes: &[Envelope],
+    batch: &PreparedBatch,
 ) -> Result<BatchOutcome, StoreError> {
+    let envelopes = batch.envelopes();
     let stored = lock_offsets(conn, subscription, envelopes)?;
     let fresh = fresh_once(envelopes, &stored);
     let mut outcome = BatchOutcome {
@@ -42,12 +41,14 @@ pub(super) fn commit(
         outcome.next_offsets = stored.into_iter().collect();
         return Ok(outcome);
     }
+    let fresh_envelopes: Vec<&Envelope> = fresh.iter().map(|&i| &envelopes[i]).collect();
     outcome.n_in = fresh.len() as u64;
-    let ingested_at = sql::transaction_time(conn)?;
-    let (accepted, mut quarantined) = sort_by_verdict(&fresh, &subscription.topic, ingested_at)?;
+    let transaction = TransactionMeta { ingested_at: sql::transaction_time(conn)? };
+    let (accepted, mut quarantined) = sort_by_verdict(batch, &fresh)?;
     outcome.duplicates =
-        fresh.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
-    let (inserted, refused) = write_sales_events(conn, &accepted)?;
+        fresh_envelopes.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
+    let rows = RowWriter::new(batch.topic(), &accepted, transaction)?;
+    let (inserted, refused) = rows.write(conn)?;
     outcome.inserted = inserted as u64;
     // Accepted rows the table already had are duplicates older than the dedup window.
     outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
@@ -56,27 +57,26 @@ pub(super) fn commit(
     outcome.rejected = rejected;
     // Quarantined by this group before (offsets reset for a replay): not twice.
     outcome.duplicates += already_quarantined;
-    let ranges = offset_ranges(&fresh);
-    outcome.n_in_by_partition = count_by_partition(&fresh);
+    let ranges = offset_ranges(&fresh_envelopes);
+    outcome.n_in_by_partition = count_by_partition(&fresh_envelopes);
     write_ingest_batch(conn, &subscription.group_id, &subscription.topic, &ranges, &outcome)?;
     outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
     Ok(outcome)
 }
 
-/// The records of the batch not yet committed (at or past the stored
-/// offset of their partition), each once. A rebalance while the batch was
-/// open makes the source resume from the stored offsets and read again
-/// records whose first copy is already in this batch: with both copies the
-/// batch's counts no longer added up, and its audit row broke the check
-/// `n_in = inserted + rejected + duplicates` on every retry. The
+/// The indices of the records of the batch not yet committed (at or past
+/// the stored offset of their partition), each once. A rebalance while the
+/// batch was open makes the source resume from the stored offsets and read
+/// again records whose first copy is already in this batch: with both
+/// copies the batch's counts no longer added up, and its audit row broke
+/// the check `n_in = inserted + rejected + duplicates` on every retry. The
 /// first copy is kept; the others are settled with the batch, like
 /// already committed records.
-fn fresh_once<'a>(envelopes: &'a [Envelope], stored: &HashMap<i32, i64>) -> Vec<&'a Envelope> {
+fn fresh_once(envelopes: &[Envelope], stored: &HashMap<i32, i64>) -> Vec<usize> {
     let mut seen = HashSet::new();
-    envelopes
-        .iter()
-        .filter(|e| {
-            let c = e.coordinates;
+    (0..envelopes.len())
+        .filter(|&i| {
+            let c = envelopes[i].coordinates;
             c.offset >= stored.get(&c.partition).copied().unwrap_or(0)
                 && seen.insert((c.partition, c.offset))
         })
@@ -97,33 +97,27 @@ fn lock_offsets(
     Ok(sql::lock_stored_offsets(conn, group_id, topic)?)
 }
 
-/// The fresh records that go to staging.sales_events (with their rows) and
-/// those that go to the quarantine; duplicates go to neither.
+/// The fresh records (by index in `batch`) that go to
+/// staging.sales_events, with their rows, and those that go to the
+/// quarantine; duplicates go to neither.
 fn sort_by_verdict<'a>(
-    fresh: &[&'a Envelope],
-    topic: &str,
-    ingested_at: DateTime<Utc>,
+    batch: &'a PreparedBatch,
+    fresh: &[usize],
 ) -> Result<Sorted<'a>, StoreError> {
     let mut quarantined = Vec::new();
     let mut accepted = Vec::new();
-    for envelope in fresh {
+    for &index in fresh {
+        let envelope = &batch.envelopes()[index];
         match &envelope.verdict {
-            Verdict::Valid { sale, schema_id } => {
-                let meta = RecordMeta {
-                    schema_id: *schema_id,
-                    kafka_topic: topic,
-                    kafka_partition: envelope.coordinates.partition,
-                    kafka_offset: envelope.coordinates.offset,
-                    ingested_at,
-                    kafka_timestamp: envelope.timestamp,
-                    kafka_headers: headers_to_json(&envelope.headers),
-                };
-                accepted.push((*envelope, StagedRow::new(sale, &meta)?));
-            }
-            Verdict::Rejected(q) => quarantined.push((*envelope, q.clone())),
+            Verdict::Valid { .. } => match batch.row(index) {
+                Some(Ok(row)) => accepted.push((envelope, row)),
+                Some(Err(why)) => return Err(StoreError::Layout(why.clone())),
+                None => return Err(StoreError::Layout("a valid record has no row".into())),
+            },
+            Verdict::Rejected(q) => quarantined.push((envelope, q.clone())),
             Verdict::Duplicate => {}
             Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
-                *envelope,
+                envelope,
                 Quarantine::new(
                     QuarantineReason::Unprocessed,
                     "reached the writer unprocessed",
@@ -133,97 +127,6 @@ fn sort_by_verdict<'a>(
         }
     }
     Ok((accepted, quarantined))
-}
-
-/// The accepted rows, into staging.sales_events. Returns how many were
-/// inserted (known event ids are not), and the rows PostgreSQL refused,
-/// each isolated and quarantined on its own.
-fn write_sales_events<'a>(
-    conn: &mut PgConnection,
-    accepted: &[(&'a Envelope, StagedRow)],
-) -> Result<(usize, Vec<Quarantined<'a>>), StoreError> {
-    let mut refused = Vec::new();
-    let indices: Vec<usize> = (0..accepted.len()).collect();
-    let rows: Vec<&StagedRow> = accepted.iter().map(|(_, row)| row).collect();
-    let inserted = insert_isolating(conn, &rows, &indices, &mut refused)?;
-    let quarantined = refused
-        .into_iter()
-        .map(|(index, message)| {
-            let (envelope, _) = accepted[index];
-            let schema_id = match &envelope.verdict {
-                Verdict::Valid { schema_id, .. } => Some(*schema_id),
-                _ => None,
-            };
-            (envelope, Quarantine::new(QuarantineReason::RefusedByDatabase, message, schema_id))
-        })
-        .collect();
-    Ok((inserted, quarantined))
-}
-
-/// Inserts `rows[indices]` under a savepoint: one COPY when dedup already
-/// removed the known ids, an insert that skips them when it did not. When
-/// the COPY fails otherwise, the same rows go through the insert, whose
-/// errors say what failed (`super::failure`): a refusal of the data is
-/// narrowed down by halving under savepoints until the row that causes it
-/// is found and reported in `refused` with its index and message; any
-/// other failure fails the batch, to be retried whole.
-fn insert_isolating(
-    conn: &mut PgConnection,
-    rows: &[&StagedRow],
-    indices: &[usize],
-    refused: &mut Vec<(usize, String)>,
-) -> Result<usize, StoreError> {
-    if indices.is_empty() {
-        return Ok(0);
-    }
-    let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
-    let copy = copy_text(subset.iter().copied())?;
-    match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
-        Ok(inserted) => return Ok(inserted),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
-            return Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info).into())
-        }
-        // A known event id, a refused value, or a failure to tell apart: the insert says which.
-        Err(_) => {}
-    }
-    insert_narrowing(conn, rows, indices, refused)
-}
-
-/// Inserts `rows[indices]` through `staging.insert_sales_events` under a
-/// savepoint, halving on a refusal until the refused rows are isolated.
-fn insert_narrowing(
-    conn: &mut PgConnection,
-    rows: &[&StagedRow],
-    indices: &[usize],
-    refused: &mut Vec<(usize, String)>,
-) -> Result<usize, StoreError> {
-    if indices.is_empty() {
-        return Ok(0);
-    }
-    let subset: Vec<&StagedRow> = indices.iter().map(|&i| rows[i]).collect();
-    let attempt = conn.transaction(|conn| sql::insert_sales_events_ignoring_known(conn, &subset));
-    match attempt {
-        Ok(inserted) => Ok(inserted),
-        Err(err) if failure::classify(&err) == WriteFailure::Transient => Err(err.into()),
-        Err(err) if indices.len() == 1 => {
-            refused.push((indices[0], refusal_detail(&err)));
-            Ok(0)
-        }
-        Err(_) => {
-            let (left, right) = indices.split_at(indices.len() / 2);
-            Ok(insert_narrowing(conn, rows, left, refused)?
-                + insert_narrowing(conn, rows, right, refused)?)
-        }
-    }
-}
-
-/// The message of a refusal, without the SQLSTATE tag the insert adds.
-fn refusal_detail(err: &DieselError) -> String {
-    let message = err.to_string();
-    match failure::sqlstate_tag(&message) {
-        Some(code) => message[code.len() + 2..].trim_start().to_owned(),
-        None => message,
-    }
 }
 
 /// The quarantined records, into staging.rejected_events; returns how many

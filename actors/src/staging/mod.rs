@@ -18,17 +18,20 @@
 //! Once the transaction has committed (or failed), the store records the
 //! batch's metrics (`crate::metrics`): what it committed, or the failure.
 
+pub mod batch;
 mod commit;
+pub mod copy_cells;
 pub mod failure;
 pub mod guard;
 pub mod headers;
+mod row_writer;
 pub mod rows;
 pub mod sql;
 
 use crate::metrics::{self, CommitFailure};
-use crate::pipeline::envelope::Envelope;
 use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
+use batch::PreparedBatch;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::Arc;
@@ -72,7 +75,7 @@ pub struct BatchOutcome {
 
 #[derive(Message)]
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
-pub struct CommitBatch(pub Arc<Vec<Envelope>>);
+pub struct CommitBatch(pub Arc<PreparedBatch>);
 
 /// What a group reads, and so where its rows belong: the group, the topic
 /// by name, and the topic's Kafka id, kept with the offsets and the
@@ -117,9 +120,9 @@ impl Actor for StagingStore {
 pub fn commit_batch(
     conn: &mut PgConnection,
     subscription: &Subscription,
-    envelopes: &[Envelope],
+    batch: &PreparedBatch,
 ) -> Result<BatchOutcome, StoreError> {
-    conn.transaction(|conn| commit::commit(conn, subscription, envelopes))
+    conn.transaction(|conn| commit::commit(conn, subscription, batch))
 }
 
 /// Writes one batch inside the caller's open transaction (which the caller
@@ -128,9 +131,9 @@ pub fn commit_batch(
 pub fn commit_in_open_transaction(
     conn: &mut PgConnection,
     subscription: &Subscription,
-    envelopes: &[Envelope],
+    batch: &PreparedBatch,
 ) -> Result<BatchOutcome, StoreError> {
-    commit::commit(conn, subscription, envelopes)
+    commit::commit(conn, subscription, batch)
 }
 
 impl Handler<CommitBatch> for StagingStore {

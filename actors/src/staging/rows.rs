@@ -5,13 +5,18 @@
 //! from the migrations. No list of fields is kept here: a field added to the
 //! domain and to a migration lands in staging by itself, and one added to
 //! only one of them fails `cargo test` (`actors/tests/sale_fields.rs`).
+//!
+//! A row is built as its record reaches the writer, before the batch's
+//! transaction has begun ([`super::batch`]): the columns only the
+//! transaction knows ([`TransactionMeta`]) are added as the COPY text is
+//! written, from cells built once per transaction.
 
+use super::copy_cells::{CellError, Cells};
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 use superstore_database::column_names;
 use superstore_database::schema::staging::sales_events;
@@ -24,12 +29,17 @@ pub struct RecordMeta<'a> {
     pub kafka_topic: &'a str,
     pub kafka_partition: i32,
     pub kafka_offset: i64,
-    /// The start of the batch's transaction, as the column's default would give.
-    pub ingested_at: DateTime<Utc>,
     /// The Kafka record's own timestamp, if it has one.
     pub kafka_timestamp: Option<DateTime<Utc>>,
     /// The Kafka record's headers, as a JSON array (`super::headers`).
     pub kafka_headers: Value,
+}
+
+/// The columns every row of one transaction shares, known once it has begun.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransactionMeta {
+    /// The start of the batch's transaction, as the column's default would give.
+    pub ingested_at: DateTime<Utc>,
 }
 
 /// The columns of staging.sales_events, in the Diesel table's order.
@@ -47,65 +57,86 @@ fn column_index(name: &str) -> Option<usize> {
     INDEX.get(name).copied()
 }
 
-/// One row of staging.sales_events: a value per column, in the Diesel
-/// table's order (placed once, so that writing the row needs no lookup).
+/// Cells of staging.sales_events: the COPY text of each column, placed in
+/// the Diesel table's order as they are built (`super::copy_cells`). A
+/// record's row holds the columns of its sale and its [`RecordMeta`]; the
+/// transaction's holds those of its [`TransactionMeta`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedRow {
-    cells: Vec<Option<Value>>,
-    /// Fields that are no column (a test names them; COPY leaves them out).
-    others: Vec<(String, Value)>,
+    cells: Cells,
 }
 
 impl StagedRow {
+    /// The row of one record, without the transaction's columns.
     pub fn new(sale: &SaleEvent, meta: &RecordMeta<'_>) -> Result<Self, StoreError> {
-        let mut row = StagedRow { cells: vec![None; sales_events_columns().len()], others: vec![] };
-        for part in [to_json(sale)?, to_json(meta)?] {
-            flatten(part, &mut |name, value| match column_index(&name) {
-                Some(i) => row.cells[i] = Some(value),
-                None => row.others.push((name, value)),
-            });
-        }
-        Ok(row)
+        let mut cells = Cells::with_columns(sales_events_columns().len());
+        cells.write(sale, column_index).map_err(layout)?;
+        cells.write(meta, column_index).map_err(layout)?;
+        Ok(StagedRow { cells })
+    }
+
+    /// The cells every row of the transaction shares.
+    pub fn shared(transaction: &TransactionMeta) -> Result<Self, StoreError> {
+        let mut cells = Cells::with_columns(sales_events_columns().len());
+        cells.write(transaction, column_index).map_err(layout)?;
+        Ok(StagedRow { cells })
     }
 
     /// The column names this row has a value for.
     pub fn columns(&self) -> impl Iterator<Item = &str> {
-        let known = sales_events_columns().iter().zip(&self.cells);
-        let known = known.filter(|(_, cell)| cell.is_some()).map(|(name, _)| *name);
-        known.chain(self.others.iter().map(|(name, _)| name.as_str()))
+        let known = sales_events_columns().iter().enumerate();
+        let known = known.filter(|(i, _)| self.cells.slot(*i).is_some()).map(|(_, name)| *name);
+        known.chain(self.cells.others.iter().map(String::as_str))
     }
 
-    /// The row as a JSON object keyed by column name.
-    pub fn to_json(&self) -> Value {
-        let known = sales_events_columns().iter().zip(&self.cells);
-        let known = known.filter_map(|(name, cell)| Some(((*name).to_owned(), cell.clone()?)));
-        Value::Object(known.chain(self.others.iter().cloned()).collect())
+    /// A whole row as a JSON object keyed by column name (what the insert
+    /// function takes).
+    pub fn json(
+        sale: &SaleEvent,
+        meta: &RecordMeta<'_>,
+        transaction: &TransactionMeta,
+    ) -> Result<Value, StoreError> {
+        let mut row = serde_json::Map::new();
+        for part in [to_json(sale)?, to_json(meta)?, to_json(transaction)?] {
+            flatten(part, &mut |name, value| {
+                row.insert(name, value);
+            });
+        }
+        Ok(Value::Object(row))
     }
 
-    /// Appends the row in COPY's text format, one value per column,
-    /// tab-separated, NULL as `\N`.
-    fn write_copy_line(&self, out: &mut String) -> Result<(), StoreError> {
-        for (i, (cell, column)) in self.cells.iter().zip(sales_events_columns()).enumerate() {
+    /// Appends the row in COPY's text format, one value per column (from
+    /// `shared` where the row has none), tab-separated, NULL as `\N`.
+    fn write_copy_line(&self, shared: &StagedRow, out: &mut String) -> Result<(), StoreError> {
+        for (i, column) in sales_events_columns().iter().enumerate() {
             if i > 0 {
                 out.push('\t');
             }
-            let value = cell.as_ref().ok_or_else(|| {
+            let cell = self.cells.slot(i).or_else(|| shared.cells.slot(i)).ok_or_else(|| {
                 StoreError::Layout(format!("the row has no value for column {column}"))
             })?;
-            write_copy_value(value, out).map_err(StoreError::Layout)?;
+            out.push_str(cell);
         }
         out.push('\n');
         Ok(())
     }
 }
 
-/// The COPY text of `rows`, laid out like staging.sales_events.
-pub fn copy_text<'a>(rows: impl IntoIterator<Item = &'a StagedRow>) -> Result<Vec<u8>, StoreError> {
+/// The COPY text of `rows`, laid out like staging.sales_events, with the
+/// transaction's columns from `shared`.
+pub fn copy_text<'r>(
+    rows: impl IntoIterator<Item = &'r StagedRow>,
+    shared: &StagedRow,
+) -> Result<Vec<u8>, StoreError> {
     let mut text = String::new();
     for row in rows {
-        row.write_copy_line(&mut text)?;
+        row.write_copy_line(shared, &mut text)?;
     }
     Ok(text.into_bytes())
+}
+
+fn layout(e: CellError) -> StoreError {
+    StoreError::Layout(e.to_string())
 }
 
 fn to_json(part: &impl Serialize) -> Result<Value, StoreError> {
@@ -123,60 +154,58 @@ fn flatten(value: Value, cell: &mut impl FnMut(String, Value)) {
     }
 }
 
-/// One value in COPY's text format. Text is escaped; a NUL stays as it is,
-/// for PostgreSQL to refuse (the row is then isolated and quarantined).
-fn write_copy_value(value: &Value, out: &mut String) -> Result<(), String> {
-    match value {
-        Value::Null => out.push_str("\\N"),
-        Value::Bool(b) => out.push(if *b { 't' } else { 'f' }),
-        Value::Number(n) => write!(out, "{n}").expect("writing to a String"),
-        // Most text needs no escape: copied whole.
-        Value::String(s) if !s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t')) => {
-            out.push_str(s)
-        }
-        Value::String(s) => {
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    other => out.push(other),
-                }
-            }
-        }
-        // A jsonb column (the headers): its JSON text, escaped like any text.
-        Value::Array(_) => write_copy_value(&Value::String(value.to_string()), out)?,
-        Value::Object(_) => return Err(format!("{value} is not a column value")),
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 
-    fn sample() -> StagedRow {
-        let mut config = GeneratorConfig::new(5, 1);
-        config.schema_version = 2;
-        let event = SaleGenerator::new(config).unwrap().next().unwrap().event;
-        let meta = RecordMeta {
+    fn events(n: u64) -> Vec<SaleEvent> {
+        let mut config = GeneratorConfig::new(5, n);
+        config.invalid_ratio = 0.0;
+        SaleGenerator::new(config).unwrap().map(|generated| generated.event).collect()
+    }
+
+    fn meta(offset: i64, headers: Value) -> RecordMeta<'static> {
+        RecordMeta {
             schema_id: 7,
             kafka_topic: "t",
             kafka_partition: 1,
-            kafka_offset: 42,
-            ingested_at: DateTime::UNIX_EPOCH,
-            kafka_timestamp: None,
-            kafka_headers: Value::Array(Vec::new()),
-        };
-        StagedRow::new(&event, &meta).unwrap()
+            kafka_offset: offset,
+            kafka_timestamp: (offset % 2 == 0).then(Utc::now),
+            kafka_headers: headers,
+        }
+    }
+
+    fn transaction() -> TransactionMeta {
+        TransactionMeta { ingested_at: Utc::now() }
+    }
+
+    /// The COPY text a JSON value of each column gives: the reference the
+    /// cells are held to.
+    fn copy_line_from_json(json: Value) -> String {
+        let Value::Object(json) = json else { panic!("a row is an object") };
+        let cells = sales_events_columns().iter().map(|column| match &json[*column] {
+            Value::Null => "\\N".to_owned(),
+            Value::Bool(b) => if *b { "t" } else { "f" }.to_owned(),
+            Value::String(s) => escaped(s),
+            other @ Value::Array(_) => escaped(&other.to_string()),
+            other => other.to_string(),
+        });
+        cells.collect::<Vec<_>>().join("\t") + "\n"
+    }
+
+    fn escaped(s: &str) -> String {
+        let mut out = String::new();
+        crate::staging::copy_cells::push_escaped(&mut out, s);
+        out
     }
 
     #[test]
-    fn a_row_has_a_value_for_every_column_of_the_diesel_table_and_no_other() {
-        let row = sample();
-        let mut have: Vec<&str> = row.columns().collect();
+    fn a_row_and_its_transaction_fill_every_column_of_the_diesel_table_and_no_other() {
+        let event = &events(1)[0];
+        let row = StagedRow::new(event, &meta(42, Value::Array(vec![]))).unwrap();
+        let shared = StagedRow::shared(&transaction()).unwrap();
+        let mut have: Vec<&str> = row.columns().chain(shared.columns()).collect();
         let mut want = sales_events_columns().to_vec();
         have.sort_unstable();
         want.sort_unstable();
@@ -184,15 +213,37 @@ mod tests {
     }
 
     #[test]
-    fn copy_text_escapes_and_writes_null() {
-        let mut out = String::new();
-        for value in [Value::Null, Value::from("a\tb\\c\nd"), Value::from(12)] {
-            write_copy_value(&value, &mut out).unwrap();
-            out.push('|');
+    fn the_copy_cells_are_what_the_json_of_each_column_copies_as() {
+        let mut events = events(500);
+        // Text that needs escaping, and a loyalty id or none.
+        events[0].customer.customer_name = "tab\there, back\\slash,\nnew line, é".into();
+        events[1].loyalty_id = None;
+        events[2].loyalty_id = Some("L\r1".into());
+        let headers = serde_json::json!([{"key": "trace\tid", "value": "a\\b"}]);
+        let transaction = transaction();
+        let shared = StagedRow::shared(&transaction).unwrap();
+        for (offset, event) in (0..).zip(&events) {
+            let headers = if offset % 3 == 0 { headers.clone() } else { Value::Array(vec![]) };
+            let meta = meta(offset, headers);
+            let row = StagedRow::new(event, &meta).unwrap();
+            let line = String::from_utf8(copy_text([&row], &shared).unwrap()).unwrap();
+            let json = StagedRow::json(event, &meta, &transaction).unwrap();
+            assert_eq!(line, copy_line_from_json(json), "event {offset}");
         }
-        assert_eq!(out, "\\N|a\\tb\\\\c\\nd|12|");
-        let line = String::from_utf8(copy_text([&sample()]).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn copy_text_escapes_and_writes_null() {
+        let mut event = events(1).remove(0);
+        event.loyalty_id = None;
+        event.order_id = "a\tb\\c\nd".into();
+        let row = StagedRow::new(&event, &meta(42, Value::Array(vec![]))).unwrap();
+        let shared = StagedRow::shared(&transaction()).unwrap();
+        let line = String::from_utf8(copy_text([&row], &shared).unwrap()).unwrap();
         assert_eq!(line.matches('\t').count() + 1, sales_events_columns().len());
         assert!(line.ends_with('\n') && line.contains("\t42\t"), "{line}");
+        assert!(line.contains("a\\tb\\\\c\\nd") && line.contains("\\N"), "{line}");
+        let refused = copy_text([&row], &row).unwrap_err().to_string();
+        assert!(refused.contains("no value for column ingested_at"), "{refused}");
     }
 }

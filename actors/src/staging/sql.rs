@@ -2,7 +2,6 @@
 //! query builder where it can say it, bound parameters where it cannot,
 //! never text built from input.
 
-use super::rows::StagedRow;
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
@@ -244,23 +243,22 @@ pub fn copy_sales_events(conn: &mut PgConnection, copy_text: &[u8]) -> QueryResu
         .execute(conn)
 }
 
-/// Writes `rows` into staging.sales_events, skipping event ids it already
-/// holds; returns how many were inserted. The rows travel as one JSON
-/// array, matched to the table's columns by name, through the function
-/// `staging.insert_sales_events`, whose errors carry their SQLSTATE
-/// (`super::failure`).
+/// Writes `rows` (a JSON array of [`super::rows::StagedRow::json`]) into
+/// staging.sales_events, skipping event ids it already holds; returns how
+/// many were inserted. The rows are matched to the table's columns by
+/// name, through the function `staging.insert_sales_events`, whose errors
+/// carry their SQLSTATE (`super::failure`).
 pub fn insert_sales_events_ignoring_known(
     conn: &mut PgConnection,
-    rows: &[&StagedRow],
+    rows: &serde_json::Value,
 ) -> QueryResult<usize> {
     #[derive(QueryableByName)]
     struct Inserted {
         #[diesel(sql_type = BigInt)]
         inserted: i64,
     }
-    let json = serde_json::Value::Array(rows.iter().map(|row| row.to_json()).collect());
     let result: Inserted = diesel::sql_query("select staging.insert_sales_events($1) as inserted")
-        .bind::<Text, _>(json.to_string())
+        .bind::<Text, _>(rows.to_string())
         .get_result(conn)?;
     Ok(usize::try_from(result.inserted).unwrap_or_default())
 }

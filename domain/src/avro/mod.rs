@@ -2,13 +2,16 @@
 //! compiled in (every `vN.avsc` found at build time, see `build.rs`), and the
 //! mapping between a [`crate::SaleEvent`] and their values, which goes
 //! through serde ([`codec`], with the logical types in [`logical`] and the
-//! decimal scales in [`decimals`]).
+//! decimal scales in [`decimals`]); [`datum_reader`] reads a datum of the
+//! newest shape straight into the event, the pipeline's fast path.
 
 mod codec;
+mod datum_reader;
 pub(crate) mod decimals;
 pub(crate) mod logical;
 
 pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum, AvroMappingError};
+pub use datum_reader::{reads_directly, sale_from_datum};
 pub(crate) use decimals::to_reader_scale;
 
 use apache_avro::Schema;
