@@ -43,8 +43,10 @@ pub struct RunArgs {
     /// A batch commits once it holds this many records…
     #[arg(long, env = "SUPERSTORE_BATCH_SIZE", default_value_t = 5000)]
     pub batch_size: usize,
-    /// …or once its first record waited this many milliseconds.
-    #[arg(long, env = "SUPERSTORE_LINGER_MS", default_value_t = 250)]
+    /// …or once its first record waited this many milliseconds. Short, so
+    /// that a record is staged within a fraction of a second at any rate; a
+    /// busy pipeline fills its batches by size long before.
+    #[arg(long, env = "SUPERSTORE_LINGER_MS", default_value_t = 50)]
     pub linger_ms: u64,
     /// Consumed but uncommitted records above which the source pauses its partitions…
     #[arg(long, env = "SUPERSTORE_MAX_IN_FLIGHT", default_value_t = 50_000)]
