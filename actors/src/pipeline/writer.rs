@@ -185,18 +185,25 @@ impl Supervised for Writer {}
 impl Handler<Records> for Writer {
     type Result = ();
 
+    /// A chunk may close several batches: each holds `max_records` at most.
     fn handle(&mut self, Records(envelopes): Records, ctx: &mut Context<Self>) {
-        if self.open.is_empty() && !envelopes.is_empty() {
-            let number = self.batch_number;
-            ctx.run_later(self.policy.linger, move |writer, ctx| {
-                if writer.batch_number == number {
-                    writer.close_open_batch(ctx);
-                }
-            });
+        let mut closed = Vec::new();
+        for envelope in envelopes {
+            if self.open.is_empty() {
+                let number = self.batch_number;
+                ctx.run_later(self.policy.linger, move |writer, ctx| {
+                    if writer.batch_number == number {
+                        writer.close_open_batch(ctx);
+                    }
+                });
+            }
+            self.open.extend([envelope]);
+            if self.open.len() >= self.policy.max_records {
+                closed.extend(self.take_open_batch());
+            }
         }
-        self.open.extend(envelopes);
-        if self.open.len() >= self.policy.max_records {
-            self.close_open_batch(ctx);
+        if !closed.is_empty() {
+            self.send_jobs(ctx, closed, async {});
         }
     }
 }

@@ -47,8 +47,7 @@ impl<'a> RowWriter<'a> {
         conn: &mut PgConnection,
     ) -> Result<(usize, Vec<Quarantined<'a>>), StoreError> {
         let mut refused = Vec::new();
-        let indices: Vec<usize> = (0..self.accepted.len()).collect();
-        let inserted = self.insert_isolating(conn, &indices, &mut refused)?;
+        let inserted = self.insert_isolating(conn, &mut refused)?;
         let quarantined = refused
             .into_iter()
             .map(|(index, message)| {
@@ -64,9 +63,8 @@ impl<'a> RowWriter<'a> {
         Ok((inserted, quarantined))
     }
 
-    /// Inserts the rows at `indices` under a savepoint: one COPY when dedup
-    /// already removed the known ids, an insert that skips them when it did
-    /// not. When the COPY fails otherwise, the same rows go through the
+    /// Inserts every row under a savepoint: one COPY when dedup already
+    /// removed the known ids, an insert that skips them when it did not. When the COPY fails otherwise, the same rows go through the
     /// insert, whose errors say what failed (`super::failure`): a refusal
     /// of the data is narrowed down by halving under savepoints until the
     /// row that causes it is found and reported in `refused` with its index
@@ -74,13 +72,12 @@ impl<'a> RowWriter<'a> {
     fn insert_isolating(
         &self,
         conn: &mut PgConnection,
-        indices: &[usize],
         refused: &mut Vec<(usize, String)>,
     ) -> Result<usize, StoreError> {
-        if indices.is_empty() {
+        if self.accepted.is_empty() {
             return Ok(0);
         }
-        let copy = copy_text(indices.iter().map(|&i| self.accepted[i].1), &self.shared)?;
+        let copy = copy_text(self.accepted.iter().map(|(_, row)| *row), &self.shared)?;
         match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
             Ok(inserted) => return Ok(inserted),
             Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
@@ -90,7 +87,8 @@ impl<'a> RowWriter<'a> {
             // A known event id, a refused value, or a failure to tell apart: the insert says which.
             Err(_) => {}
         }
-        self.insert_narrowing(conn, indices, refused)
+        let every_row: Vec<usize> = (0..self.accepted.len()).collect();
+        self.insert_narrowing(conn, &every_row, refused)
     }
 
     /// Inserts the rows at `indices` through `staging.insert_sales_events`
