@@ -5,6 +5,7 @@
 //! decimal scales in [`decimals`]).
 
 mod codec;
+mod datum_writer;
 pub(crate) mod decimals;
 pub(crate) mod logical;
 
