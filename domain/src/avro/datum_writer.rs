@@ -114,6 +114,12 @@ fn schema_name(schema: &Schema) -> String {
     }
 }
 
+/// Whether two names are the same: a byte loop the compiler inlines, as
+/// names are short, rather than a call to `memcmp` for each field and symbol.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// Formats straight into the datum (for `collect_str`).
 struct TextSink<'a>(&'a mut Vec<u8>);
 
@@ -311,13 +317,17 @@ impl<'a> ser::Serializer for DatumWriter<'a> {
     fn serialize_unit_variant(
         self,
         name: &'static str,
-        _index: u32,
+        index: u32,
         variant: &'static str,
     ) -> Result<(), DatumError> {
         let Schema::Enum(enumeration) = self.schema else {
             return Err(mismatch(name, self.schema));
         };
-        let position = enumeration.symbols.iter().position(|symbol| symbol == variant);
+        // Symbols usually come in the order of the Rust variants.
+        let position = match enumeration.symbols.get(index as usize) {
+            Some(symbol) if same_name(symbol, variant) => Some(index as usize),
+            _ => enumeration.symbols.iter().position(|symbol| same_name(symbol, variant)),
+        };
         let position = position.ok_or_else(|| {
             DatumError(format!("{variant} is not a symbol of enum {}", enumeration.name))
         })?;
@@ -417,7 +427,7 @@ impl ser::SerializeStruct for RecordWriter<'_> {
         let field = self.fields.get(self.next).ok_or_else(|| {
             DatumError(format!("field {key} comes after the last field of the schema"))
         })?;
-        if field.name != key {
+        if !same_name(&field.name, key) {
             let expected = &field.name;
             return Err(DatumError(format!("field {key} comes where the schema has {expected}")));
         }
