@@ -93,6 +93,12 @@ fn encode_long(value: i64) -> ([u8; 10], usize) {
 }
 
 fn write_long(out: &mut Vec<u8>, value: i64) {
+    // Most values (lengths, small ints) take one byte: skip the buffer.
+    let zigzag = ((value << 1) ^ (value >> 63)) as u64;
+    if zigzag < 0x80 {
+        out.push(zigzag as u8);
+        return;
+    }
     let (bytes, used) = encode_long(value);
     out.extend_from_slice(&bytes[..used]);
 }
@@ -506,6 +512,17 @@ mod tests {
         let schema = schema(r#"{"type": "enum", "name": "Mode", "symbols": ["AIR"]}"#);
         let err = write_datum(&schema, &Mode::Drone, &mut Vec::new()).unwrap_err();
         assert_eq!(err.to_string(), "DRONE is not a symbol of enum Mode");
+    }
+
+    #[test]
+    fn longs_take_the_same_bytes_as_apache_avros() {
+        for value in [0, 1, -1, 63, -64, 64, -65, 8191, 1 << 40, i64::MAX, i64::MIN] {
+            let mut ours = Vec::new();
+            write_datum(&Schema::Long, &value, &mut ours).unwrap();
+            let theirs =
+                apache_avro::to_avro_datum(&Schema::Long, apache_avro::types::Value::Long(value));
+            assert_eq!(ours, theirs.unwrap(), "{value}");
+        }
     }
 
     #[test]
