@@ -20,9 +20,14 @@ use std::time::{Duration, Instant};
 
 /// Sends not yet confirmed, at most. Bounds memory and the resend window.
 const MAX_IN_FLIGHT: i32 = 50_000;
-/// How long a poll serves reports while the sends are held back (a poll
-/// with a wait takes all of it).
-const REPORT_WAIT: Duration = Duration::from_millis(1);
+/// The pause before looking for reports again while the sends are held
+/// back. The thread sleeps rather than polls with a wait: librdkafka waits
+/// in whole milliseconds, and rdkafka's poll spins out the rest of its wait
+/// once a report has come in, which took CPU from the broker beside it.
+const PAUSE: Duration = Duration::from_micros(200);
+/// Messages due less than this far ahead are sent at once (the pace stays
+/// exact on average: each message's time counts from the start).
+const PACE_SLACK: Duration = Duration::from_millis(1);
 /// How long the reports of a failed run may take to drain before the next.
 const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
@@ -58,28 +63,24 @@ impl Sender<'_> {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
-                    self.settle(REPORT_WAIT)?;
+                    std::thread::sleep(PAUSE);
+                    self.settle()?;
                 }
                 Err((err, _)) => return Err(PublishError::Send(err)),
             }
         }
     }
 
-    /// Serves the reports that arrive within `wait` (or those already
-    /// there), then publishes what they confirmed.
-    fn settle(&self, wait: Duration) -> Result<(), PublishError> {
+    /// Serves the reports already there, then publishes what they confirmed.
+    fn settle(&self) -> Result<(), PublishError> {
         let ledger = self.producer.context();
-        if wait.is_zero() {
-            // A poll without a wait serves one batch of reports: drain them all.
-            loop {
-                let before = ledger.lock().reports;
-                self.producer.poll(Duration::ZERO);
-                if ledger.lock().reports == before {
-                    break;
-                }
+        // A poll without a wait serves one batch of reports: drain them all.
+        loop {
+            let before = ledger.lock().reports;
+            self.producer.poll(Duration::ZERO);
+            if ledger.lock().reports == before {
+                break;
             }
-        } else {
-            self.producer.poll(wait);
         }
         let (through, delivered) = {
             let mut ledger = ledger.lock();
@@ -97,9 +98,21 @@ impl Sender<'_> {
 
     /// Waits until fewer than `limit` messages are unconfirmed.
     fn settle_below(&self, limit: i32) -> Result<(), PublishError> {
-        self.settle(Duration::ZERO)?;
+        self.settle()?;
         while self.producer.in_flight_count() >= limit.max(1) {
-            self.settle(REPORT_WAIT)?;
+            std::thread::sleep(PAUSE);
+            self.settle()?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the time of a message published at a fixed rate, serving
+    /// reports meanwhile.
+    fn pace(&self, due: Instant) -> Result<(), PublishError> {
+        let now = Instant::now();
+        if due >= now + PACE_SLACK {
+            std::thread::sleep(due - now);
+            self.settle()?;
         }
         Ok(())
     }
@@ -116,7 +129,8 @@ fn forget_earlier_runs(producer: &PublishProducer) {
     producer.purge(PurgeConfig::default().queue().inflight());
     let deadline = Instant::now() + DRAIN_LIMIT;
     while producer.in_flight_count() > 0 && Instant::now() < deadline {
-        producer.poll(REPORT_WAIT);
+        producer.poll(Duration::ZERO);
+        std::thread::sleep(PAUSE);
     }
     if producer.in_flight_count() > 0 {
         tracing::warn!(
@@ -158,11 +172,8 @@ pub(super) fn run(
                 }
             };
             if let Some(rate) = plan.rate {
-                let due = started + Duration::from_secs_f64((index - resume_at) as f64 / rate);
-                // Serve reports while waiting for the message's time.
-                while let Some(wait) = due.checked_duration_since(Instant::now()) {
-                    sender.settle(wait)?;
-                }
+                sender
+                    .pace(started + Duration::from_secs_f64((index - resume_at) as f64 / rate))?;
             }
             sender.send(index, key, payload)?;
         }
@@ -172,5 +183,5 @@ pub(super) fn run(
         return Err(PublishError::Panicked("the feeder thread panicked".into()));
     }
     sender.settle_below(0)?;
-    sender.settle(Duration::ZERO)
+    sender.settle()
 }
