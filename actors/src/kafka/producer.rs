@@ -1,11 +1,12 @@
 //! The producer settings every publisher of sale events uses.
 
+use crate::publish::{DeliveryLedger, PublishProducer};
 use rdkafka::config::ClientConfig;
-use rdkafka::producer::FutureProducer;
 
 /// An idempotent producer with `acks=all`: a retried send is written once,
 /// and a send counts as delivered only when every in-sync replica has it.
-pub fn idempotent_producer(bootstrap: &str) -> Result<FutureProducer, rdkafka::error::KafkaError> {
+/// Its delivery reports go to the publisher's ledger.
+pub fn idempotent_producer(bootstrap: &str) -> Result<PublishProducer, rdkafka::error::KafkaError> {
     ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("enable.idempotence", "true")
@@ -14,5 +15,5 @@ pub fn idempotent_producer(bootstrap: &str) -> Result<FutureProducer, rdkafka::e
         .set("compression.type", "lz4")
         .set("queue.buffering.max.messages", "200000")
         .set("message.timeout.ms", "120000")
-        .create()
+        .create_with_context(DeliveryLedger::default())
 }

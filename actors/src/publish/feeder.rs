@@ -4,27 +4,92 @@
 //! messages to Kafka instead of taking turns with it on one thread.
 //!
 //! It passes items on in chunks, in index order, through a bounded channel:
-//! when the sends fall behind, the feeder waits. When the run stops early
-//! (a failed delivery), the channel closes and the feeder stops with it.
+//! when the sends fall behind, the feeder waits. A chunk packs the keys and
+//! framed payloads of its messages into one buffer, so that a message costs
+//! no allocation of its own. When the run stops early (a failed delivery),
+//! the channel closes and the feeder stops with it.
 
 use super::source::{EventSource, SourceError, SourceItem};
 use crate::wire;
+use std::ops::Range;
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use superstore_domain::write_sale_datum;
-use tokio::sync::mpsc;
 
 /// Items per chunk: enough to make a channel operation cheap per item.
 const CHUNK: usize = 512;
 /// Chunks read ahead of the sends, at most.
 const CHUNKS_AHEAD: usize = 16;
+/// Bytes a framed sale usually takes with its key, to size a chunk's buffer.
+const TYPICAL_MESSAGE: usize = 320;
 
-/// One item, ready to send.
-pub(super) enum Fed {
+/// Items read and encoded, in index order.
+#[derive(Debug, Default)]
+pub(super) struct Chunk {
+    /// The keys and payloads of the messages, one after the other.
+    bytes: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    index: u64,
+    /// Where the key and the payload sit in `bytes`; None for a skipped item.
+    message: Option<(Range<usize>, Range<usize>)>,
+}
+
+/// One item of a chunk, ready to send.
+pub(super) enum Fed<'a> {
     /// A framed message, keyed by its order id.
-    Message { index: u64, key: String, payload: Vec<u8> },
+    Message { index: u64, key: &'a [u8], payload: &'a [u8] },
     /// An item with nothing to send.
     Skipped { index: u64 },
+}
+
+impl Chunk {
+    fn with_capacity(items: usize) -> Self {
+        Chunk {
+            bytes: Vec::with_capacity(items * TYPICAL_MESSAGE),
+            entries: Vec::with_capacity(items),
+        }
+    }
+
+    pub(super) fn items(&self) -> impl Iterator<Item = Fed<'_>> {
+        self.entries.iter().map(|entry| match &entry.message {
+            Some((key, payload)) => Fed::Message {
+                index: entry.index,
+                key: &self.bytes[key.clone()],
+                payload: &self.bytes[payload.clone()],
+            },
+            None => Fed::Skipped { index: entry.index },
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Appends the item at `index`: its key and framed payload, if it has any.
+    fn push(&mut self, index: u64, item: SourceItem, framing: &Framing) -> Result<(), FeedError> {
+        let event = match item {
+            SourceItem::Event(event) => event,
+            SourceItem::Skipped => {
+                self.entries.push(Entry { index, message: None });
+                return Ok(());
+            }
+        };
+        let key_start = self.bytes.len();
+        self.bytes.extend_from_slice(event.order_id.as_bytes());
+        let payload_start = self.bytes.len();
+        self.bytes.extend_from_slice(&framing.header);
+        if let Err(e) = write_sale_datum(&event, framing.version, &mut self.bytes) {
+            return Err(FeedError::Encode { index, detail: e.to_string() });
+        }
+        let message = (key_start..payload_start, payload_start..self.bytes.len());
+        self.entries.push(Entry { index, message: Some(message) });
+        Ok(())
+    }
 }
 
 /// Why the feeder stopped before the end of the source.
@@ -36,7 +101,7 @@ pub(super) enum FeedError {
     Encode { index: u64, detail: String },
 }
 
-pub(super) type Chunks = mpsc::Receiver<Result<Vec<Fed>, FeedError>>;
+pub(super) type Chunks = mpsc::Receiver<Result<Chunk, FeedError>>;
 
 /// How the feeder encodes: the schema version and its registry id.
 #[derive(Debug, Clone, Copy)]
@@ -45,61 +110,58 @@ pub(super) struct Encoding {
     pub schema_id: i32,
 }
 
+/// The framing of every message of a run: the registry header, and the
+/// schema version the datum is written with.
+struct Framing {
+    header: Vec<u8>,
+    version: u32,
+}
+
 /// Starts a feeder over the items of `source` from index `from`.
 pub(super) fn spawn(
     source: Arc<dyn EventSource + Send + Sync>,
     from: u64,
     encoding: Encoding,
 ) -> std::io::Result<(Chunks, JoinHandle<()>)> {
-    let (chunks, receiver) = mpsc::channel(CHUNKS_AHEAD);
+    let (chunks, receiver) = mpsc::sync_channel(CHUNKS_AHEAD);
+    let framing =
+        Framing { header: wire::header(encoding.schema_id, 0), version: encoding.version };
     let handle = std::thread::Builder::new()
         .name("publish-feeder".into())
-        .spawn(move || feed(source.as_ref(), from, encoding, &chunks))?;
+        .spawn(move || feed(source.as_ref(), from, &framing, &chunks))?;
     Ok((receiver, handle))
 }
 
 fn feed(
     source: &dyn EventSource,
     from: u64,
-    encoding: Encoding,
-    chunks: &mpsc::Sender<Result<Vec<Fed>, FeedError>>,
+    framing: &Framing,
+    chunks: &mpsc::SyncSender<Result<Chunk, FeedError>>,
 ) {
     let items = match source.items(from) {
         Ok(items) => items,
         Err(e) => {
-            let _ = chunks.blocking_send(Err(e.into()));
+            let _ = chunks.send(Err(e.into()));
             return;
         }
     };
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut chunk = Chunk::with_capacity(CHUNK);
     for (offset, item) in items.enumerate() {
         let index = from + offset as u64;
-        match item.map_err(FeedError::from).and_then(|item| prepare(index, item, encoding)) {
-            Ok(fed) => chunk.push(fed),
-            Err(e) => {
-                let _ = chunks.blocking_send(Err(e));
-                return;
-            }
+        let pushed =
+            item.map_err(FeedError::from).and_then(|item| chunk.push(index, item, framing));
+        if let Err(e) = pushed {
+            let _ = chunks.send(Err(e));
+            return;
         }
         if chunk.len() == CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if chunks.blocking_send(Ok(full)).is_err() {
+            let full = std::mem::replace(&mut chunk, Chunk::with_capacity(CHUNK));
+            if chunks.send(Ok(full)).is_err() {
                 return; // the run stopped: nobody reads any more
             }
         }
     }
-    if !chunk.is_empty() {
-        let _ = chunks.blocking_send(Ok(chunk));
+    if chunk.len() > 0 {
+        let _ = chunks.send(Ok(chunk));
     }
-}
-
-fn prepare(index: u64, item: SourceItem, encoding: Encoding) -> Result<Fed, FeedError> {
-    let event = match item {
-        SourceItem::Event(event) => event,
-        SourceItem::Skipped => return Ok(Fed::Skipped { index }),
-    };
-    let mut payload = wire::header(encoding.schema_id, 256);
-    write_sale_datum(&event, encoding.version, &mut payload)
-        .map_err(|e| FeedError::Encode { index, detail: e.to_string() })?;
-    Ok(Fed::Message { index, key: event.order_id, payload })
 }

@@ -1,17 +1,20 @@
 //! The publisher shared by `superstore generate` and `superstore import`:
 //! sale events from a restartable source ([`source`]), read and encoded in
 //! Avro with the Confluent framing on a thread of their own ([`feeder`]),
-//! sent to Kafka keyed by `order_id` through an idempotent producer ([`run`])
+//! sent to Kafka keyed by `order_id` through an idempotent producer ([`run`],
+//! on a sending thread that also serves the delivery reports: [`delivery`])
 //! by a supervised actor ([`publisher`]) that resumes after the last
 //! confirmed event when it is restarted ([`watermark`]).
 //! Generated and imported events take this one path, and then the pipeline's.
 
+mod delivery;
 mod feeder;
 mod publisher;
 mod run;
 pub mod source;
 mod watermark;
 
+pub use delivery::{DeliveryLedger, PublishProducer};
 pub use publisher::{PublishError, PublishPlan, PublishReport};
 pub use source::{EventSource, SharedSource, SourceError, SourceItem, SourceItems};
 
@@ -19,7 +22,7 @@ use crate::supervision::{RestartPolicy, Supervision};
 use actix::Supervisor;
 use indicatif::ProgressBar;
 use publisher::Publisher;
-use rdkafka::producer::FutureProducer;
+use std::sync::Arc;
 
 /// Publishes every item of `source` as `plan` says, through `producer`,
 /// under the supervision policy, and reports once every event is confirmed
@@ -27,11 +30,12 @@ use rdkafka::producer::FutureProducer;
 pub async fn publish(
     plan: PublishPlan,
     source: SharedSource,
-    producer: FutureProducer,
+    producer: PublishProducer,
     progress: ProgressBar,
     policy: RestartPolicy,
 ) -> Result<PublishReport, PublishError> {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let producer = Arc::new(producer);
     let supervision = Supervision::new("publisher", policy);
     let _publisher = Supervisor::start(move |_| {
         Publisher::new(plan, source, producer, progress, supervision, done_tx)

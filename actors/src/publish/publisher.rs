@@ -13,16 +13,15 @@
 //! Events past that mark may be sent twice: the pipeline deduplicates by
 //! `event_id`, so at-least-once is what this stage promises.
 
+use super::delivery::PublishProducer;
 use super::feeder::FeedError;
 use super::run::{run, Progress};
 use super::source::{SharedSource, SourceError};
 use crate::supervision::{panic_message, Decision, GaveUp, Supervision};
 use actix::prelude::*;
-use futures::FutureExt;
 use indicatif::ProgressBar;
 use rdkafka::error::KafkaError;
-use rdkafka::producer::FutureProducer;
-use std::panic::AssertUnwindSafe;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,7 +76,7 @@ pub struct PublishPlan {
 pub struct Publisher {
     plan: PublishPlan,
     source: SharedSource,
-    producer: FutureProducer,
+    producer: Arc<PublishProducer>,
     progress: ProgressBar,
     /// Every event before this index is confirmed delivered.
     confirmed: Arc<AtomicU64>,
@@ -102,7 +101,7 @@ impl Publisher {
     pub fn new(
         plan: PublishPlan,
         source: SharedSource,
-        producer: FutureProducer,
+        producer: Arc<PublishProducer>,
         progress: ProgressBar,
         supervision: Supervision,
         done: oneshot::Sender<Result<PublishReport, PublishError>>,
@@ -121,18 +120,31 @@ impl Publisher {
         }
     }
 
+    /// Starts one run on a sending thread of its own; its outcome comes
+    /// back to the actor, a panic included.
     fn start_run(&mut self, ctx: &mut Context<Self>) {
         let progress = Progress {
             confirmed: self.confirmed.clone(),
             delivered: self.delivered.clone(),
             bar: self.progress.clone(),
         };
-        let one_run = run(self.plan.clone(), self.source.clone(), self.producer.clone(), progress);
-        let guarded = AssertUnwindSafe(one_run).catch_unwind().map(|outcome| match outcome {
-            Ok(result) => result,
-            Err(payload) => Err(PublishError::Panicked(panic_message(&*payload))),
+        let (plan, source, producer) =
+            (self.plan.clone(), self.source.clone(), self.producer.clone());
+        let (outcome_tx, outcome_rx) = oneshot::channel();
+        let spawned = std::thread::Builder::new().name("publish-sender".into()).spawn(move || {
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| run(&plan, source, &producer, &progress)))
+                    .unwrap_or_else(|payload| {
+                        Err(PublishError::Panicked(panic_message(&*payload)))
+                    });
+            let _ = outcome_tx.send(outcome);
         });
-        ctx.spawn(guarded.into_actor(self).map(|result, act, ctx| act.finish_run(result, ctx)));
+        if let Err(e) = spawned {
+            let err = PublishError::Panicked(format!("cannot start the sender thread: {e}"));
+            return self.finish_run(Err(err), ctx);
+        }
+        let outcome = async move { outcome_rx.await.unwrap_or(Err(PublishError::Canceled)) };
+        ctx.spawn(outcome.into_actor(self).map(|result, act, ctx| act.finish_run(result, ctx)));
     }
 
     fn finish_run(&mut self, result: Result<(), PublishError>, ctx: &mut Context<Self>) {

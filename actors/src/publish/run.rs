@@ -1,29 +1,35 @@
-//! One run of the publisher: it starts a feeder at the confirmed mark,
-//! hands each prepared message to the producer, keeps at most
+//! One run of the publisher, on a sending thread of its own: it starts a
+//! feeder at the confirmed mark, hands each prepared message to the
+//! producer, serves the delivery reports between chunks, keeps at most
 //! `MAX_IN_FLIGHT` unconfirmed, and ends once every delivery is confirmed.
 //! The confirmed mark it advances is where the next run resumes.
+//!
+//! The thread sends and polls in turn: the reports come back on it, so a
+//! message costs neither a future nor a wake-up of another thread.
 
+use super::delivery::PublishProducer;
 use super::feeder::{self, Encoding, Fed};
 use super::publisher::{PublishError, PublishPlan};
 use super::source::SharedSource;
-use super::watermark::AckWatermark;
-use futures::stream::{FuturesUnordered, StreamExt};
-use futures::FutureExt;
 use indicatif::ProgressBar;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::future_producer::OwnedDeliveryResult;
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
-use std::future::Future;
-use std::pin::Pin;
+use rdkafka::producer::{BaseRecord, Producer, PurgeConfig};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Sends not yet confirmed, at most. Bounds memory and the resend window.
-const MAX_IN_FLIGHT: usize = 50_000;
-
-type DeliveryOutcome = Result<OwnedDeliveryResult, futures::channel::oneshot::Canceled>;
-type Pending = Pin<Box<dyn Future<Output = (u64, DeliveryOutcome)>>>;
+const MAX_IN_FLIGHT: i32 = 50_000;
+/// The pause before looking for reports again while the sends are held
+/// back. The thread sleeps rather than polls with a wait: librdkafka waits
+/// in whole milliseconds, and rdkafka's poll spins out the rest of its wait
+/// once a report has come in, which took CPU from the broker beside it.
+const PAUSE: Duration = Duration::from_micros(200);
+/// Messages due less than this far ahead are sent at once (the pace stays
+/// exact on average: each message's time counts from the start).
+const PACE_SLACK: Duration = Duration::from_millis(1);
+/// How long the reports of a failed run may take to drain before the next.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
 /// What a run shares with its actor: the confirmed mark and the counts.
 #[derive(Clone)]
@@ -34,105 +40,148 @@ pub(super) struct Progress {
     pub bar: ProgressBar,
 }
 
-struct Run {
-    watermark: AckWatermark,
-    in_flight: FuturesUnordered<Pending>,
-    progress: Progress,
+struct Sender<'a> {
+    producer: &'a PublishProducer,
+    topic: &'a str,
+    progress: &'a Progress,
     /// superstore_events_published_total{topic}: counted on acknowledgement.
     published: metrics::Counter,
 }
 
-impl Run {
-    /// Item `index` is done: delivered, or nothing to deliver.
-    fn done_with(&mut self, index: u64) {
-        self.watermark.confirm(index);
-        self.progress.confirmed.store(self.watermark.through(), Ordering::SeqCst);
-        self.progress.bar.inc(1);
+impl Sender<'_> {
+    /// Item `index` has nothing to deliver: it is done at once.
+    fn skip(&self, index: u64) {
+        self.producer.context().lock().watermark.confirm(index);
     }
 
-    /// Waits for one delivery report.
-    async fn settle_one(&mut self) -> Result<(), PublishError> {
-        match self.in_flight.next().await {
-            Some((index, Ok(Ok(_)))) => {
-                // Confirmed by every in-sync replica: now it counts as published.
-                self.progress.delivered.fetch_add(1, Ordering::Relaxed);
-                self.published.increment(1);
-                self.done_with(index);
-                Ok(())
-            }
-            Some((index, Ok(Err((source, _))))) => Err(PublishError::Delivery { index, source }),
-            Some((_, Err(_))) => Err(PublishError::Canceled),
-            None => Ok(()),
-        }
-    }
-
-    /// Hands one message to the producer, waiting while its queue is full.
-    async fn send(
-        &mut self,
-        producer: &FutureProducer,
-        topic: &str,
-        (index, key, payload): (u64, &str, &[u8]),
-    ) -> Result<(), PublishError> {
-        let delivery: DeliveryFuture = loop {
-            match producer.send_result(FutureRecord::to(topic).key(key).payload(payload)) {
-                Ok(delivery) => break delivery,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                    self.settle_one().await?;
-                    if self.in_flight.is_empty() {
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
+    /// Hands one message to the producer, serving reports while its queue is full.
+    fn send(&self, index: u64, key: &[u8], payload: &[u8]) -> Result<(), PublishError> {
+        let opaque = usize::try_from(index).expect("a source index fits a pointer-sized opaque");
+        let mut record = BaseRecord::with_opaque_to(self.topic, opaque).key(key).payload(payload);
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    std::thread::sleep(PAUSE);
+                    self.settle()?;
                 }
                 Err((err, _)) => return Err(PublishError::Send(err)),
             }
+        }
+    }
+
+    /// Serves the reports already there, then publishes what they confirmed.
+    fn settle(&self) -> Result<(), PublishError> {
+        let ledger = self.producer.context();
+        // A poll without a wait serves one batch of reports: drain them all.
+        loop {
+            let before = ledger.lock().reports;
+            self.producer.poll(Duration::ZERO);
+            if ledger.lock().reports == before {
+                break;
+            }
+        }
+        let (through, delivered) = {
+            let mut ledger = ledger.lock();
+            if let Some((index, source)) = ledger.failure.take() {
+                return Err(PublishError::Delivery { index, source });
+            }
+            (ledger.watermark.through(), std::mem::take(&mut ledger.delivered))
         };
-        self.in_flight.push(Box::pin(delivery.map(move |outcome| (index, outcome))));
-        while self.in_flight.len() >= MAX_IN_FLIGHT {
-            self.settle_one().await?;
+        let before = self.progress.confirmed.swap(through, Ordering::SeqCst);
+        self.progress.delivered.fetch_add(delivered, Ordering::Relaxed);
+        self.published.increment(delivered);
+        self.progress.bar.inc(through.saturating_sub(before));
+        Ok(())
+    }
+
+    /// Waits until fewer than `limit` messages are unconfirmed.
+    fn settle_below(&self, limit: i32) -> Result<(), PublishError> {
+        self.settle()?;
+        while self.producer.in_flight_count() >= limit.max(1) {
+            std::thread::sleep(PAUSE);
+            self.settle()?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the time of a message published at a fixed rate, serving
+    /// reports meanwhile.
+    fn pace(&self, due: Instant) -> Result<(), PublishError> {
+        let now = Instant::now();
+        if due >= now + PACE_SLACK {
+            std::thread::sleep(due - now);
+            self.settle()?;
         }
         Ok(())
     }
 }
 
+/// Makes sure no report of an earlier, failed run reaches this one: what
+/// that run left queued or in flight is purged and its reports drained
+/// unheard. The events are sent again from the confirmed mark.
+fn forget_earlier_runs(producer: &PublishProducer) {
+    producer.context().stop_listening();
+    if producer.in_flight_count() == 0 {
+        return;
+    }
+    producer.purge(PurgeConfig::default().queue().inflight());
+    let deadline = Instant::now() + DRAIN_LIMIT;
+    while producer.in_flight_count() > 0 && Instant::now() < deadline {
+        producer.poll(Duration::ZERO);
+        std::thread::sleep(PAUSE);
+    }
+    if producer.in_flight_count() > 0 {
+        tracing::warn!(
+            left = producer.in_flight_count(),
+            "reports of the earlier run still pending; they may count in this one"
+        );
+    }
+}
+
 /// One run: from the confirmed mark to the end, then wait for every delivery.
-/// The feeder reads and encodes ahead on its own thread; this loop sends.
-pub(super) async fn run(
-    plan: PublishPlan,
+/// The feeder reads and encodes ahead on its own thread; this one sends.
+/// Blocks: it runs on a thread of its own.
+pub(super) fn run(
+    plan: &PublishPlan,
     source: SharedSource,
-    producer: FutureProducer,
-    progress: Progress,
+    producer: &PublishProducer,
+    progress: &Progress,
 ) -> Result<(), PublishError> {
+    forget_earlier_runs(producer);
     let resume_at = progress.confirmed.load(Ordering::SeqCst);
+    producer.context().listen_from(resume_at);
     let started = Instant::now();
     let encoding = Encoding { version: plan.schema_version, schema_id: plan.schema_id };
-    let (mut chunks, feeder) = feeder::spawn(source, resume_at, encoding)
+    let (chunks, feeder) = feeder::spawn(source, resume_at, encoding)
         .map_err(|e| PublishError::Panicked(format!("cannot start the feeder thread: {e}")))?;
-    let mut run = Run {
-        watermark: AckWatermark::starting_at(resume_at),
-        in_flight: FuturesUnordered::new(),
+    let sender = Sender {
+        producer,
+        topic: &plan.topic,
         progress,
         published: crate::metrics::events_published(&plan.topic),
     };
-    while let Some(chunk) = chunks.recv().await {
-        for fed in chunk? {
+    for chunk in chunks.iter() {
+        for fed in chunk?.items() {
             let (index, key, payload) = match fed {
                 Fed::Message { index, key, payload } => (index, key, payload),
                 Fed::Skipped { index } => {
-                    run.done_with(index);
+                    sender.skip(index);
                     continue;
                 }
             };
             if let Some(rate) = plan.rate {
-                let due = started + Duration::from_secs_f64((index - resume_at) as f64 / rate);
-                tokio::time::sleep_until(due.into()).await;
+                sender
+                    .pace(started + Duration::from_secs_f64((index - resume_at) as f64 / rate))?;
             }
-            run.send(&producer, &plan.topic, (index, &key, &payload)).await?;
+            sender.send(index, key, payload)?;
         }
+        sender.settle_below(MAX_IN_FLIGHT)?;
     }
     if feeder.join().is_err() {
         return Err(PublishError::Panicked("the feeder thread panicked".into()));
     }
-    while !run.in_flight.is_empty() {
-        run.settle_one().await?;
-    }
-    Ok(())
+    sender.settle_below(0)?;
+    sender.settle()
 }

@@ -9,6 +9,7 @@
 //! schema defaults when absent (`#[serde(default)]`). Decimals cross between
 //! the domain's scale and each schema's in [`super::decimals`].
 
+use super::datum_writer;
 use super::decimals::{rescale_bytes, to_scale};
 use super::{sale_schema, LATEST_SCHEMA_VERSION};
 use crate::money::DECIMAL_SCALE;
@@ -17,6 +18,7 @@ use crate::validation::{RejectReason, Rejection};
 use apache_avro::schema::{RecordSchema, Schema};
 use apache_avro::types::Value;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AvroMappingError {
@@ -73,6 +75,9 @@ pub fn sale_to_datum(event: &SaleEvent, version: u32) -> Result<Vec<u8>, AvroMap
 }
 
 /// [`sale_to_datum`], appended to `out` (after a header the caller wrote).
+/// The newest version goes through [`datum_writer`], which walks the
+/// schema's fields in order, unless its schema has a shape that writer
+/// does not cover; then apache-avro's serializer writes it.
 pub fn write_sale_datum(
     event: &SaleEvent,
     version: u32,
@@ -86,6 +91,11 @@ pub fn write_sale_datum(
         let value = sale_to_avro(event, version)?;
         out.extend_from_slice(&apache_avro::to_avro_datum(schema, value).map_err(invalid)?);
         return Ok(());
+    }
+    static COVERED: OnceLock<bool> = OnceLock::new();
+    if *COVERED.get_or_init(|| datum_writer::supports(schema)) {
+        return datum_writer::write_datum(schema, event, out)
+            .map_err(|e| AvroMappingError::Invalid(e.to_string()));
     }
     ensure_binary_serde()?;
     apache_avro::write_avro_datum_ref(schema, event, out).map_err(invalid)?;

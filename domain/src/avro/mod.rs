@@ -3,10 +3,12 @@
 //! mapping between a [`crate::SaleEvent`] and their values, which goes
 //! through serde ([`codec`], with the logical types in [`logical`] and the
 //! decimal scales in [`decimals`]); [`datum_reader`] reads a datum of the
-//! newest shape straight into the event, the pipeline's fast path.
+//! newest shape straight into the event, the pipeline's fast path, and
+//! [`datum_writer`] writes one, the generator's.
 
 mod codec;
 mod datum_reader;
+mod datum_writer;
 pub(crate) mod decimals;
 pub(crate) mod logical;
 

@@ -21,7 +21,7 @@ use crate::money::{Discount, Money, Quantity};
 use crate::sale::{Location, SaleEvent};
 use crate::validation::RejectReason;
 use catalogue::CatalogueItem;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use customers::RegularCustomer;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -158,6 +158,8 @@ pub struct SaleGenerator {
     /// base events whatever the schema version.
     extras: ChaCha8Rng,
     loyalty_ids: Vec<Option<String>>,
+    /// The seed's part of every order id ([`order_tag`]).
+    order_tag: String,
 }
 
 impl SaleGenerator {
@@ -175,6 +177,7 @@ impl SaleGenerator {
             })
             .collect();
         Ok(SaleGenerator {
+            order_tag: order_tag(config.seed),
             extras,
             loyalty_ids,
             duplicates_left: config.duplicate_count(),
@@ -229,8 +232,8 @@ impl SaleGenerator {
         OpenOrder {
             order_id: format!(
                 "US-{}-{}-{:07}",
-                order_date.format("%Y"),
-                self.order_tag(),
+                year_text(order_date),
+                self.order_tag,
                 1_000_000 + self.orders_placed
             ),
             placed_at: self.clock,
@@ -247,12 +250,6 @@ impl SaleGenerator {
             },
             line_number: 0,
         }
-    }
-
-    /// Six hex digits that tell the order ids of one seed from another's, so
-    /// that runs with different seeds never share an order.
-    fn order_tag(&self) -> String {
-        format!("{:06X}", self.config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40)
     }
 
     fn fresh_event(&mut self) -> SaleEvent {
@@ -274,15 +271,21 @@ impl SaleGenerator {
         let cost = item.list_price * (Decimal::ONE - item.margin) * units;
         let profit = Money::round(sales.amount() - cost);
         let customer = order.customer;
+        // The order's last line takes its id and place; the others copy them.
+        let (order_id, location) = if order.lines_left == 0 {
+            (std::mem::take(&mut order.order_id), std::mem::take(&mut order.location))
+        } else {
+            (order.order_id.clone(), order.location.clone())
+        };
         let mut event = SaleEvent {
             event_id: uuid::Builder::from_random_bytes(id_bytes).into_uuid(),
             event_time: order.placed_at + Duration::seconds(order.line_number.into()),
-            order_id: order.order_id.clone(),
+            order_id,
             order_date: order.placed_at.date_naive(),
             ship_date: order.ship_date,
             ship_mode: order.ship_mode,
             customer: self.customers[order.customer].customer.clone(),
-            location: order.location.clone(),
+            location,
             product: item.product,
             sales,
             quantity: Quantity(quantity),
@@ -328,6 +331,21 @@ impl SaleGenerator {
             self.recent.pop_front();
         }
         self.recent.push_back(event.clone());
+    }
+}
+
+/// Six hex digits that tell the order ids of one seed from another's, so
+/// that runs with different seeds never share an order.
+fn order_tag(seed: u64) -> String {
+    format!("{:06X}", seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40)
+}
+
+/// The year as `%Y` writes it (four digits at least), without going
+/// through a format string for each order.
+fn year_text(date: NaiveDate) -> String {
+    match date.year() {
+        year @ 0..=9999 => format!("{year:04}"),
+        _ => date.format("%Y").to_string(),
     }
 }
 
