@@ -64,11 +64,12 @@ impl<'a> RowWriter<'a> {
     }
 
     /// Inserts every row under a savepoint: one COPY when dedup already
-    /// removed the known ids, an insert that skips them when it did not. When the COPY fails otherwise, the same rows go through the
-    /// insert, whose errors say what failed (`super::failure`): a refusal
-    /// of the data is narrowed down by halving under savepoints until the
-    /// row that causes it is found and reported in `refused` with its index
-    /// and message; any other failure fails the batch, to be retried whole.
+    /// removed the known ids, an insert that skips them when it did not.
+    /// When the COPY fails otherwise, the same rows go through the insert,
+    /// whose errors say what failed (`super::failure`): a refusal of the
+    /// data is narrowed down by halving under savepoints until the row that
+    /// causes it is found and reported in `refused` with its index and
+    /// message; any other failure fails the batch, to be retried whole.
     fn insert_isolating(
         &self,
         conn: &mut PgConnection,
