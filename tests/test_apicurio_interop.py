@@ -31,8 +31,15 @@ BROKEN = "schemas/examples/sale_quantity_as_string.avsc"
 NONE_WARNING = "is NONE: the registry accepts any schema"
 
 
+# The test's registry listens below Linux's ephemeral ports (32768-60999): CI
+# once saw the default port (58080) held, likely by an outgoing connection.
+TEST_PORT = os.environ.get("SUPERSTORE_APICURIO_TEST_PORT", "27380")
+
+
 def apicurio(command: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(APICURIO), command], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "SUPERSTORE_APICURIO_PORT": TEST_PORT}
+    return subprocess.run([str(APICURIO), command], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=900)
 
 
 @pytest.fixture(scope="module")
