@@ -4,7 +4,7 @@
 
 use super::batch::PreparedBatch;
 use super::headers::headers_to_json;
-use super::row_writer::{Accepted, RowWriter};
+use super::row_writer::{Accepted, Quarantined, RowWriter};
 use super::rows::TransactionMeta;
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError, Subscription};
@@ -16,9 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The first and last offset of each partition in the batch.
 type OffsetRanges = BTreeMap<i32, (i64, i64)>;
-
-/// A record to quarantine, and why.
-type Quarantined<'a> = (&'a Envelope, Quarantine);
 
 /// Accepted records with their rows, and the records to quarantine.
 type Sorted<'a> = (Vec<Accepted<'a>>, Vec<Quarantined<'a>>);

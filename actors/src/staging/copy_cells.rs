@@ -11,7 +11,7 @@
 //! JSON text, for a `jsonb` column.
 
 use serde::ser::{self, Impossible, Serialize};
-use std::fmt::{self, Display, Write as _};
+use std::fmt::{Display, Write as _};
 
 /// One row's cells: COPY text in one buffer, a span of it per column.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,18 +56,22 @@ impl Cells {
 
     /// Escapes what was written since `start`, if anything needs it.
     fn escape_since(&mut self, start: usize) {
-        if self.text.as_bytes()[start..].iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t'))
-        {
+        if needs_escape(&self.text[start..]) {
             let raw = self.text.split_off(start);
             push_escaped(&mut self.text, &raw);
         }
     }
 }
 
+/// Whether `s` holds a character COPY's text format escapes.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t'))
+}
+
 /// `s` in COPY's text format. A NUL stays as it is, for PostgreSQL to
 /// refuse (the row is then isolated and quarantined).
 pub fn push_escaped(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t')) {
+    if !needs_escape(s) {
         out.push_str(s);
         return;
     }
@@ -324,13 +328,5 @@ impl ser::SerializeMap for JsonMap<'_> {
 
     fn end(self) -> Result<(), CellError> {
         self.leaf.json(serde_json::Value::Object(self.map))
-    }
-}
-
-impl fmt::Display for Cells {
-    /// The cells as written, for a test's message.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cells: Vec<&str> = (0..self.spans.len()).map(|i| self.slot(i).unwrap_or("-")).collect();
-        f.write_str(&cells.join(" | "))
     }
 }

@@ -18,7 +18,7 @@ use diesel::Connection;
 pub(super) type Accepted<'a> = (&'a Envelope, &'a StagedRow);
 
 /// A record to quarantine, and why.
-type Quarantined<'a> = (&'a Envelope, Quarantine);
+pub(super) type Quarantined<'a> = (&'a Envelope, Quarantine);
 
 /// Writes the accepted rows into staging.sales_events.
 pub(super) struct RowWriter<'a> {
