@@ -14,7 +14,7 @@ import uuid
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
 
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count
+from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, stop, wait_for
 
 T0 = 1_764_400_000_000  # record timestamps of our choosing (ms)
 
@@ -172,3 +172,38 @@ def test_replay_from_the_dead_letter_topic_stages_what_a_fix_now_accepts(endpoin
         )
         assert all(any(h["key"] == "superstore.replay.of" for h in row[0]) for row in replay_of)
         assert assert_conservation(isolated, topic, 31) == (31, 25, 6, 0)
+
+
+def test_a_replay_into_a_live_run_stages_what_the_database_refused(endpoints, db, topic):
+    """The operator's fix for refused_by_database, walked while `run` keeps
+    running: the refused ids must not be remembered as seen, or the replayed
+    copies are dropped as duplicates (no row, no quarantine, offsets moved)."""
+    create_topic(endpoints, topic, partitions=1)
+    publisher = Publisher(endpoints, topic)
+    ordinary = [sale(n) for n in range(10)]
+    blocked = [sale(100 + n, location={"country": "United States", "state": "Ohio", "city": "Replayville",
+                                       "postal_code": "43001", "region": "EAST"}) for n in range(5)]
+    for event in ordinary[:5] + blocked + ordinary[5:]:
+        publisher.sale(event)
+    publisher.flush()
+    with isolated_database(db, endpoints) as isolated:
+        with isolated.connect() as conn:
+            conn.execute("alter table staging.sales_events add constraint no_replayville "
+                         "check (city <> 'Replayville') not valid")
+        run = isolated.spawn("run", "--topic", topic)
+        try:
+            published = "select count(*) from staging.rejected_events where dlq_published_at is not null"
+            wait_for(lambda: isolated.scalar(published) == 5, 60, "5 dead letters on the topic")
+            assert staged_count(isolated, topic) == 10
+            with isolated.connect() as conn:
+                conn.execute("alter table staging.sales_events drop constraint no_replayville")
+            replay = isolated.superstore("replay", "--from-dlq", "--topic", topic, "--reason", "refused_by_database")
+            assert replay.returncode == 0, replay.stderr
+            wait_for(lambda: staged_count(isolated, topic) == 15, 30, "the replayed sales staged by the live run")
+        finally:
+            code, out, err = stop(run)
+        assert code == 0, err[-3000:]
+        assert out.startswith("stopped: consumed 20, accepted 15, rejected 5, duplicates 0"), out
+        staged = {str(r[0]) for r in isolated.rows("select event_id from staging.sales_events")}
+        assert staged == {str(e["event_id"]) for e in ordinary + blocked}
+        assert assert_conservation(isolated, topic, 20) == (20, 15, 5, 0)

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use superstore_actors::pipeline::envelope::{Coordinates, Envelope, Verdict};
 use superstore_actors::pipeline::quarantine::{Quarantine, QuarantineReason};
 use superstore_actors::staging::batch::PreparedBatch;
+use superstore_actors::staging::committed_ids::CommittedIds;
 use superstore_actors::staging::{self, sql, Subscription};
 use superstore_database::connect;
 
@@ -74,6 +75,7 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
                     conn,
                     &subscription,
                     &prepared(&subscription, &batch),
+                    &CommittedIds::new(0),
                 )?;
                 started_tx.send(()).unwrap();
                 go_rx.recv().unwrap();
@@ -86,7 +88,13 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
         let (url, subscription, batch) = (url.clone(), subscription.clone(), batch.clone());
         std::thread::spawn(move || {
             let mut conn = connect(&url).unwrap();
-            staging::commit_batch(&mut conn, &subscription, &prepared(&subscription, &batch))
+            let committed = CommittedIds::new(0);
+            staging::commit_batch(
+                &mut conn,
+                &subscription,
+                &prepared(&subscription, &batch),
+                &committed,
+            )
         })
     };
     // While the first transaction is open, the second writer waits on its row.

@@ -1,77 +1,44 @@
-//! Stage 4, dedup: drops re-sent events by `event_id`.
+//! Stage 4, dedup: drops re-sent events whose `event_id` is already
+//! committed in staging.
 //!
-//! It remembers the most recent `window` accepted ids. The memory is a
-//! projection of the event log: on start it is rebuilt from the newest rows
-//! of `staging.sales_events`, so a restart forgets nothing that was
-//! committed. The primary key of staging stays the final guard for ids older
-//! than the window (the writer counts those as duplicates too).
+//! It reads the [`CommittedIds`] cache, which the staging store fills once a
+//! transaction has committed and which this stage rebuilds from the newest
+//! rows of `staging.sales_events` on start: the memory is a projection of
+//! the event log, so a restart forgets nothing that was committed. A record
+//! whose first copy is still on its way (not yet committed) passes: the
+//! commit settles the two copies in order, and staging's primary key stays
+//! the final guard for ids older than the window.
 //!
 //! Accepts: `Records` (acts on `Valid` envelopes), `Flush`.
-//! Emits: the same envelopes, a repeated `Valid` one turned `Duplicate`.
+//! Emits: the same envelopes, a `Valid` one whose id is committed turned
+//! `Duplicate`.
 
 use super::envelope::{pass_on, Flush, Records, Verdict};
 use super::writer::Writer;
+use crate::staging::committed_ids::CommittedIds;
 use crate::staging::sql;
 use actix::prelude::*;
-use std::collections::{HashSet, VecDeque};
 use superstore_database::PgPool;
 use uuid::Uuid;
 
-/// The ids seen most recently, bounded.
-struct RecentIds {
-    capacity: usize,
-    set: HashSet<Uuid>,
-    order: VecDeque<Uuid>,
-}
-
-impl RecentIds {
-    fn new(capacity: usize) -> Self {
-        RecentIds {
-            capacity,
-            set: HashSet::with_capacity(capacity.min(1 << 20)),
-            order: VecDeque::new(),
-        }
-    }
-
-    /// Records `id`; false if it was already there.
-    fn insert(&mut self, id: Uuid) -> bool {
-        if !self.set.insert(id) {
-            return false;
-        }
-        self.order.push_back(id);
-        if self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.set.remove(&oldest);
-            }
-        }
-        true
-    }
-
-    fn len(&self) -> usize {
-        self.set.len()
-    }
-}
-
 pub struct Dedup {
     pool: PgPool,
-    recent: RecentIds,
+    committed: CommittedIds,
     writer: Addr<Writer>,
 }
 
 impl Dedup {
-    pub fn new(pool: PgPool, window: usize, writer: Addr<Writer>) -> Self {
-        Dedup { pool, recent: RecentIds::new(window), writer }
+    pub fn new(pool: PgPool, committed: CommittedIds, writer: Addr<Writer>) -> Self {
+        Dedup { pool, committed, writer }
     }
 
-    /// Replaces the window with the newest ids of the event log (newest first).
+    /// Adds the newest ids of the event log to the cache.
     fn install(&mut self, loaded: Result<Vec<Uuid>, String>) {
         match loaded {
             Ok(newest) => {
-                self.recent = RecentIds::new(self.recent.capacity);
-                for id in newest.into_iter().rev() {
-                    self.recent.insert(id);
-                }
-                tracing::info!(ids = self.recent.len(), "dedup window rebuilt from staging");
+                self.committed.preload(newest);
+                let ids = self.committed.len();
+                tracing::info!(ids, "dedup window rebuilt from staging");
             }
             // Not fatal: staging's primary key still refuses the duplicates.
             Err(e) => {
@@ -91,13 +58,12 @@ fn newest_ids(pool: &PgPool, limit: usize) -> Result<Vec<Uuid>, String> {
 impl Actor for Dedup {
     type Context = Context<Self>;
 
-    /// Loads the window on a thread of its own (half a million ids take a
-    /// good part of a second, which was start-up time when it blocked the
-    /// arbiter): the other stages start meanwhile, and this one takes no
-    /// record before its window is loaded.
+    /// Loads the window on a thread of its own, so that the other stages
+    /// start meanwhile; this one takes no record before its window is
+    /// loaded.
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(4);
-        let (pool, limit) = (self.pool.clone(), self.recent.capacity);
+        let (pool, limit) = (self.pool.clone(), self.committed.capacity());
         let (loaded_tx, loaded) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
             let _ = loaded_tx.send(newest_ids(&pool, limit));
@@ -115,11 +81,14 @@ impl Handler<Records> for Dedup {
     type Result = ();
 
     fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
+        let valid_ids = envelopes.iter().filter_map(|envelope| match &envelope.verdict {
+            Verdict::Valid { sale, .. } => Some(sale.event_id),
+            _ => None,
+        });
+        let mut known = self.committed.contains_each(valid_ids).into_iter();
         for envelope in &mut envelopes {
-            if let Verdict::Valid { sale, .. } = &envelope.verdict {
-                if !self.recent.insert(sale.event_id) {
-                    envelope.verdict = Verdict::Duplicate;
-                }
+            if matches!(envelope.verdict, Verdict::Valid { .. }) && known.next() == Some(true) {
+                envelope.verdict = Verdict::Duplicate;
             }
         }
         pass_on(ctx, &self.writer, Records(envelopes));
@@ -131,23 +100,5 @@ impl Handler<Flush> for Dedup {
 
     fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
         pass_on(ctx, &self.writer, flush);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::RecentIds;
-    use uuid::Uuid;
-
-    #[test]
-    fn the_window_forgets_the_oldest_first() {
-        let mut recent = RecentIds::new(2);
-        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-        assert!(recent.insert(a));
-        assert!(!recent.insert(a));
-        assert!(recent.insert(b));
-        assert!(recent.insert(c));
-        assert!(recent.insert(a), "a fell out of the window");
-        assert!(!recent.insert(c));
     }
 }

@@ -13,6 +13,7 @@ use super::source::{Shutdown, Source, SourceHalt, SourceOutcome, SourceSettings,
 use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
 use crate::dead_letter::publisher::{DeadLetterSettings, DeadLetters, Drain, DrainReport};
+use crate::staging::committed_ids::CommittedIds;
 use crate::staging::{StagingStore, Subscription};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
 use actix::Actor as _;
@@ -162,8 +163,12 @@ fn start_stages(
         topic_id: s.topic_id.clone(),
     };
     let store_url = s.database_url.clone();
-    let store =
-        SyncArbiter::start(1, move || StagingStore::new(store_url.clone(), subscription.clone()));
+    // Filled by the store after each commit, read by dedup.
+    let committed = CommittedIds::new(s.dedup_window);
+    let store_committed = committed.clone();
+    let store = SyncArbiter::start(1, move || {
+        StagingStore::new(store_url.clone(), subscription.clone(), store_committed.clone())
+    });
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
     let writer_topic = s.topic.clone();
@@ -172,7 +177,7 @@ fn start_stages(
         Writer::new(&writer_topic, store, ledger, s.batch, writer_policy, writer_escalation)
     });
     let dedup_pool = s.pool.clone();
-    let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, s.dedup_window, writer));
+    let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, committed, writer));
     let validator_ledger = ledger.clone();
     let validator = Supervisor::start(move |_| Validator::new(dedup, validator_ledger));
     let reader = Arc::new(schema_latest().clone());

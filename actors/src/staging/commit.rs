@@ -1,10 +1,12 @@
 //! One batch, one transaction, one step per table it writes: the accepted
-//! rows ([`RowWriter`]), [`write_rejected_events`], [`write_ingest_batch`]
+//! rows ([`write_accepted`]), [`write_rejected_events`], [`write_ingest_batch`]
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
 use super::batch::PreparedBatch;
+use super::committed_ids::CommittedIds;
+use super::event_copies::write_accepted;
 use super::headers::headers_to_json;
-use super::row_writer::{Accepted, Quarantined, RowWriter};
+use super::row_writer::{Accepted, Quarantined};
 use super::rows::TransactionMeta;
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{BatchOutcome, StoreError, Subscription};
@@ -25,6 +27,7 @@ pub(super) fn commit(
     conn: &mut PgConnection,
     subscription: &Subscription,
     batch: &PreparedBatch,
+    committed: &CommittedIds,
 ) -> Result<BatchOutcome, StoreError> {
     let envelopes = batch.envelopes();
     let stored = lock_offsets(conn, subscription, envelopes)?;
@@ -44,12 +47,11 @@ pub(super) fn commit(
     let (accepted, mut quarantined) = sort_by_verdict(batch, &fresh)?;
     outcome.duplicates =
         fresh_envelopes.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
-    let rows = RowWriter::new(batch.topic(), &accepted, transaction)?;
-    let (inserted, refused) = rows.write(conn)?;
-    outcome.inserted = inserted as u64;
-    // Accepted rows the table already had are duplicates older than the dedup window.
-    outcome.duplicates += (accepted.len() - refused.len() - inserted) as u64;
-    quarantined.extend(refused);
+    let written = write_accepted(conn, batch.topic(), accepted, &transaction, committed)?;
+    outcome.inserted = written.inserted;
+    outcome.duplicates += written.duplicates;
+    outcome.staged_ids = written.staged_ids;
+    quarantined.extend(written.refused);
     let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
     outcome.rejected = rejected;
     // Quarantined by this group before (offsets reset for a replay): not twice.

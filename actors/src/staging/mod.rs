@@ -20,7 +20,9 @@
 
 pub mod batch;
 mod commit;
+pub mod committed_ids;
 pub mod copy_cells;
+mod event_copies;
 pub mod failure;
 pub mod guard;
 pub mod headers;
@@ -32,6 +34,7 @@ use crate::metrics::{self, CommitFailure};
 use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
 use batch::PreparedBatch;
+use committed_ids::CommittedIds;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::Arc;
@@ -71,6 +74,9 @@ pub struct BatchOutcome {
     pub rejected: Vec<(QuarantineReason, u64)>,
     /// The stored next offset of each partition of the batch, after commit.
     pub next_offsets: Vec<(i32, i64)>,
+    /// The event ids in staging once the batch has committed (inserted, or
+    /// found there already).
+    pub staged_ids: Vec<uuid::Uuid>,
 }
 
 #[derive(Message)]
@@ -95,11 +101,13 @@ pub struct StagingStore {
     database_url: String,
     connection: Option<PgConnection>,
     subscription: Subscription,
+    /// Filled here, once each transaction has committed.
+    committed: CommittedIds,
 }
 
 impl StagingStore {
-    pub fn new(database_url: String, subscription: Subscription) -> Self {
-        StagingStore { database_url, connection: None, subscription }
+    pub fn new(database_url: String, subscription: Subscription, committed: CommittedIds) -> Self {
+        StagingStore { database_url, connection: None, subscription, committed }
     }
 
     fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
@@ -116,13 +124,17 @@ impl Actor for StagingStore {
     type Context = SyncContext<Self>;
 }
 
-/// Commits one batch in a transaction of its own.
+/// Commits one batch in a transaction of its own; then, and only then, its
+/// staged ids join `committed`.
 pub fn commit_batch(
     conn: &mut PgConnection,
     subscription: &Subscription,
     batch: &PreparedBatch,
+    committed: &CommittedIds,
 ) -> Result<BatchOutcome, StoreError> {
-    conn.transaction(|conn| commit::commit(conn, subscription, batch))
+    let outcome = conn.transaction(|conn| commit::commit(conn, subscription, batch, committed))?;
+    committed.committed(outcome.staged_ids.iter().copied());
+    Ok(outcome)
 }
 
 /// Writes one batch inside the caller's open transaction (which the caller
@@ -132,8 +144,9 @@ pub fn commit_in_open_transaction(
     conn: &mut PgConnection,
     subscription: &Subscription,
     batch: &PreparedBatch,
+    committed: &CommittedIds,
 ) -> Result<BatchOutcome, StoreError> {
-    commit::commit(conn, subscription, batch)
+    commit::commit(conn, subscription, batch, committed)
 }
 
 impl Handler<CommitBatch> for StagingStore {
@@ -145,8 +158,10 @@ impl Handler<CommitBatch> for StagingStore {
         _: &mut SyncContext<Self>,
     ) -> Self::Result {
         let started = Instant::now();
-        let subscription = self.subscription.clone();
-        let outcome = self.connection().and_then(|conn| commit_batch(conn, &subscription, &batch));
+        let (subscription, committed) = (self.subscription.clone(), self.committed.clone());
+        let outcome = self
+            .connection()
+            .and_then(|conn| commit_batch(conn, &subscription, &batch, &committed));
         // Counted here, where the commit has happened (or has not): a batch
         // rolled back counts as an error, never as events.
         match &outcome {

@@ -21,18 +21,18 @@ pub(super) type Accepted<'a> = (&'a Envelope, &'a StagedRow);
 pub(super) type Quarantined<'a> = (&'a Envelope, Quarantine);
 
 /// Writes the accepted rows into staging.sales_events.
-pub(super) struct RowWriter<'a> {
-    topic: &'a str,
-    accepted: &'a [Accepted<'a>],
+pub(super) struct RowWriter<'r, 'a> {
+    topic: &'r str,
+    accepted: &'r [Accepted<'a>],
     transaction: TransactionMeta,
     /// The transaction's own columns, the same in every row.
     shared: StagedRow,
 }
 
-impl<'a> RowWriter<'a> {
+impl<'r, 'a> RowWriter<'r, 'a> {
     pub(super) fn new(
-        topic: &'a str,
-        accepted: &'a [Accepted<'a>],
+        topic: &'r str,
+        accepted: &'r [Accepted<'a>],
         transaction: TransactionMeta,
     ) -> Result<Self, StoreError> {
         let shared = StagedRow::shared(&transaction)?;
