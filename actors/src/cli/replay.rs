@@ -27,6 +27,11 @@ pub struct ReplayArgs {
     /// Print what would be replayed; publish nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Bytes of dead letters held at once: they are published in rounds of at most this
+    /// much, each acknowledged before the next is read (default 16 MiB).
+    #[arg(long, env = "SUPERSTORE_REPLAY_MAX_IN_FLIGHT_BYTES")]
+    #[arg(default_value_t = replay::DEFAULT_MAX_IN_FLIGHT_BYTES)]
+    pub max_in_flight_bytes: u64,
 }
 
 fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
@@ -51,6 +56,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
         reason: args.reason.clone(),
         since: args.since,
         dry_run: args.dry_run,
+        max_in_flight_bytes: args.max_in_flight_bytes.max(1),
     };
     let report = actix::System::new().block_on(replay::replay(&plan)).map_err(|e| match e {
         replay::ReplayError::Kafka(e) => Failure::kafka(&bootstrap, e),

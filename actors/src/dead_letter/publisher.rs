@@ -9,6 +9,7 @@
 //! in staging, where they are safe. The pipeline never waits for it.
 
 use super::header;
+use crate::kafka::record_headers;
 use crate::pipeline::envelope::Header;
 use crate::staging::headers::headers_from_json;
 use crate::staging::sql::{self, PendingDeadLetter};
@@ -16,7 +17,7 @@ use crate::supervision::restart_backoff;
 use actix::prelude::*;
 use futures::future::join_all;
 use rdkafka::config::ClientConfig;
-use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
+use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -187,14 +188,10 @@ async fn drain(settings: Arc<DeadLetterSettings>, producer: FutureProducer) -> D
 
 /// The dead letter's headers: the record's own, then ours.
 fn dead_letter_headers(settings: &DeadLetterSettings, row: &PendingDeadLetter) -> OwnedHeaders {
-    let own = headers_from_json(&row.kafka_headers).unwrap_or_else(|e| {
+    let mut headers = headers_from_json(&row.kafka_headers).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "a quarantined record's headers cannot be read back");
         Vec::new()
     });
-    let mut headers = OwnedHeaders::new_with_capacity(own.len() + 9);
-    for Header { key, value } in &own {
-        headers = headers.insert(KafkaHeader { key, value: value.as_deref() });
-    }
     let ours = [
         (header::REASON, row.reason.clone()),
         (header::DETAIL, row.detail.clone()),
@@ -205,15 +202,11 @@ fn dead_letter_headers(settings: &DeadLetterSettings, row: &PendingDeadLetter) -
         (header::GROUP, settings.group_id.clone()),
         (header::REJECTED_AT, row.rejected_at.to_rfc3339()),
     ];
-    for (key, value) in &ours {
-        headers = headers.insert(KafkaHeader { key, value: Some(value.as_bytes()) });
+    let schema_id = row.schema_id.map(|id| (header::SCHEMA_ID, id.to_string()));
+    for (key, value) in ours.into_iter().chain(schema_id) {
+        headers.push(Header { key: key.into(), value: Some(value.into_bytes()) });
     }
-    if let Some(id) = row.schema_id {
-        let id = id.to_string();
-        headers =
-            headers.insert(KafkaHeader { key: header::SCHEMA_ID, value: Some(id.as_bytes()) });
-    }
-    headers
+    record_headers::to_owned_headers(&headers)
 }
 
 /// Publishes one dead letter and waits for Kafka's acknowledgement.

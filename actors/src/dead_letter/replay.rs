@@ -8,18 +8,20 @@
 //!
 //! It reads the dead-letter topic as it is when the command starts (up to
 //! each partition's end then), in a consumer of its own that commits
-//! nothing. A replay is at-least-once, like the dead-letter topic: replaying
+//! nothing, and publishes as it reads: at most `--max-in-flight-bytes` of
+//! dead letters are held at once, whatever the size of the topic. A replay is at-least-once, like the dead-letter topic: replaying
 //! twice publishes twice. The pipeline then deduplicates the events it
 //! already staged (by `event_id`), and quarantines again, as new dead
 //! letters, the records that are still refused.
 
 use super::header;
-use crate::kafka::{self, KafkaError};
+use crate::kafka::{self, record_headers, KafkaError};
+use crate::pipeline::envelope::Header;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
@@ -37,7 +39,14 @@ pub struct ReplayPlan {
     pub since: Option<DateTime<Utc>>,
     /// Say what would be replayed; publish nothing.
     pub dry_run: bool,
+    /// Bytes of dead letters (keys, values, headers) held at once: they are
+    /// published, and acknowledged, in rounds of at most this much (one
+    /// record larger than it goes alone).
+    pub max_in_flight_bytes: u64,
 }
+
+/// The default of [`ReplayPlan::max_in_flight_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: u64 = 16 << 20;
 
 /// What a replay did (or would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,10 +67,10 @@ impl ReplayReport {
 pub enum ReplayError {
     #[error(transparent)]
     Kafka(#[from] KafkaError),
-    #[error("the dead-letter topic {topic} was not read to its end within {seconds} s")]
+    #[error("the dead-letter topic {topic} gave nothing for {seconds} s before its end")]
     Stalled { topic: String, seconds: u64 },
-    #[error("publishing to {topic} failed after {published} of {total} records: {reason}")]
-    Publish { topic: String, published: u64, total: u64, reason: String },
+    #[error("publishing to {topic} failed after {published} records: {reason}")]
+    Publish { topic: String, published: u64, reason: String },
 }
 
 /// One dead letter to send back.
@@ -69,15 +78,23 @@ struct Replayable {
     key: Option<Vec<u8>>,
     value: Option<Vec<u8>>,
     timestamp: Option<i64>,
-    headers: Vec<(String, Option<Vec<u8>>)>,
+    headers: Vec<Header>,
 }
 
-fn header_text(message: &BorrowedMessage<'_>, key: &str) -> Option<String> {
-    let headers = message.headers()?;
+impl Replayable {
+    fn size_bytes(&self) -> u64 {
+        let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
+        let headers: u64 = self.headers.iter().map(|h| h.key.len() as u64 + len(&h.value)).sum();
+        len(&self.key) + len(&self.value) + headers
+    }
+}
+
+/// The text of the dead letter's header `key`, if it has one.
+fn header_text(headers: &[Header], key: &str) -> Option<String> {
     headers
         .iter()
-        .find(|h| h.key == key)
-        .and_then(|h| h.value.map(|v| String::from_utf8_lossy(v).into_owned()))
+        .find(|h| h.key == key.as_bytes())
+        .and_then(|h| h.value.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()))
 }
 
 /// Whether the plan's filters keep this dead letter.
@@ -91,18 +108,12 @@ fn wanted(plan: &ReplayPlan, reason: Option<&str>, rejected_at: Option<&str>) ->
     reason_ok && since_ok
 }
 
-fn replayable(message: &BorrowedMessage<'_>) -> Replayable {
-    let mut headers: Vec<(String, Option<Vec<u8>>)> = message
-        .headers()
-        .map(|hs| {
-            hs.iter()
-                .filter(|h| !h.key.starts_with(header::PREFIX))
-                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                .collect()
-        })
-        .unwrap_or_default();
+/// The record to send back: the dead letter's own headers removed, and
+/// `superstore.replay.of` added.
+fn replayable(message: &BorrowedMessage<'_>, mut headers: Vec<Header>) -> Replayable {
+    headers.retain(|h| !h.key.starts_with(header::PREFIX.as_bytes()));
     let origin = format!("{}/{}/{}", message.topic(), message.partition(), message.offset());
-    headers.push((header::REPLAY_OF.to_owned(), Some(origin.into_bytes())));
+    headers.push(Header { key: header::REPLAY_OF.into(), value: Some(origin.into_bytes()) });
     Replayable {
         key: message.key().map(<[u8]>::to_vec),
         value: message.payload().map(<[u8]>::to_vec),
@@ -111,84 +122,140 @@ fn replayable(message: &BorrowedMessage<'_>) -> Replayable {
     }
 }
 
-/// Reads the dead-letter topic up to its current end; the records to replay.
-fn read_dead_letters(
-    plan: &ReplayPlan,
-    report: &mut ReplayReport,
-) -> Result<Vec<Replayable>, ReplayError> {
-    let dlq = kafka::describe_topic(&plan.bootstrap, &plan.dlq_topic, Duration::from_secs(15))?;
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &plan.bootstrap)
-        .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
-        .set("enable.auto.commit", "false")
-        .set("log_level", "3")
-        .create()
-        .map_err(KafkaError::from)?;
-    let mut assignment = TopicPartitionList::new();
-    let mut remaining: BTreeMap<i32, i64> = BTreeMap::new();
-    for (&partition, &(low, high)) in dlq.watermarks.iter().filter(|(_, (l, h))| l < h) {
-        assignment
-            .add_partition_offset(&plan.dlq_topic, partition, Offset::Offset(low))
-            .map_err(KafkaError::from)?;
-        remaining.insert(partition, high);
-    }
-    consumer.assign(&assignment).map_err(KafkaError::from)?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut chosen = Vec::new();
-    while !remaining.is_empty() {
-        if Instant::now() > deadline {
-            return Err(ReplayError::Stalled { topic: plan.dlq_topic.clone(), seconds: 120 });
-        }
-        let Some(polled) = consumer.poll(Duration::from_millis(500)) else {
-            // Nothing more came: a partition whose position reached its end is done.
-            if let Ok(positions) = consumer.position() {
-                for entry in positions.elements() {
-                    if let Offset::Offset(at) = entry.offset() {
-                        if remaining.get(&entry.partition()).is_some_and(|end| at >= *end) {
-                            remaining.remove(&entry.partition());
-                        }
-                    }
-                }
-            }
-            continue;
-        };
-        let message = polled.map_err(KafkaError::from)?;
-        let end = remaining.get(&message.partition()).copied();
-        if end.is_none_or(|end| message.offset() >= end) {
-            continue;
-        }
-        report.read += 1;
-        let reason = header_text(&message, header::REASON);
-        if wanted(plan, reason.as_deref(), header_text(&message, header::REJECTED_AT).as_deref()) {
-            *report.replayed.entry(reason.unwrap_or_else(|| "unknown".into())).or_default() += 1;
-            chosen.push(replayable(&message));
-        }
-        if end.is_some_and(|end| message.offset() + 1 >= end) {
-            remaining.remove(&message.partition());
-        }
-    }
-    Ok(chosen)
+/// How long the reader waits for a dead letter it knows is there.
+const STALL_AFTER: Duration = Duration::from_secs(120);
+
+/// Reads the dead-letter topic up to its end as it was when the replay began.
+struct DeadLetterReader {
+    consumer: BaseConsumer,
+    /// The end of each partition not yet read to it.
+    remaining: BTreeMap<i32, i64>,
+    topic: String,
 }
 
-/// Replays the dead letters the plan selects; reports what it did.
+impl DeadLetterReader {
+    fn open(plan: &ReplayPlan) -> Result<Self, ReplayError> {
+        let dlq = kafka::describe_topic(&plan.bootstrap, &plan.dlq_topic, Duration::from_secs(15))?;
+        // librdkafka's prefetch counts against memory too: a quarter of the bound.
+        let prefetch_kbytes = (plan.max_in_flight_bytes / 4 / 1024).clamp(1024, 65_536);
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &plan.bootstrap)
+            .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
+            .set("enable.auto.commit", "false")
+            .set("queued.max.messages.kbytes", prefetch_kbytes.to_string())
+            .set("log_level", "3")
+            .create()
+            .map_err(KafkaError::from)?;
+        let mut assignment = TopicPartitionList::new();
+        let mut remaining = BTreeMap::new();
+        for (&partition, &(low, high)) in dlq.watermarks.iter().filter(|(_, (l, h))| l < h) {
+            assignment
+                .add_partition_offset(&plan.dlq_topic, partition, Offset::Offset(low))
+                .map_err(KafkaError::from)?;
+            remaining.insert(partition, high);
+        }
+        consumer.assign(&assignment).map_err(KafkaError::from)?;
+        Ok(DeadLetterReader { consumer, remaining, topic: plan.dlq_topic.clone() })
+    }
+
+    /// The next dead letter, taken by `take`; `None` once every partition is read.
+    fn next<T>(
+        &mut self,
+        mut take: impl FnMut(&BorrowedMessage<'_>) -> T,
+    ) -> Result<Option<T>, ReplayError> {
+        let waiting_since = Instant::now();
+        while !self.remaining.is_empty() {
+            if waiting_since.elapsed() > STALL_AFTER {
+                let (topic, seconds) = (self.topic.clone(), STALL_AFTER.as_secs());
+                return Err(ReplayError::Stalled { topic, seconds });
+            }
+            let Some(polled) = self.consumer.poll(Duration::from_millis(500)) else {
+                self.forget_partitions_at_their_end();
+                continue;
+            };
+            let message = polled.map_err(KafkaError::from)?;
+            let end = self.remaining.get(&message.partition()).copied();
+            if end.is_none_or(|end| message.offset() >= end) {
+                continue;
+            }
+            if end.is_some_and(|end| message.offset() + 1 >= end) {
+                self.remaining.remove(&message.partition());
+            }
+            return Ok(Some(take(&message)));
+        }
+        Ok(None)
+    }
+
+    /// Nothing more came: a partition whose position reached its end is done.
+    fn forget_partitions_at_their_end(&mut self) {
+        let Ok(positions) = self.consumer.position() else { return };
+        for entry in positions.elements() {
+            if let Offset::Offset(at) = entry.offset() {
+                if self.remaining.get(&entry.partition()).is_some_and(|end| at >= *end) {
+                    self.remaining.remove(&entry.partition());
+                }
+            }
+        }
+    }
+}
+
+/// Replays the dead letters the plan selects; reports what it did. At most
+/// `max_in_flight_bytes` of them are held at once.
 pub async fn replay(plan: &ReplayPlan) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport::default();
-    let chosen = read_dead_letters(plan, &mut report)?;
-    if plan.dry_run || chosen.is_empty() {
-        return Ok(report);
+    let mut reader = DeadLetterReader::open(plan)?;
+    let producer = if plan.dry_run { None } else { Some(replay_producer(plan)?) };
+    let (mut round, mut round_bytes, mut published) = (Vec::new(), 0u64, 0u64);
+    while let Some(chosen) = reader.next(|message| choose(plan, message))? {
+        report.read += 1;
+        let Some((reason, record)) = chosen else { continue };
+        *report.replayed.entry(reason).or_default() += 1;
+        if producer.is_none() {
+            continue;
+        }
+        round_bytes += record.size_bytes();
+        round.push(record);
+        if round_bytes >= plan.max_in_flight_bytes {
+            published += publish(plan, producer.as_ref(), &mut round, published).await?;
+            round_bytes = 0;
+        }
     }
-    let producer: FutureProducer = ClientConfig::new()
+    publish(plan, producer.as_ref(), &mut round, published).await?;
+    Ok(report)
+}
+
+/// The reason and the record to replay, if the plan wants this dead letter.
+fn choose(plan: &ReplayPlan, message: &BorrowedMessage<'_>) -> Option<(String, Replayable)> {
+    let headers = message.headers().map(record_headers::read).unwrap_or_default();
+    let reason = header_text(&headers, header::REASON);
+    let rejected_at = header_text(&headers, header::REJECTED_AT);
+    if !wanted(plan, reason.as_deref(), rejected_at.as_deref()) {
+        return None;
+    }
+    Some((reason.unwrap_or_else(|| "unknown".into()), replayable(message, headers)))
+}
+
+fn replay_producer(plan: &ReplayPlan) -> Result<FutureProducer, ReplayError> {
+    Ok(ClientConfig::new()
         .set("bootstrap.servers", &plan.bootstrap)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .create()
-        .map_err(KafkaError::from)?;
-    let sends = chosen.iter().map(|record| {
-        let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
-        for (key, value) in &record.headers {
-            headers = headers.insert(Header { key, value: value.as_deref() });
-        }
-        let mut out = FutureRecord::<[u8], [u8]>::to(&plan.target_topic).headers(headers);
+        .map_err(KafkaError::from)?)
+}
+
+/// Publishes `round` and waits for every acknowledgement; empties it and
+/// returns how many were published.
+async fn publish(
+    plan: &ReplayPlan,
+    producer: Option<&FutureProducer>,
+    round: &mut Vec<Replayable>,
+    published_before: u64,
+) -> Result<u64, ReplayError> {
+    let Some(producer) = producer else { return Ok(0) };
+    let sends = round.iter().map(|record| {
+        let mut out = FutureRecord::<[u8], [u8]>::to(&plan.target_topic)
+            .headers(record_headers::to_owned_headers(&record.headers));
         if let Some(key) = &record.key {
             out = out.key(key.as_slice());
         }
@@ -201,13 +268,14 @@ pub async fn replay(plan: &ReplayPlan) -> Result<ReplayReport, ReplayError> {
         producer.send(out, Duration::from_secs(60))
     });
     let outcomes = join_all(sends).await;
-    let total = outcomes.len() as u64;
+    round.clear();
     let published = outcomes.iter().filter(|o| o.is_ok()).count() as u64;
     if let Some(Err((e, _))) = outcomes.into_iter().find(Result::is_err) {
         let topic = plan.target_topic.clone();
-        return Err(ReplayError::Publish { topic, published, total, reason: e.to_string() });
+        let published = published_before + published;
+        return Err(ReplayError::Publish { topic, published, reason: e.to_string() });
     }
-    Ok(report)
+    Ok(published)
 }
 
 #[cfg(test)]
@@ -222,6 +290,7 @@ mod tests {
             reason: reason.map(str::to_owned),
             since: since.map(|s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)),
             dry_run: true,
+            max_in_flight_bytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
         }
     }
 

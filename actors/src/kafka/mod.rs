@@ -1,11 +1,13 @@
 //! Kafka I/O through rdkafka (librdkafka): client settings, topic
-//! administration, the reachability probe, and a topic's identity. The code
+//! administration, the reachability probe, a topic's identity, and records'
+//! headers read and written as bytes. The code
 //! knows nothing of which Kafka-protocol broker it talks to.
 
 pub mod admin;
 pub mod consumer_settings;
 pub mod outage_log;
 pub mod producer;
+pub mod record_headers;
 pub mod topic_id;
 
 pub use admin::{ensure_topic, probe, KafkaError};

@@ -231,6 +231,10 @@ fn decode_by_path(
 }
 
 async fn decode(envelope: &mut Envelope, tools: &Tools) {
+    // Refused by the source already (its metadata): nothing to decode.
+    if !matches!(envelope.verdict, Verdict::Raw) {
+        return;
+    }
     let Some(payload) = envelope.payload.as_deref() else {
         let detail = "the record has no value (a tombstone?)";
         return envelope.reject(Quarantine::new(Reason::MissingValue, detail, None));

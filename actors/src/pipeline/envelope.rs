@@ -31,10 +31,11 @@ pub enum Verdict {
     Rejected(Quarantine),
 }
 
-/// One header of a Kafka record: a key, and bytes or nothing.
+/// One header of a Kafka record: a key, and bytes or nothing. The key is
+/// bytes too: it comes from the producer, which may not have sent UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub key: String,
+    pub key: Vec<u8>,
     pub value: Option<Vec<u8>>,
 }
 

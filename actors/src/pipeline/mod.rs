@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod panic_guard;
 pub mod pump;
 pub mod quarantine;
+pub mod received;
 pub mod reset;
 pub mod resume;
 pub mod runner;

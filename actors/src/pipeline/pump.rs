@@ -20,15 +20,15 @@
 //! kept and handed on next, in order), and keeps it in its group.
 
 use super::decoder::Decoder;
-use super::envelope::{Coordinates, Envelope, Flush, Header, Records, Verdict};
+use super::envelope::{Envelope, Flush, Records};
 use super::ledger::Ledger;
+use super::received::received_envelope;
 use super::source::{SourceHalt, SourceSettings, StopReason};
 use crate::pipeline::assignment::ResumeFromStaging;
 use actix::prelude::*;
 use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Headers as _, Message as _};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,28 +155,7 @@ impl Pump {
     ) {
         match received {
             Ok(message) => {
-                let envelope = Envelope {
-                    coordinates: Coordinates {
-                        partition: message.partition(),
-                        offset: message.offset(),
-                    },
-                    key: message.key().map(<[u8]>::to_vec),
-                    payload: message.payload().map(<[u8]>::to_vec),
-                    timestamp: message
-                        .timestamp()
-                        .to_millis()
-                        .and_then(chrono::DateTime::from_timestamp_millis),
-                    headers: message.headers().map_or_else(Vec::new, |headers| {
-                        headers
-                            .iter()
-                            .map(|h| Header {
-                                key: h.key.to_owned(),
-                                value: h.value.map(<[u8]>::to_vec),
-                            })
-                            .collect()
-                    }),
-                    verdict: Verdict::Raw,
-                };
+                let envelope = received_envelope(&message);
                 self.ledger.consumed(1, envelope.size_bytes());
                 chunk.push(envelope);
             }

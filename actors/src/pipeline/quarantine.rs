@@ -28,13 +28,15 @@ pub enum QuarantineReason {
     /// A stage panicked while handling the record (a bug, caught at the
     /// stage's boundary so that it costs this record only).
     PanickedInStage,
+    /// The record's metadata (its Kafka timestamp) cannot be stored as it is.
+    UnrepresentableMetadata,
     /// A domain rule of `superstore-domain`.
     Rule(RejectReason),
 }
 
 impl QuarantineReason {
     /// The reasons the stages add to the domain's.
-    pub const PIPELINE: [QuarantineReason; 9] = [
+    pub const PIPELINE: [QuarantineReason; 10] = [
         QuarantineReason::MissingValue,
         QuarantineReason::NotConfluentFramed,
         QuarantineReason::UnknownSchemaId,
@@ -44,6 +46,7 @@ impl QuarantineReason {
         QuarantineReason::RefusedByDatabase,
         QuarantineReason::Unprocessed,
         QuarantineReason::PanickedInStage,
+        QuarantineReason::UnrepresentableMetadata,
     ];
 
     /// Every reason: the stages' and the domain's.
@@ -64,6 +67,7 @@ impl QuarantineReason {
             QuarantineReason::RefusedByDatabase => "refused_by_database",
             QuarantineReason::Unprocessed => "unprocessed",
             QuarantineReason::PanickedInStage => "panicked_in_stage",
+            QuarantineReason::UnrepresentableMetadata => "unrepresentable_metadata",
             QuarantineReason::Rule(rule) => rule.code(),
         }
     }
@@ -119,6 +123,7 @@ mod tests {
                 "refused_by_database",
                 "unprocessed",
                 "panicked_in_stage",
+                "unrepresentable_metadata",
             ]
         );
         for rule in RejectReason::ALL {
