@@ -16,13 +16,13 @@
 # default), like the Kafka jars. It needs Java 21 or newer: JAVA_HOME, the
 # `java` on PATH and the JDKs under the usual directories are tried, then
 # Debian's openjdk-21 when run as root and the package exists.
-# Port: SUPERSTORE_APICURIO_PORT (58080 by default), on 127.0.0.1 only.
+# Port: SUPERSTORE_APICURIO_PORT (18180 by default), on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=3.3.3
 SHA256=8bc6751c76d963734224b01d5e7f84ccb3cb61c87d3bd77c36c35f10a5cbed63
-port=${SUPERSTORE_APICURIO_PORT:-58080}
+port=${SUPERSTORE_APICURIO_PORT:-18180}
 home=${SUPERSTORE_HOME:-.superstore}/apicurio
 dist=$home/apicurio-registry-app-$VERSION
 tarball=$home/apicurio-registry-app-$VERSION-all.tar.gz

@@ -5,7 +5,7 @@
 #                                         <SUPERSTORE_HOME>/reports/<notebook>.html
 #                                         (images embedded) and .ipynb; exit 1 if a cell raised
 #   scripts/notebook.sh lab               opens JupyterLab on the notebooks, on
-#                                         127.0.0.1:${JUPYTER_PORT:-58888}
+#                                         127.0.0.1:${JUPYTER_PORT:-18888}
 # The notebooks are committed without outputs: the executed copies are artefacts.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,7 +28,7 @@ export SUPERSTORE_REPORTS_DIR="${SUPERSTORE_REPORTS_DIR:-$home/reports}"
 
 case "${1:-all}" in
   lab)
-    exec "$python" -m jupyterlab --no-browser --ip 127.0.0.1 --port "${JUPYTER_PORT:-58888}" \
+    exec "$python" -m jupyterlab --no-browser --ip 127.0.0.1 --port "${JUPYTER_PORT:-18888}" \
       --ServerApp.root_dir="$root/notebooks"
     ;;
   eda | models) notebooks=("$1") ;;

@@ -3,7 +3,7 @@
 #   scripts/superset.sh up        install (first use), migrate and initialise the
 #                                 metadata, create the read-only warehouse role and
 #                                 the admin, import the bundle (overwriting), serve on
-#                                 127.0.0.1:${SUPERSET_PORT:-58088}; idempotent
+#                                 127.0.0.1:${SUPERSET_PORT:-18088}; idempotent
 #   scripts/superset.sh down      stop the server started by `up`
 #   scripts/superset.sh status    exit 0 if it answers, 3 if not
 #   scripts/superset.sh password  print the admin password
@@ -19,7 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv-superset"
 home="${SUPERSTORE_HOME:-$root/.superstore}/superset"
-port="${SUPERSET_PORT:-58088}"
+port="${SUPERSET_PORT:-18088}"
 url="http://127.0.0.1:$port"
 pid_file="$home/gunicorn.pid"
 log="$home/superset.log"

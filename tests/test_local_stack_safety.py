@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 HOME = Path(os.environ.get("SUPERSTORE_HOME", ROOT / ".superstore")).resolve()
 KAFKA_CONFIG = str(HOME / "kafka" / "server.properties")
-REGISTRY_BIND = f"127.0.0.1:{os.environ.get('SUPERSTORE_REGISTRY_PORT', '58081')}"
+REGISTRY_BIND = f"127.0.0.1:{os.environ.get('SUPERSTORE_REGISTRY_PORT', '18081')}"
 
 
 def processes_with(*args: str) -> list[int]:

@@ -17,6 +17,7 @@ pub mod endpoints;
 mod kafka;
 mod lock;
 mod ownership;
+pub mod ports;
 mod postgres;
 mod process;
 mod prometheus;
@@ -27,16 +28,11 @@ pub use endpoints::{resolve, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
 
 pub use brokers::MAX_BROKERS;
+pub use ports::StackPorts;
 use serde::Serialize;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-const DEFAULT_POSTGRES_PORT: u16 = 55432;
-const DEFAULT_KAFKA_PORT: u16 = 59092;
-const DEFAULT_KAFKA_CONTROLLER_PORT: u16 = 59093;
-const DEFAULT_REGISTRY_PORT: u16 = 58081;
-const DEFAULT_PROMETHEUS_PORT: u16 = 59090;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
@@ -70,14 +66,12 @@ pub struct ServiceStatus {
 
 pub struct LocalStack {
     home: PathBuf,
+    /// Recorded, or the defaults, with `SUPERSTORE_*_PORT` applied.
+    ports: StackPorts,
     postgres: postgres::LocalPostgres,
     kafka: brokers::Brokers,
     registry: registry::LocalRegistry,
     prometheus: prometheus::LocalPrometheus,
-}
-
-fn port_from_env(name: &str, default: u16) -> u16 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 impl LocalStack {
@@ -98,26 +92,24 @@ impl LocalStack {
         let home = home
             .canonicalize()
             .map_err(|e| StackError::io(format!("resolve {}", home.display()), e))?;
+        let initialized = postgres::LocalPostgres::new(&home, 0).is_initialized();
+        let ports = StackPorts::of_home(&home, initialized).with_environment();
         Ok(LocalStack {
-            postgres: postgres::LocalPostgres::new(
-                &home,
-                port_from_env("SUPERSTORE_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
-            ),
-            kafka: brokers::Brokers::new(
-                &home,
-                port_from_env("SUPERSTORE_KAFKA_PORT", DEFAULT_KAFKA_PORT),
-                port_from_env("SUPERSTORE_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT),
-            ),
-            registry: registry::LocalRegistry {
-                dir: home.join("registry"),
-                port: port_from_env("SUPERSTORE_REGISTRY_PORT", DEFAULT_REGISTRY_PORT),
-            },
+            postgres: postgres::LocalPostgres::new(&home, ports.postgres),
+            kafka: brokers::Brokers::new(&home, ports.kafka, ports.kafka_controller),
+            registry: registry::LocalRegistry { dir: home.join("registry"), port: ports.registry },
             prometheus: prometheus::LocalPrometheus {
                 dir: home.join("prometheus"),
-                port: port_from_env("SUPERSTORE_PROMETHEUS_PORT", DEFAULT_PROMETHEUS_PORT),
+                port: ports.prometheus,
             },
+            ports,
             home,
         })
+    }
+
+    /// The ports this stack uses (see [`ports`]).
+    pub fn ports(&self) -> StackPorts {
+        self.ports
     }
 
     pub fn home(&self) -> &Path {
@@ -146,6 +138,9 @@ impl LocalStack {
         let _lock = lock::StackLock::acquire(&self.home)?;
         tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
+        self.ports
+            .record_once(&self.home)
+            .map_err(|e| StackError::io("record the stack's ports", e))?;
         self.postgres.start()?;
         self.postgres.ensure_database()?;
         let endpoints = self.endpoints()?;

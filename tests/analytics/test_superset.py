@@ -30,7 +30,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.environ.get("SUPERSTORE_HOME", ROOT / ".superstore"))
 SUPERSET_HOME = HOME / "superset"
-BASE_URL = f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '58088')}"
+BASE_URL = f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '18088')}"
 BUNDLE = ROOT / "bi" / "superset" / "bundle"
 DASHBOARD = "superstore-sales"
 SCREENSHOT = HOME / "reports" / "superset-dashboard.png"

@@ -49,7 +49,7 @@ pub enum Command {
     /// Start the local stack (PostgreSQL, Kafka, registry) and wait until every service
     /// answers.
     Up {
-        /// Also start a local Prometheus (SUPERSTORE_PROMETHEUS_PORT, default 59090) that
+        /// Also start a local Prometheus (SUPERSTORE_PROMETHEUS_PORT, default 19090) that
         /// scrapes run, generate and the registry, with the alert rules loaded.
         #[arg(long, env = "SUPERSTORE_MONITORING")]
         monitoring: bool,

@@ -21,7 +21,26 @@ pub fn up(monitoring: bool, brokers: Option<u16>) -> anyhow::Result<()> {
         println!("  prometheus  {url} (open it in a browser; alerts at {url}/alerts)");
     }
     println!("run `eval \"$(superstore env)\"` to point other tools at it");
+    warn_of_ephemeral_ports(&stack);
     Ok(())
+}
+
+/// A stack created with the earlier defaults keeps them; says how to move it.
+fn warn_of_ephemeral_ports(stack: &LocalStack) {
+    let ports = stack.ports().in_ephemeral_range();
+    if ports.is_empty() {
+        return;
+    }
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let record = superstore_stack::ports::record_file(stack.home());
+    eprintln!(
+        "note: this stack uses ports {} (recorded in {}), inside Linux's range for outgoing \
+         connections (32768-60999): one of them may be taken when a service starts. To move \
+         the stack to the defaults below it, keeping its data: `superstore down`, delete that \
+         file, then `superstore up` (a cluster of several brokers must be created again)",
+        list.join(", "),
+        record.display()
+    );
 }
 
 /// Where `run` and `generate` serve their metrics, from the same settings
