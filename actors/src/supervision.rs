@@ -5,9 +5,11 @@
 //!   exponential backoff: 200 ms, 400 ms, 800 ms… capped at 10 s;
 //! - once it has failed more than `max_restarts` times within `window`
 //!   (8 in 60 s by default, about 30 s of continuous failure;
-//!   `--max-restarts`, `--restart-window-secs`), it is not restarted again:
-//!   the whole command stops with exit code 5 and a message naming the
-//!   actor and its last error.
+//!   `--max-restarts`, `--restart-window-secs`), or a step retried in place
+//!   has failed without a success for longer than `window` (attempts that
+//!   each take long to fail), it is not restarted again: the whole command
+//!   stops with exit code 5 and a message naming the actor and its last
+//!   error.
 //!
 //! Stopping is safe: the pipeline commits each batch with its offsets in one
 //! transaction, so a stopped pipeline resumes where it stood, and the
@@ -51,8 +53,8 @@ pub fn restart_backoff(failures: u32) -> Duration {
 /// An actor that failed more often than its policy allows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the {actor} failed {failures} times within {window_secs} s and was stopped; \
-     last error: {last_error}"
+    "the {actor} failed {failures} times within {window_secs} s, or without a success for \
+     longer than that, and was stopped; last error: {last_error}"
 )]
 pub struct GaveUp {
     pub actor: &'static str,
@@ -85,13 +87,38 @@ impl Supervision {
 
     /// Records a failure at `now` and decides.
     pub fn failed_at(&mut self, now: Instant, error: &dyn fmt::Display) -> Decision {
+        self.decide(now, None, error)
+    }
+
+    /// Records a failure now and decides.
+    pub fn failed(&mut self, error: &dyn fmt::Display) -> Decision {
+        self.decide(Instant::now(), None, error)
+    }
+
+    /// Records a failure of a step retried in place whose attempts have all
+    /// failed since `streak_started`, and decides. Besides the count, such
+    /// a step gives up once it has failed for longer than the window: an
+    /// attempt that takes long to fail (a request that runs into its
+    /// timeout, a statement into its `lock_timeout`) would otherwise never
+    /// fail often enough within the window to stop.
+    pub fn failed_since(&mut self, streak_started: Instant, error: &dyn fmt::Display) -> Decision {
+        self.decide(Instant::now(), Some(streak_started), error)
+    }
+
+    fn decide(
+        &mut self,
+        now: Instant,
+        streak_started: Option<Instant>,
+        error: &dyn fmt::Display,
+    ) -> Decision {
         while self.failures.front().is_some_and(|&t| now.duration_since(t) > self.policy.window) {
             self.failures.pop_front();
         }
         self.failures.push_back(now);
         let failures = self.failures.len() as u32;
         tracing::warn!(actor = self.actor, failures, error = %error, "actor failed");
-        if failures > self.policy.max_restarts {
+        let too_long = streak_started.is_some_and(|t| now.duration_since(t) > self.policy.window);
+        if failures > self.policy.max_restarts || too_long {
             return Decision::GiveUp(GaveUp {
                 actor: self.actor,
                 failures,
@@ -101,11 +128,6 @@ impl Supervision {
         }
         crate::metrics::actor_restarted(self.actor);
         Decision::RestartAfter(restart_backoff(failures))
-    }
-
-    /// Records a failure now and decides.
-    pub fn failed(&mut self, error: &dyn fmt::Display) -> Decision {
-        self.failed_at(Instant::now(), error)
     }
 
     /// Failures within the current window.
@@ -179,8 +201,19 @@ mod tests {
         assert_eq!(gave_up.actor, "writer");
         assert_eq!(gave_up.failures, 4);
         let message = gave_up.to_string();
-        assert!(message.contains("the writer failed 4 times within 60 s"), "{message}");
+        assert!(message.contains("the writer failed 4 times within 60 s, or"), "{message}");
         assert!(message.ends_with("last error: disk full"), "{message}");
+    }
+
+    #[test]
+    fn a_step_failing_slowly_for_longer_than_the_window_gives_up() {
+        let mut supervision = Supervision::new("decoder", policy());
+        let long_ago = Instant::now() - Duration::from_secs(61);
+        let decision = supervision.failed_since(long_ago, &"registry timed out");
+        assert!(matches!(decision, Decision::GiveUp(_)), "{decision:?}");
+        let mut fresh = Supervision::new("decoder", policy());
+        let decision = fresh.failed_since(Instant::now() - Duration::from_secs(15), &"timeout");
+        assert_eq!(decision, Decision::RestartAfter(Duration::from_millis(200)));
     }
 
     #[test]

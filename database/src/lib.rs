@@ -8,8 +8,10 @@
 
 mod columns;
 pub mod schema;
+mod session;
 
 pub use columns::column_names;
+pub use session::{connect_with_timeouts, pool_with_timeouts, Limit, SessionTimeouts};
 
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
@@ -31,6 +33,8 @@ pub enum DbError {
     Pool { url: String, source: r2d2::Error },
     #[error("migrations failed: {0}")]
     Migrate(String),
+    #[error("cannot set up the database session: {0}")]
+    Session(String),
 }
 
 /// A pool whose connections all reach `url`. Fails at once if the first

@@ -17,6 +17,9 @@ pub mod code {
     pub const GAVE_UP: u8 = 5;
     /// Some input lines were refused (each reported); the rest was published.
     pub const PARTLY_REFUSED: u8 = 6;
+    /// A stopping run did not commit its open batch within the shutdown bound: the batch
+    /// was rolled back whole, and the next run resumes from the stored offsets.
+    pub const SHUTDOWN_TIMED_OUT: u8 = 7;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,12 @@ pub enum Failure {
     GaveUp(superstore_actors::supervision::GaveUp),
     #[error("{0}")]
     PartlyRefused(String),
+    #[error(
+        "{0}\nFix: find what held the commit (a lock on a staging table, a registry or \
+         database that stopped answering: the warnings above name it), or allow more time \
+         with --shutdown-timeout-secs"
+    )]
+    ShutdownTimedOut(String),
 }
 
 impl From<superstore_stack::EndpointError> for Failure {
@@ -55,6 +64,7 @@ impl Failure {
             Failure::Refused(_) => code::REFUSED,
             Failure::GaveUp(_) => code::GAVE_UP,
             Failure::PartlyRefused(_) => code::PARTLY_REFUSED,
+            Failure::ShutdownTimedOut(_) => code::SHUTDOWN_TIMED_OUT,
         }
     }
 

@@ -21,7 +21,7 @@ use superstore_actors::pipeline::writer::BatchPolicy;
 use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
 use superstore_actors::{dead_letter, kafka};
-use superstore_database::PgPool;
+use superstore_database::{PgPool, SessionTimeouts};
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
 use superstore_stack::Endpoints;
 
@@ -86,6 +86,18 @@ pub struct RunArgs {
         default_value_t = superstore_registry::DEFAULT_UNKNOWN_SCHEMA_TTL.as_secs()
     )]
     pub unknown_schema_ttl_secs: u64,
+    /// Seconds a stopping run (SIGINT, SIGTERM) may take to commit its open batch; past
+    /// them the batch is rolled back whole and the run exits 7. A second signal aborts at once.
+    #[arg(long, env = "SUPERSTORE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+    /// lock_timeout of the pipeline's database sessions, in milliseconds [default: 10000,
+    /// unless the session has one from the server, the role or DATABASE_URL's options].
+    #[arg(long, env = "SUPERSTORE_LOCK_TIMEOUT_MS")]
+    pub lock_timeout_ms: Option<u64>,
+    /// statement_timeout of the pipeline's database sessions, in milliseconds [default:
+    /// 60000, unless the session has one from the server, the role or DATABASE_URL's options].
+    #[arg(long, env = "SUPERSTORE_STATEMENT_TIMEOUT_MS")]
+    pub statement_timeout_ms: Option<u64>,
     /// Where to serve /metrics, /health/live and /health/ready (IP:PORT), or `off`.
     #[arg(long, env = observe::RUN_VARIABLE, default_value = observe::RUN_DEFAULT)]
     pub metrics_addr: MetricsAddr,
@@ -154,6 +166,8 @@ fn pipeline_settings(
         max_poll_interval: Duration::from_millis(args.max_poll_interval_ms.into()),
         session_timeout: Duration::from_millis(args.session_timeout_ms.into()),
         dedup_window: args.dedup_window,
+        session_timeouts: session_timeouts(args),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
         until_idle: args.until_idle,
         restart_policy: RestartPolicy {
             max_restarts: args.max_restarts,
@@ -163,13 +177,23 @@ fn pipeline_settings(
     })
 }
 
+fn session_timeouts(args: &RunArgs) -> SessionTimeouts {
+    let millis = |ms: Option<u64>| ms.map(Duration::from_millis);
+    SessionTimeouts::new(millis(args.lock_timeout_ms), millis(args.statement_timeout_ms))
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.batch_size == 0 {
         return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
     }
     let exposition = observe::prepare(args.metrics_addr, observe::RUN_VARIABLE)?;
     let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let pool = superstore_database::pool(&endpoints.database_url, 4).map_err(Failure::database)?;
+    let pool = superstore_database::pool_with_timeouts(
+        &endpoints.database_url,
+        4,
+        session_timeouts(&args),
+    )
+    .map_err(Failure::database)?;
     refuse_if_staging_lags(&pool)?;
     let bootstrap = endpoints.kafka_bootstrap_servers.clone();
     kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
@@ -239,6 +263,9 @@ fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::
             .into()
         }
         PipelineError::Halted(SourceHalt::OffsetsUnreadable(why)) => Failure::database(why).into(),
+        timed_out @ PipelineError::ShutdownTimedOut { .. } => {
+            Failure::ShutdownTimedOut(timed_out.to_string()).into()
+        }
         other => other.into(),
     }
 }

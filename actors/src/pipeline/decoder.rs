@@ -86,6 +86,7 @@ struct Tools {
 /// registry stays away past the policy, the pipeline is told to stop and
 /// this chunk waits for the end.
 async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine> {
+    let first_attempt = std::time::Instant::now();
     loop {
         let error = match tools.registry.schema(id).await {
             Ok(schema) => return Ok(schema),
@@ -99,7 +100,8 @@ async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine
             }
             Err(e) => e,
         };
-        let decision = tools.outages.lock().expect("supervision lock").failed(&error);
+        let decision =
+            tools.outages.lock().expect("supervision lock").failed_since(first_attempt, &error);
         match decision {
             Decision::RestartAfter(wait) => tokio::time::sleep(wait).await,
             Decision::GiveUp(gave_up) => {

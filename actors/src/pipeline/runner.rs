@@ -1,8 +1,15 @@
 //! Runs the pipeline: starts one supervised actor per stage, wired in the
 //! order of the flow, with the lag probe beside them, and waits until the
-//! source reports idle (with `until_idle`), a signal arrives (SIGINT or
-//! SIGTERM: the open batch is committed first; a second signal exits at
-//! once), or an actor gives up under the supervision policy.
+//! source reports idle (with `until_idle`), a signal arrives, or an actor
+//! gives up under the supervision policy.
+//!
+//! On SIGINT or SIGTERM the open batch is committed first, within the
+//! shutdown bound (`--shutdown-timeout-secs`, 30 s by default). Past it, the
+//! writer's session is ended, so that its open transaction is rolled back
+//! whole at once, and the run stops with [`PipelineError::ShutdownTimedOut`].
+//! A second SIGINT or SIGTERM exits at once (130 or 143); PostgreSQL then
+//! rolls the open transaction back when the connection closes. Either way
+//! the next run resumes from the stored offsets.
 
 use super::assignment::AssignedPartitions;
 use super::decoder::Decoder;
@@ -14,13 +21,13 @@ use super::validator::Validator;
 use super::writer::{BatchPolicy, Writer};
 use crate::dead_letter::publisher::{DeadLetterSettings, DeadLetters, Drain, DrainReport};
 use crate::staging::committed_ids::CommittedIds;
-use crate::staging::{StagingStore, Subscription};
+use crate::staging::{StagingStore, Subscription, WriterBackend};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
 use actix::Actor as _;
 use actix::{Addr, Supervisor, SyncArbiter};
 use std::sync::Arc;
 use std::time::Duration;
-use superstore_database::PgPool;
+use superstore_database::{PgPool, SessionTimeouts};
 use superstore_domain::schema_latest;
 use superstore_registry::RegistryClient;
 
@@ -49,6 +56,10 @@ pub struct PipelineSettings {
     pub session_timeout: Duration,
     /// Event ids the dedup stage remembers.
     pub dedup_window: usize,
+    /// The `lock_timeout` and `statement_timeout` of the pipeline's sessions.
+    pub session_timeouts: SessionTimeouts,
+    /// How long a signalled run may take to commit its open batch.
+    pub shutdown_timeout: Duration,
     pub until_idle: bool,
     pub restart_policy: RestartPolicy,
     /// The partitions the source holds (the health check reads them too).
@@ -66,6 +77,15 @@ pub enum PipelineError {
     Halted(#[from] SourceHalt),
     #[error("the pipeline stopped unexpectedly: {0}")]
     Internal(String),
+    /// Signalled, the run did not finish within the bound; the open batch
+    /// was rolled back whole.
+    #[error(
+        "the open batch was not committed within the shutdown bound of {} s, and was rolled \
+         back whole{}; the next run resumes from the stored offsets",
+        waited.as_secs(),
+        if *ended_session { " (its database session was ended)" } else { "" }
+    )]
+    ShutdownTimedOut { waited: Duration, ended_session: bool },
 }
 
 /// Runs the pipeline inside an actix system until it stops; `ledger`
@@ -78,7 +98,8 @@ pub async fn run_pipeline(
     let (finished_tx, finished_rx) = tokio::sync::oneshot::channel();
     crate::metrics::prime_pipeline(&settings.topic);
     let dead_letters = start_dead_letters(&settings)?;
-    let source = start_stages(&settings, &ledger, &escalation, finished_tx);
+    let writer_backend = WriterBackend::default();
+    let source = start_stages(&settings, &ledger, &escalation, finished_tx, &writer_backend);
     match LagProbe::new(
         &settings.bootstrap,
         &settings.topic,
@@ -90,7 +111,16 @@ pub async fn run_pipeline(
     }
     tracing::info!(topic = %settings.topic, group = %settings.group, "pipeline running");
     tokio::pin!(finished_rx);
-    let outcome = run_until_stopped(source, finished_rx.as_mut(), &mut gave_up).await;
+    let signals = Signals::new().map_err(|e| PipelineError::Internal(e.to_string()))?;
+    let bound = settings.shutdown_timeout;
+    let stopped = run_until_stopped(source, finished_rx.as_mut(), &mut gave_up, signals, bound);
+    let outcome = match stopped.await {
+        Err(PipelineError::ShutdownTimedOut { waited, .. }) => {
+            let ended_session = end_writer_session(&settings.pool, &writer_backend);
+            Err(PipelineError::ShutdownTimedOut { waited, ended_session })
+        }
+        other => other,
+    };
     if outcome.is_ok() {
         // What this run quarantined goes to the dead-letter topic before it ends.
         let drained = dead_letters.send(Drain).timeout(FINAL_DRAIN_WAIT).await;
@@ -118,32 +148,56 @@ fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, 
     Ok(dead_letters.start())
 }
 
-/// Waits until the source finishes, an actor gives up, or a signal asks to stop.
+/// Waits until the source finishes, an actor gives up, or a signal asks to
+/// stop; then until the source finishes within `bound`, or a second signal.
 async fn run_until_stopped(
     source: Addr<Source>,
     mut finished_rx: std::pin::Pin<&mut tokio::sync::oneshot::Receiver<SourceOutcome>>,
     gave_up: &mut tokio::sync::mpsc::UnboundedReceiver<GaveUp>,
+    mut signals: Signals,
+    bound: Duration,
 ) -> Result<StopReason, PipelineError> {
     let internal = |outcome: Result<SourceOutcome, tokio::sync::oneshot::error::RecvError>| {
         outcome.map_err(|e| PipelineError::Internal(e.to_string()))?.map_err(PipelineError::from)
     };
     tokio::select! {
-        reason = &mut finished_rx => internal(reason),
+        reason = &mut finished_rx => return internal(reason),
+        Some(report) = gave_up.recv() => return Err(report.into()),
+        _ = signals.next() => {}
+    }
+    eprintln!(
+        "stopping: committing the open batch, for at most {} s (--shutdown-timeout-secs); \
+         a second signal aborts at once, and the open transaction is then rolled back whole",
+        bound.as_secs()
+    );
+    source.do_send(Shutdown);
+    tokio::spawn(async move {
+        let code = signals.next().await;
+        eprintln!("second signal: aborting; the open transaction is rolled back whole");
+        std::process::exit(code);
+    });
+    tokio::select! {
+        reason = finished_rx => internal(reason),
         Some(report) = gave_up.recv() => Err(report.into()),
-        _ = termination_signal() => {
-            eprintln!(
-                "stopping: committing the open batch \
-                 (a second signal aborts; the transaction keeps staging whole)"
-            );
-            source.do_send(Shutdown);
-            tokio::spawn(async {
-                let _ = tokio::signal::ctrl_c().await;
-                std::process::exit(130);
-            });
-            tokio::select! {
-                reason = finished_rx => internal(reason),
-                Some(report) = gave_up.recv() => Err(report.into()),
-            }
+        () = tokio::time::sleep(bound) => {
+            Err(PipelineError::ShutdownTimedOut { waited: bound, ended_session: false })
+        }
+    }
+}
+
+/// Ends the writer's database session, if it has one; whether it did.
+/// Its open transaction is rolled back at once, and the locks it holds or
+/// waits for are let go, instead of when a lock or statement timeout fires.
+fn end_writer_session(pool: &PgPool, backend: &WriterBackend) -> bool {
+    let Some(pid) = backend.pid() else { return false };
+    let ended = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+        crate::staging::sql::terminate_backend(&mut conn, pid).map_err(|e| e.to_string())
+    });
+    match ended {
+        Ok(ended) => ended,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot end the writer's session; PostgreSQL ends it later");
+            false
         }
     }
 }
@@ -154,6 +208,7 @@ fn start_stages(
     ledger: &Arc<Ledger>,
     escalation: &Escalation,
     finished: tokio::sync::oneshot::Sender<SourceOutcome>,
+    writer_backend: &WriterBackend,
 ) -> Addr<Source> {
     let s = settings.clone();
     let supervision = |actor| (Supervision::new(actor, s.restart_policy), escalation.clone());
@@ -166,8 +221,10 @@ fn start_stages(
     // Filled by the store after each commit, read by dedup.
     let committed = CommittedIds::new(s.dedup_window);
     let store_committed = committed.clone();
+    let (timeouts, backend) = (s.session_timeouts, writer_backend.clone());
     let store = SyncArbiter::start(1, move || {
-        StagingStore::new(store_url.clone(), subscription.clone(), store_committed.clone())
+        let (url, subscription) = (store_url.clone(), subscription.clone());
+        StagingStore::new(url, timeouts, subscription, store_committed.clone(), backend.clone())
     });
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
@@ -217,12 +274,27 @@ fn start_stages(
     })
 }
 
-/// SIGINT or SIGTERM.
-async fn termination_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term.recv() => {},
+/// SIGINT and SIGTERM, listened to from the start of the run to its end,
+/// so that no signal falls between two listeners.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
-    Ok(())
+
+    /// The next signal, as the exit code of a process it ends (128 + its number).
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.interrupt.recv() => 130,
+            _ = self.terminate.recv() => 143,
+        }
+    }
 }

@@ -148,13 +148,15 @@ impl Committer {
     /// Commits `batch`, retrying under the supervision policy; a commit
     /// that keeps failing stops the pipeline and this task waits for the end.
     async fn commit(&self, batch: Arc<PreparedBatch>) {
+        let first_attempt = std::time::Instant::now();
         loop {
             let error = match self.store.send(CommitBatch(batch.clone())).await {
                 Ok(Ok(outcome)) => return self.ledger.committed_batch(&outcome),
                 Ok(Err(e)) => e.to_string(),
                 Err(e) => format!("the staging store is unavailable: {e}"),
             };
-            let decision = self.failures.lock().expect("supervision lock").failed(&error);
+            let decision =
+                self.failures.lock().expect("supervision lock").failed_since(first_attempt, &error);
             match decision {
                 Decision::RestartAfter(wait) => tokio::time::sleep(wait).await,
                 Decision::GiveUp(gave_up) => {

@@ -37,8 +37,10 @@ use batch::PreparedBatch;
 use committed_ids::CommittedIds;
 use diesel::pg::PgConnection;
 use diesel::Connection;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use superstore_database::SessionTimeouts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -99,21 +101,45 @@ pub struct Subscription {
 /// starts afresh.
 pub struct StagingStore {
     database_url: String,
+    timeouts: SessionTimeouts,
     connection: Option<PgConnection>,
     subscription: Subscription,
     /// Filled here, once each transaction has committed.
     committed: CommittedIds,
+    backend: WriterBackend,
+}
+
+/// The server process of the writer's session, so that a shutdown that
+/// runs out of time can end it, rolling its open transaction back at once.
+#[derive(Debug, Clone, Default)]
+pub struct WriterBackend(Arc<AtomicI32>);
+
+impl WriterBackend {
+    /// The backend's process id, once the writer has connected.
+    pub fn pid(&self) -> Option<i32> {
+        Some(self.0.load(Ordering::SeqCst)).filter(|&pid| pid != 0)
+    }
 }
 
 impl StagingStore {
-    pub fn new(database_url: String, subscription: Subscription, committed: CommittedIds) -> Self {
-        StagingStore { database_url, connection: None, subscription, committed }
+    pub fn new(
+        database_url: String,
+        timeouts: SessionTimeouts,
+        subscription: Subscription,
+        committed: CommittedIds,
+        backend: WriterBackend,
+    ) -> Self {
+        StagingStore { database_url, timeouts, connection: None, subscription, committed, backend }
     }
 
     fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
         if self.connection.is_none() {
-            let conn = superstore_database::connect(&self.database_url)
-                .map_err(|e| StoreError::Connection(e.to_string()))?;
+            let fail = |e: &dyn std::fmt::Display| StoreError::Connection(e.to_string());
+            let mut conn =
+                superstore_database::connect_with_timeouts(&self.database_url, self.timeouts)
+                    .map_err(|e| fail(&e))?;
+            let pid = sql::backend_pid(&mut conn).map_err(|e| fail(&e))?;
+            self.backend.0.store(pid, Ordering::SeqCst);
             self.connection = Some(conn);
         }
         Ok(self.connection.as_mut().expect("connected above"))

@@ -448,3 +448,28 @@ pub fn live_sales_events_scales(conn: &mut PgConnection) -> QueryResult<Vec<(Str
         .filter_map(|c| Some((c.column_name, u32::try_from(c.numeric_scale?).ok()?)))
         .collect())
 }
+
+#[derive(QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = Integer)]
+    pid: i32,
+}
+
+/// The process id of this session's server backend.
+pub fn backend_pid(conn: &mut PgConnection) -> QueryResult<i32> {
+    let row: BackendPid = diesel::sql_query("select pg_backend_pid() as pid").get_result(conn)?;
+    Ok(row.pid)
+}
+
+/// Ends the backend `pid` (its open transaction is rolled back); whether it was there.
+pub fn terminate_backend(conn: &mut PgConnection, pid: i32) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Terminated {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        terminated: bool,
+    }
+    let row: Terminated = diesel::sql_query("select pg_terminate_backend($1) as terminated")
+        .bind::<Integer, _>(pid)
+        .get_result(conn)?;
+    Ok(row.terminated)
+}
