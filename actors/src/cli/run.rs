@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// Consumer group; its offsets live in staging.consumer_offsets.
     #[arg(long, default_value = "superstore-staging")]
     pub group: String,
+    /// This instance's stable name in its group (Kafka's group.instance.id): restarted under
+    /// the same name, it takes its partitions back at once. Unique per live instance;
+    /// `none` for a dynamic member [default: superstore-<hostname>].
+    #[arg(long, env = "SUPERSTORE_INSTANCE_ID")]
+    pub instance_id: Option<String>,
     /// A batch commits once it holds this many records…
     #[arg(long, env = "SUPERSTORE_BATCH_SIZE", default_value_t = 5000)]
     pub batch_size: usize,
@@ -157,6 +162,7 @@ fn pipeline_settings(
             .unwrap_or_else(|| dead_letter::default_topic(&args.topic)),
         topic_id: String::new(),
         group: args.group.clone(),
+        instance_id: instance_id(args),
         batch: BatchPolicy {
             max_records: args.batch_size,
             linger: Duration::from_millis(args.linger_ms),
@@ -175,6 +181,15 @@ fn pipeline_settings(
         },
         assigned: Default::default(),
     })
+}
+
+/// The instance id asked for, or the host's; none when asked for `none`.
+fn instance_id(args: &RunArgs) -> Option<String> {
+    match args.instance_id.as_deref().map(str::trim) {
+        Some("none" | "") => None,
+        Some(asked) => Some(asked.to_owned()),
+        None => Some(kafka::consumer_settings::default_instance_id()),
+    }
 }
 
 fn session_timeouts(args: &RunArgs) -> SessionTimeouts {
@@ -263,6 +278,12 @@ fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::
             .into()
         }
         PipelineError::Halted(SourceHalt::OffsetsUnreadable(why)) => Failure::database(why).into(),
+        PipelineError::Halted(fenced @ SourceHalt::Fenced { .. }) => Failure::Usage(format!(
+            "{fenced}. Fix: give each live instance an id of its own with --instance-id or \
+             SUPERSTORE_INSTANCE_ID (the default, superstore-<hostname>, fits one instance per \
+             host)"
+        ))
+        .into(),
         timed_out @ PipelineError::ShutdownTimedOut { .. } => {
             Failure::ShutdownTimedOut(timed_out.to_string()).into()
         }

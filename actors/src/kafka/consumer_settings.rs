@@ -37,10 +37,34 @@ const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// second, from which the outage log learns that a broker is back.
 const STATISTICS_INTERVAL: Duration = Duration::from_secs(1);
 
+/// The instance id of a pipeline when none is given: one instance per
+/// host, named after the host (`superstore-<hostname>`). Instances that
+/// share a host need ids of their own (`--instance-id`).
+pub fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("superstore-{host}")
+}
+
 /// What the pipeline's consumer is given from its command line.
 pub struct ConsumerSettings<'a> {
     pub bootstrap: &'a str,
     pub group_id: &'a str,
+    /// `group.instance.id`: this instance's stable name in its group
+    /// (static membership, KIP-345), or `None` for a dynamic member.
+    ///
+    /// A member that comes back under the same name takes its partitions
+    /// back at once, without a rebalance: a run restarted after a crash
+    /// (kill -9, a lost machine) resumes in a second instead of waiting out
+    /// the session timeout of the member it replaces. The trade-off: a
+    /// static member does not leave its group when it stops, so the
+    /// partitions of an instance that never comes back wait for the
+    /// session timeout before they move to another.
+    pub instance_id: Option<&'a str>,
     pub session_timeout: Duration,
     pub max_poll_interval: Duration,
     /// The size of librdkafka's prefetch queue, in KiB.
@@ -80,6 +104,9 @@ impl ConsumerSettings<'_> {
             .set("statistics.interval.ms", millis(STATISTICS_INTERVAL))
             // librdkafka's prefetch queue counts against memory too.
             .set("queued.max.messages.kbytes", self.prefetch_kbytes.to_string());
+        if let Some(instance_id) = self.instance_id {
+            config.set("group.instance.id", instance_id);
+        }
         config
     }
 
@@ -98,10 +125,22 @@ mod tests {
         ConsumerSettings {
             bootstrap: "127.0.0.1:1",
             group_id: "g",
+            instance_id: Some("host-a"),
             session_timeout: Duration::from_millis(session),
             max_poll_interval: Duration::from_millis(poll),
             prefetch_kbytes: 1024,
         }
+    }
+
+    #[test]
+    fn an_instance_with_an_id_is_a_static_member_and_one_without_is_not() {
+        assert_eq!(
+            settings(45_000, 300_000).client_config().get("group.instance.id"),
+            Some("host-a")
+        );
+        let dynamic = ConsumerSettings { instance_id: None, ..settings(45_000, 300_000) };
+        assert_eq!(dynamic.client_config().get("group.instance.id"), None);
+        assert!(default_instance_id().starts_with("superstore-"));
     }
 
     #[test]

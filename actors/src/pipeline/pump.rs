@@ -65,6 +65,7 @@ impl Pump {
                 break StopReason::Signal;
             }
             if last_kafka_commit.elapsed() >= KAFKA_COMMIT_EVERY {
+                self.halt_if_consumer_failed();
                 self.commit_to_kafka(CommitMode::Async);
                 last_kafka_commit = Instant::now();
             }
@@ -176,8 +177,31 @@ impl Pump {
                 ),
             ) => tracing::debug!(error = %e, "Kafka consumer error"),
             // librdkafka retries broker errors by itself; they are reported, not fatal.
-            Err(e) => tracing::warn!(error = %e, "Kafka consumer error"),
+            Err(e) => {
+                tracing::warn!(error = %e, "Kafka consumer error");
+                self.halt_if_consumer_failed();
+            }
         }
+    }
+
+    /// Halts the run if librdkafka has declared the consumer failed for
+    /// good (it then returns nothing more): fenced by another instance with
+    /// the same `group.instance.id`, or another fatal error.
+    fn halt_if_consumer_failed(&self) {
+        let Some((code, reason)) = self.consumer.client().fatal_error() else { return };
+        let mut halt = self.halt.lock().expect("halt lock");
+        if halt.is_some() {
+            return;
+        }
+        let failed = match code {
+            RDKafkaErrorCode::FencedInstanceId => SourceHalt::Fenced {
+                group: self.settings.group_id.clone(),
+                instance_id: self.settings.instance_id.clone().unwrap_or_default(),
+            },
+            _ => SourceHalt::ConsumerFailed(reason),
+        };
+        tracing::error!(reason = %failed, "halting the pipeline");
+        *halt = Some(failed);
     }
 
     fn set_paused(&self, pause: bool) {

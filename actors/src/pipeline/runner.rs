@@ -45,6 +45,8 @@ pub struct PipelineSettings {
     /// Kafka's id of the topic, as checked before the run (`super::resume`).
     pub topic_id: String,
     pub group: String,
+    /// This instance's `group.instance.id` (static membership), if any.
+    pub instance_id: Option<String>,
     pub batch: BatchPolicy,
     /// Consumed but uncommitted records above which the source pauses.
     pub max_in_flight: u64,
@@ -248,6 +250,7 @@ fn start_stages(
     let source_settings = SourceSettings {
         bootstrap: s.bootstrap.clone(),
         group_id: s.group.clone(),
+        instance_id: s.instance_id.clone(),
         topic: s.topic.clone(),
         topic_id: s.topic_id.clone(),
         pool: s.pool.clone(),

@@ -32,6 +32,8 @@ use superstore_database::PgPool;
 pub struct SourceSettings {
     pub bootstrap: String,
     pub group_id: String,
+    /// This instance's `group.instance.id`, if it is a static member.
+    pub instance_id: Option<String>,
     pub topic: String,
     /// Kafka's id of the topic, as checked before the run.
     pub topic_id: String,
@@ -80,6 +82,16 @@ pub enum SourceHalt {
     /// retries; Kafka's committed offsets are not a substitute.
     #[error("cannot read the stored offsets from PostgreSQL: {0}")]
     OffsetsUnreadable(String),
+    /// Another live instance joined the group under this one's
+    /// `group.instance.id`: Kafka fenced this one, for good.
+    #[error(
+        "another pipeline joined group {group} with the same instance id {instance_id}, and \
+         Kafka handed it this instance's partitions"
+    )]
+    Fenced { group: String, instance_id: String },
+    /// The consumer failed for good (a fatal error of librdkafka).
+    #[error("the Kafka consumer failed for good: {0}")]
+    ConsumerFailed(String),
 }
 
 /// How the source ended: stopped as asked, or halted.
@@ -153,6 +165,7 @@ impl Source {
         let settings = ConsumerSettings {
             bootstrap: &self.settings.bootstrap,
             group_id: &self.settings.group_id,
+            instance_id: self.settings.instance_id.as_deref(),
             session_timeout: self.settings.session_timeout,
             max_poll_interval: self.settings.max_poll_interval,
             prefetch_kbytes: prefetch_kbytes(self.settings.max_in_flight_bytes),
