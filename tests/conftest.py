@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT_AT_START = dict(os.environ)
 os.environ["SUPERSTORE_METRICS_ADDR"] = "127.0.0.1:0"
 os.environ["SUPERSTORE_GENERATE_METRICS_ADDR"] = "127.0.0.1:0"
+# The tests start many short-lived pipelines, each on a throwaway topic, in
+# one consumer group: the case static membership is not for (a static member
+# keeps its partitions for the session timeout after it stops, and every
+# rebalance of the group waits for it). They run as dynamic members; the
+# tests of static membership (test_fault_restart.py) ask for it.
+os.environ["SUPERSTORE_INSTANCE_ID"] = "none"
 
 
 def superstore_binary() -> Path:

@@ -13,8 +13,8 @@ import sys
 import threading
 import time
 
-from conftest import ROOT, superstore_binary, run_superstore
-from faults import Publisher, assert_conservation, isolated_database, staged_count
+from conftest import ROOT, end_offsets, run_superstore, superstore_binary
+from faults import Publisher, assert_conservation, create_topic, isolated_database, staged_count
 
 COUNT = 30_000
 
@@ -99,3 +99,45 @@ def test_one_megabyte_events_stay_within_the_byte_bound(endpoints, db, topic):
         assert assert_conservation(isolated, topic, count) == (count, 0, count, 0)
         sizes = isolated.rows("select length(raw_value) from staging.rejected_events where topic = %s", topic)
         assert sorted(sizes) == [(size,)] * count
+
+
+def peak_rss_of(isolated, *args: str) -> tuple[int, subprocess.CompletedProcess]:
+    """Runs `superstore ARGS` and returns its peak resident set size in kB."""
+    command = [str(superstore_binary()), *args]
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], cwd=ROOT, env=isolated.env,
+                            capture_output=True, text=True, timeout=300)
+    peak_kb, returncode = map(int, result.stdout.splitlines()[-1].split())
+    return peak_kb, subprocess.CompletedProcess(command, returncode, result.stdout, result.stderr)
+
+
+def test_a_backlog_of_one_megabyte_dead_letters_is_drained_and_replayed_in_bounded_memory(endpoints, db, topic):
+    """200 quarantined records of 960 kB wait for the dead-letter topic (a
+    backlog left by a run that could not reach it). The drain used to read
+    500 rows at a time and replay to hold the whole topic: 190 MB of values,
+    and as much again in the producer's queue."""
+    count, size = 200, 960_000
+    create_topic(endpoints, topic, partitions=1)
+    with isolated_database(db, endpoints) as isolated:
+        with isolated.connect() as conn:
+            conn.execute(
+                "insert into staging.rejected_events (group_id, topic, topic_id, kafka_partition, kafka_offset, "
+                "message_key, raw_value, reason, detail, kafka_headers) "
+                "select 'superstore-staging', %s, null, 0, n, ('big-' || n)::bytea, "
+                "decode(repeat(lpad(to_hex(mod(n, 250) + 1), 2, '0'), %s), 'hex'), "
+                "'not_confluent_framed', 'a backlog of large records', '[]'::jsonb "
+                "from generate_series(0, %s - 1) as n",
+                (topic, size, count),
+            )
+        peak_kb, drained = peak_rss_of(isolated, "run", "--until-idle", "--topic", topic,
+                                       "--max-in-flight-bytes", "4000000")
+        assert drained.returncode == 0, drained.stderr[-3000:]
+        waiting = "select count(*) from staging.rejected_events where dlq_published_at is null"
+        assert isolated.scalar(waiting) == 0, "the whole backlog reached the dead-letter topic"
+        assert peak_kb <= 256 * 1024, f"peak RSS {peak_kb} kB draining {count} records of {size} bytes"
+
+        peak_kb, replayed = peak_rss_of(isolated, "replay", "--from-dlq", "--topic", topic,
+                                        "--max-in-flight-bytes", "4000000")
+        assert replayed.returncode == 0, replayed.stderr[-3000:]
+        assert f"replayed {count} of {count} dead letters" in replayed.stdout, replayed.stdout
+        assert peak_kb <= 256 * 1024, f"peak RSS {peak_kb} kB replaying {count} records of {size} bytes"
+        assert sum(end_offsets(endpoints["KAFKA_BOOTSTRAP_SERVERS"], topic).values()) == count

@@ -41,8 +41,9 @@ pub struct RunArgs {
     #[arg(long, default_value = "superstore-staging")]
     pub group: String,
     /// This instance's stable name in its group (Kafka's group.instance.id): restarted under
-    /// the same name, it takes its partitions back at once. Unique per live instance;
-    /// `none` for a dynamic member [default: superstore-<hostname>].
+    /// the same name, it takes its partitions back at once. Unique per live instance, and
+    /// for one topic; `none` for a dynamic member [default: superstore-<hostname>-<topic>;
+    /// with --until-idle, none].
     #[arg(long, env = "SUPERSTORE_INSTANCE_ID")]
     pub instance_id: Option<String>,
     /// A batch commits once it holds this many records…
@@ -183,12 +184,17 @@ fn pipeline_settings(
     })
 }
 
-/// The instance id asked for, or the host's; none when asked for `none`.
+/// The instance id asked for; none when asked for `none`. Unasked, a
+/// long-running pipeline is a static member named after its host and topic,
+/// and a `--until-idle` run, a job that ends, is a dynamic member that
+/// leaves its group when it is done (a static member would keep its
+/// partitions for the session timeout after it ended).
 fn instance_id(args: &RunArgs) -> Option<String> {
     match args.instance_id.as_deref().map(str::trim) {
         Some("none" | "") => None,
         Some(asked) => Some(asked.to_owned()),
-        None => Some(kafka::consumer_settings::default_instance_id()),
+        None if args.until_idle => None,
+        None => Some(kafka::consumer_settings::default_instance_id(&args.topic)),
     }
 }
 
@@ -280,8 +286,8 @@ fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::
         PipelineError::Halted(SourceHalt::OffsetsUnreadable(why)) => Failure::database(why).into(),
         PipelineError::Halted(fenced @ SourceHalt::Fenced { .. }) => Failure::Usage(format!(
             "{fenced}. Fix: give each live instance an id of its own with --instance-id or \
-             SUPERSTORE_INSTANCE_ID (the default, superstore-<hostname>, fits one instance per \
-             host)"
+             SUPERSTORE_INSTANCE_ID (the default, superstore-<hostname>-<topic>, fits one \
+             instance per host and topic)"
         ))
         .into(),
         timed_out @ PipelineError::ShutdownTimedOut { .. } => {

@@ -7,6 +7,10 @@
 //! A dead-letter topic that cannot be written (unreachable, refusing the
 //! record) is reported and tried again later, with backoff; the rows wait
 //! in staging, where they are safe. The pipeline never waits for it.
+//!
+//! A round reads at most 500 rows and at most a quarter of the run's
+//! `--max-in-flight-bytes` of their keys and values, so a backlog of large
+//! records is published a slice at a time, in bounded memory.
 
 use super::header;
 use crate::kafka::record_headers;
@@ -23,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_database::PgPool;
 
-/// Rows read from the outbox at a time.
+/// Rows read from the outbox at a time, at most (see the bytes bound too).
 const ROWS_PER_ROUND: i64 = 500;
 const DRAIN_EVERY: Duration = Duration::from_secs(1);
 
@@ -34,6 +38,9 @@ pub struct DeadLetterSettings {
     pub group_id: String,
     pub topic: String,
     pub dlq_topic: String,
+    /// Bytes of quarantined keys and values one round reads and publishes
+    /// at most (one larger record goes alone).
+    pub max_round_bytes: u64,
 }
 
 /// What a drain did: for the final [`Drain`], what the publisher did
@@ -143,9 +150,9 @@ async fn drain(settings: Arc<DeadLetterSettings>, producer: FutureProducer) -> D
     let mut report = DrainReport::default();
     let (group, topic) = (settings.group_id.clone(), settings.topic.clone());
     loop {
-        let (g, t) = (group.clone(), topic.clone());
+        let (g, t, bytes) = (group.clone(), topic.clone(), settings.max_round_bytes);
         let rows = match blocking(&settings.pool, move |c| {
-            sql::pending_dead_letters(c, &g, &t, ROWS_PER_ROUND)
+            sql::pending_dead_letters(c, &g, &t, ROWS_PER_ROUND, bytes)
         })
         .await
         {

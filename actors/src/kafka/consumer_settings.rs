@@ -37,17 +37,21 @@ const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// second, from which the outage log learns that a broker is back.
 const STATISTICS_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The instance id of a pipeline when none is given: one instance per
-/// host, named after the host (`superstore-<hostname>`). Instances that
-/// share a host need ids of their own (`--instance-id`).
-pub fn default_instance_id() -> String {
+/// The instance id of a long-running pipeline when none is given: one
+/// instance per host and topic (`superstore-<hostname>-<topic>`).
+///
+/// The topic is part of it because Kafka keeps a static member's
+/// assignment when the member comes back: one that came back subscribed to
+/// another topic would be handed the partitions of the old one. Instances
+/// that share a host and a topic need ids of their own (`--instance-id`).
+pub fn default_instance_id(topic: &str) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "localhost".to_owned());
-    format!("superstore-{host}")
+    format!("superstore-{host}-{topic}")
 }
 
 /// What the pipeline's consumer is given from its command line.
@@ -140,7 +144,8 @@ mod tests {
         );
         let dynamic = ConsumerSettings { instance_id: None, ..settings(45_000, 300_000) };
         assert_eq!(dynamic.client_config().get("group.instance.id"), None);
-        assert!(default_instance_id().starts_with("superstore-"));
+        let id = default_instance_id("superstore.sales");
+        assert!(id.starts_with("superstore-") && id.ends_with("-superstore.sales"), "{id}");
     }
 
     #[test]

@@ -145,6 +145,8 @@ fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, 
         group_id: settings.group.clone(),
         topic: settings.topic.clone(),
         dlq_topic: settings.dlq_topic.clone(),
+        // A quarter of the pipeline's own bound, at least 1 MiB.
+        max_round_bytes: (settings.max_in_flight_bytes / 4).max(1 << 20),
     })
     .map_err(|e| PipelineError::Internal(format!("cannot create the dead-letter producer: {e}")))?;
     Ok(dead_letters.start())

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
 use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
@@ -320,21 +320,44 @@ pub struct PendingDeadLetter {
     pub rejected_at: DateTime<Utc>,
 }
 
-/// The oldest `limit` records `group_id` quarantined from `topic` that are
-/// not yet on the dead-letter topic.
+diesel::define_sql_function! {
+    /// PostgreSQL's `octet_length` of a byte string.
+    fn octet_length(bytes: Nullable<Bytea>) -> Nullable<Integer>;
+}
+
+/// The oldest records `group_id` quarantined from `topic` that are not yet
+/// on the dead-letter topic: at most `limit` of them, and no more than
+/// `max_bytes` of keys and values (the first one whatever its size), so
+/// that a drain holds a bounded amount of memory however large the records.
 pub fn pending_dead_letters(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
     limit: i64,
+    max_bytes: u64,
 ) -> QueryResult<Vec<PendingDeadLetter>> {
     use rejected_events as r;
-    r::table
+    let sizes: Vec<(i64, Option<i32>, Option<i32>)> = r::table
         .filter(r::group_id.eq(group_id))
         .filter(r::topic.eq(topic))
         .filter(r::dlq_published_at.is_null())
         .order(r::rejected_id)
         .limit(limit)
+        .select((r::rejected_id, octet_length(r::raw_value), octet_length(r::message_key)))
+        .load(conn)?;
+    let mut ids = Vec::new();
+    let mut total = 0u64;
+    for (id, value, key) in sizes {
+        let size = [value, key].into_iter().flatten().map(|n| n.max(0) as u64).sum::<u64>();
+        if !ids.is_empty() && total.saturating_add(size) > max_bytes {
+            break;
+        }
+        total = total.saturating_add(size);
+        ids.push(id);
+    }
+    r::table
+        .filter(r::rejected_id.eq_any(&ids))
+        .order(r::rejected_id)
         .select((
             r::rejected_id,
             r::topic_id,
