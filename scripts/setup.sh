@@ -39,6 +39,8 @@ install_system_packages() {
   # The local Prometheus (superstore up --monitoring), and promtool for the alert rules' tests.
   command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  # kcat: a producer the tests use to send what other clients refuse to (header keys that are not UTF-8).
+  command -v kcat >/dev/null || missing+=(kcat)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing system packages: ${missing[*]}"

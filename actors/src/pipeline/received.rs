@@ -4,16 +4,16 @@
 //! key, the value, each header's key and value, and the timestamp. Bytes are
 //! kept as bytes (header keys included, see `crate::kafka::record_headers`),
 //! so nothing here can fail on their content. A timestamp is the one field
-//! staging cannot always hold: PostgreSQL's `timestamptz` starts in 4714 BC,
-//! and a producer may set any 64-bit number of milliseconds. Such a record is
+//! staging cannot always hold: a producer may set any 64-bit number of
+//! milliseconds, and staging's rows carry years 1 to 9999 (PostgreSQL reads
+//! no other year in the ISO text the rows are copied in). Such a record is
 //! quarantined as `unrepresentable_metadata`, with the number in the detail
-//! and its bytes kept, rather than refused by PostgreSQL in a way that would
-//! also refuse its quarantine row.
+//! and its bytes kept, rather than refused by PostgreSQL.
 
 use super::envelope::{Coordinates, Envelope, Verdict};
 use super::quarantine::{Quarantine, QuarantineReason};
 use crate::kafka::record_headers;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
 /// The envelope of a received record, rejected at once if its metadata
@@ -25,8 +25,8 @@ pub fn received_envelope(message: &BorrowedMessage<'_>) -> Envelope {
         Some(millis) if timestamp.is_none() => Verdict::Rejected(Quarantine::new(
             QuarantineReason::UnrepresentableMetadata,
             format!(
-                "the record's Kafka timestamp, {millis} ms since 1970, is outside the range \
-                 PostgreSQL can store (4714 BC to 294276 AD)"
+                "the record's Kafka timestamp, {millis} ms since 1970, is outside the years \
+                 staging stores (1 to 9999)"
             ),
             None,
         )),
@@ -42,13 +42,10 @@ pub fn received_envelope(message: &BorrowedMessage<'_>) -> Envelope {
     }
 }
 
-/// The instant of `millis`, if `timestamptz` can hold it.
+/// The instant of `millis`, if staging can hold it: years 1 to 9999.
 pub fn representable_timestamp(millis: i64) -> Option<DateTime<Utc>> {
     let instant = DateTime::from_timestamp_millis(millis)?;
-    // Year -4713 is 4714 BC; chrono's own range ends before PostgreSQL's
-    // upper bound, so only the lower one needs a check.
-    let earliest = NaiveDate::from_ymd_opt(-4713, 11, 24)?.and_hms_opt(0, 0, 0)?.and_utc();
-    (instant >= earliest).then_some(instant)
+    (1..=9999).contains(&instant.year()).then_some(instant)
 }
 
 #[cfg(test)]
@@ -56,12 +53,13 @@ mod tests {
     use super::representable_timestamp;
 
     #[test]
-    fn timestamps_beyond_postgresql_or_chrono_are_not_representable() {
+    fn timestamps_outside_the_years_1_to_9999_are_not_representable() {
         assert!(representable_timestamp(0).is_some());
-        assert!(representable_timestamp(-210_866_803_200_000).is_some(), "4714-11-24 BC");
-        assert!(representable_timestamp(-210_866_803_200_001).is_none());
+        assert!(representable_timestamp(-62_135_596_800_000).is_some(), "0001-01-01");
+        assert!(representable_timestamp(-62_135_596_800_001).is_none());
+        assert!(representable_timestamp(253_402_300_799_999).is_some(), "9999-12-31 23:59:59.999");
+        assert!(representable_timestamp(253_402_300_800_000).is_none());
         assert!(representable_timestamp(i64::MIN).is_none());
         assert!(representable_timestamp(i64::MAX).is_none());
-        assert!(representable_timestamp(8_000_000_000_000_000).is_some(), "year 255,000");
     }
 }
