@@ -94,13 +94,13 @@ fn no_metadata_panics_the_source_or_reaches_staging_unrepresentable() {
             Ok(())
         });
         if let Err(failure) = outcome {
-            panic!("fuzzing found a crash (SUPERSTORE_FUZZ_SEED={base_seed}, round {round}): {failure}");
+            let replay = format!("SUPERSTORE_FUZZ_SEED={base_seed}, round {round}");
+            panic!("fuzzing found a crash ({replay}): {failure}");
         }
         inputs += 1_000;
         round += 1;
     }
-    println!(
-        "fuzz: {inputs} record metadata inputs in {:.1} min, 0 crashes (SUPERSTORE_FUZZ_SEED={base_seed})",
-        started.elapsed().as_secs_f64() / 60.0
-    );
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    println!("fuzz: {inputs} record metadata inputs in {minutes:.1} min, 0 crashes");
+    println!("  SUPERSTORE_FUZZ_SEED={base_seed}");
 }

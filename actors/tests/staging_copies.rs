@@ -100,10 +100,10 @@ fn a_refused_first_copy_leaves_its_id_to_the_next_copy_of_the_same_batch() {
     let outcome = commit(&subscription, &committed, 0, &copies);
     assert_eq!((outcome.n_in, outcome.inserted, rejected(&outcome)), (3, 1, 1));
     assert_eq!(outcome.duplicates, 1, "the third copy follows a staged one");
-    assert_eq!(staged_names(&subscription), [good.customer.customer_name.clone()]);
+    assert_eq!(staged_names(&subscription), vec![good.customer.customer_name.clone()]);
     assert!(committed.contains(&good.event_id), "a committed id joins the cache");
 
-    let again = commit(&subscription, &committed, 3, &[good.clone()]);
+    let again = commit(&subscription, &committed, 3, std::slice::from_ref(&good));
     assert_eq!((again.inserted, again.duplicates), (0, 1));
 }
 
@@ -115,7 +115,7 @@ fn a_refused_id_is_not_taken_for_committed_by_a_later_batch() {
     assert_eq!((first.inserted, rejected(&first), first.duplicates), (0, 1, 0));
     assert!(!committed.contains(&good.event_id), "a refused id stays free");
 
-    let replayed = commit(&subscription, &committed, 1, &[good.clone()]);
+    let replayed = commit(&subscription, &committed, 1, std::slice::from_ref(&good));
     assert_eq!((replayed.inserted, replayed.duplicates), (1, 0));
-    assert_eq!(staged_names(&subscription), [good.customer.customer_name.clone()]);
+    assert_eq!(staged_names(&subscription), vec![good.customer.customer_name.clone()]);
 }

@@ -87,14 +87,9 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
     let second = {
         let (url, subscription, batch) = (url.clone(), subscription.clone(), batch.clone());
         std::thread::spawn(move || {
-            let mut conn = connect(&url).unwrap();
-            let committed = CommittedIds::new(0);
-            staging::commit_batch(
-                &mut conn,
-                &subscription,
-                &prepared(&subscription, &batch),
-                &committed,
-            )
+            let batch = prepared(&subscription, &batch);
+            let no_cache = CommittedIds::new(0);
+            staging::commit_batch(&mut connect(&url).unwrap(), &subscription, &batch, &no_cache)
         })
     };
     // While the first transaction is open, the second writer waits on its row.

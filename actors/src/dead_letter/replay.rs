@@ -9,8 +9,9 @@
 //! It reads the dead-letter topic as it is when the command starts (up to
 //! each partition's end then), in a consumer of its own that commits
 //! nothing, and publishes as it reads: at most `--max-in-flight-bytes` of
-//! dead letters are held at once, whatever the size of the topic. A replay is at-least-once, like the dead-letter topic: replaying
-//! twice publishes twice. The pipeline then deduplicates the events it
+//! dead letters are held at once, whatever the size of the topic. A replay
+//! is at-least-once, like the dead-letter topic: replaying twice publishes
+//! twice. The pipeline then deduplicates the events it
 //! already staged (by `event_id`), and quarantines again, as new dead
 //! letters, the records that are still refused.
 

@@ -249,21 +249,7 @@ fn start_stages(
         let ledger = decoder_ledger;
         Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation, ledger)
     });
-    let source_settings = SourceSettings {
-        bootstrap: s.bootstrap.clone(),
-        group_id: s.group.clone(),
-        instance_id: s.instance_id.clone(),
-        topic: s.topic.clone(),
-        topic_id: s.topic_id.clone(),
-        pool: s.pool.clone(),
-        chunk_size: 1000,
-        max_in_flight: s.max_in_flight,
-        max_in_flight_bytes: s.max_in_flight_bytes,
-        max_poll_interval: s.max_poll_interval,
-        session_timeout: s.session_timeout,
-        until_idle: s.until_idle,
-        assigned: s.assigned.clone(),
-    };
+    let source_settings = source_settings(&s);
     let (source_policy, source_escalation) = supervision("source");
     let source_ledger = ledger.clone();
     Supervisor::start(move |_| {
@@ -277,6 +263,25 @@ fn start_stages(
             finished,
         )
     })
+}
+
+/// What the source is given of the run's settings.
+fn source_settings(s: &PipelineSettings) -> SourceSettings {
+    SourceSettings {
+        bootstrap: s.bootstrap.clone(),
+        group_id: s.group.clone(),
+        instance_id: s.instance_id.clone(),
+        topic: s.topic.clone(),
+        topic_id: s.topic_id.clone(),
+        pool: s.pool.clone(),
+        chunk_size: 1000,
+        max_in_flight: s.max_in_flight,
+        max_in_flight_bytes: s.max_in_flight_bytes,
+        max_poll_interval: s.max_poll_interval,
+        session_timeout: s.session_timeout,
+        until_idle: s.until_idle,
+        assigned: s.assigned.clone(),
+    }
 }
 
 /// SIGINT and SIGTERM, listened to from the start of the run to its end,
