@@ -132,11 +132,12 @@ def sale(order_number: int, **overrides) -> dict:
 
 
 class Publisher:
-    """Publishes sales (or raw values) to one topic, keyed by order id."""
+    """Publishes sales (or raw values) to one topic, keyed by order id, with
+    `schema` (v1 unless told), registered on first use."""
 
-    def __init__(self, endpoints, topic: str):
+    def __init__(self, endpoints, topic: str, schema: str = SCHEMA_V1):
         registry = SchemaRegistryClient({"url": endpoints["SCHEMA_REGISTRY_URL"]})
-        self.serializer = AvroSerializer(registry, SCHEMA_V1, conf={"auto.register.schemas": True})
+        self.serializer = AvroSerializer(registry, schema, conf={"auto.register.schemas": True})
         self.context = SerializationContext(topic, MessageField.VALUE)
         self.producer = Producer({"bootstrap.servers": endpoints["KAFKA_BOOTSTRAP_SERVERS"], "enable.idempotence": True})
         self.topic = topic

@@ -22,8 +22,8 @@ mod validation;
 
 pub use avro::{
     reads_directly, sale_from_avro, sale_from_datum, sale_schema, sale_schema_text, sale_to_avro,
-    sale_to_datum, schema_latest, schema_v1, write_sale_datum, AvroMappingError,
-    LATEST_SCHEMA_VERSION,
+    sale_to_datum, same_schema_with_logical_types, schema_latest, schema_v1, write_sale_datum,
+    AvroMappingError, LATEST_SCHEMA_VERSION,
 };
 pub use enums::{
     label_table, Category, PaymentMethod, Region, Segment, ShipMode, UnknownLabel, UnknownSymbol,

@@ -1,6 +1,10 @@
 //! Avro schema resolution: turning a value decoded with its writer schema into
 //! the shape of the reader schema this binary understands.
 //!
+//! A timestamp written in another unit than the reader's (`timestamp-micros`
+//! read as `timestamp-millis`) keeps the writer's unit, which apache-avro
+//! would refuse and the domain reads exactly (`avro/time_units.rs`).
+//!
 //! Decimals first move to the reader's scale (`avro/decimals.rs`): Avro's
 //! resolution compares precision only, and would read the bytes of `261.96`
 //! at scale 2 as `2.6196` at scale 4. Decoding with the writer's scale and
@@ -14,7 +18,7 @@
 //! fewest bytes. So decimals are sign-extended to sixteen bytes, which satisfy
 //! any precision up to 38, before resolving; the number is unchanged.
 
-use crate::avro::to_reader_scale;
+use crate::avro::{reader_in_writer_units, to_reader_scale};
 use apache_avro::types::Value;
 use apache_avro::{Decimal, Schema};
 
@@ -36,8 +40,9 @@ pub fn resolve_to_reader(
     writer: &Schema,
     reader: &Schema,
 ) -> Result<Value, ResolutionError> {
-    let rescaled = to_reader_scale(value, writer, reader).map_err(ResolutionError::Scale)?;
-    Ok(widen_decimals(rescaled).resolve(reader)?)
+    let reader = reader_in_writer_units(writer, reader);
+    let rescaled = to_reader_scale(value, writer, &reader).map_err(ResolutionError::Scale)?;
+    Ok(widen_decimals(rescaled).resolve(&reader)?)
 }
 
 fn widen_decimals(value: Value) -> Value {
@@ -71,7 +76,7 @@ fn sign_extend(bytes: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::generator::{GeneratorConfig, SaleGenerator};
-    use crate::{sale_from_avro, sale_to_avro, schema_v1};
+    use crate::{sale_from_avro, sale_to_avro, schema_latest, schema_v1};
     use apache_avro::{from_avro_datum, to_avro_datum};
 
     #[test]
@@ -89,7 +94,7 @@ mod tests {
 
     #[test]
     fn a_v1_event_read_with_v2_gets_the_defaults() {
-        use crate::{schema_latest, PaymentMethod};
+        use crate::PaymentMethod;
         let event = SaleGenerator::new(GeneratorConfig::new(8, 1)).unwrap().next().unwrap().event;
         let bytes = to_avro_datum(schema_v1(), sale_to_avro(&event, 1).unwrap()).unwrap();
         let written = from_avro_datum(schema_v1(), &mut bytes.as_slice(), None).unwrap();
@@ -102,7 +107,7 @@ mod tests {
 
     #[test]
     fn a_v2_event_keeps_its_new_fields() {
-        use crate::{schema_latest, PaymentMethod};
+        use crate::PaymentMethod;
         let mut config = GeneratorConfig::new(8, 200);
         config.schema_version = 2;
         let v2 = crate::sale_schema(2).unwrap();
@@ -130,6 +135,28 @@ mod tests {
             .collect();
         let ids_v2: Vec<_> = SaleGenerator::new(v2).unwrap().map(|g| g.event.event_id).collect();
         assert_eq!(ids_v1, ids_v2);
+    }
+
+    #[test]
+    fn a_micros_event_time_is_read_to_the_microsecond() {
+        use apache_avro::Schema;
+        use chrono::DateTime;
+        let v3 = crate::sale_schema_text(3).unwrap();
+        let micros =
+            Schema::parse_str(&v3.replace("timestamp-millis", "timestamp-micros")).unwrap();
+        let mut event =
+            SaleGenerator::new(GeneratorConfig::new(8, 1)).unwrap().next().unwrap().event;
+        let Value::Record(mut fields) = sale_to_avro(&event, 3).unwrap() else {
+            panic!("a record")
+        };
+        let instant = event.event_time.timestamp_micros() + 123_456;
+        fields.iter_mut().find(|(name, _)| name == "event_time").unwrap().1 =
+            Value::TimestampMicros(instant);
+        let bytes = to_avro_datum(&micros, Value::Record(fields)).unwrap();
+        let written = from_avro_datum(&micros, &mut bytes.as_slice(), None).unwrap();
+        let resolved = resolve_to_reader(written, &micros, schema_latest()).unwrap();
+        event.event_time = DateTime::from_timestamp_micros(instant).unwrap();
+        assert_eq!(sale_from_avro(resolved, schema_latest()).unwrap(), event);
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub struct Product {
 pub struct SaleEvent {
     #[serde(with = "logical::uuid_text")]
     pub event_id: Uuid,
-    #[serde(with = "logical::timestamp_millis")]
+    #[serde(with = "logical::timestamp_micros")]
     pub event_time: DateTime<Utc>,
     pub order_id: String,
     #[serde(with = "logical::epoch_days")]

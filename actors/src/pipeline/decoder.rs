@@ -2,7 +2,8 @@
 //! schema by id from the registry (cached: ids never change, so a registry
 //! outage does not stop a warm pipeline), decodes the Avro datum and
 //! resolves it into the reader schema this binary was built with (decimals
-//! decoded at the writer's scale, then rescaled exactly to the reader's).
+//! decoded at the writer's scale, then rescaled exactly to the reader's;
+//! instants at the writer's unit, kept to the microsecond).
 //! A datum written with the reader schema itself, the usual case, is read
 //! straight into the event ([`ReadPath`]).
 //!
@@ -30,7 +31,8 @@ use apache_avro::Schema;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use superstore_domain::{
-    reads_directly, resolve_to_reader, sale_from_avro, sale_from_datum, Rejection,
+    reads_directly, resolve_to_reader, sale_from_avro, sale_from_datum,
+    same_schema_with_logical_types, Rejection,
 };
 use superstore_registry::{RegistryClient, RegistryClientError};
 
@@ -206,7 +208,9 @@ impl ReadPaths {
     fn of(&self, schema_id: i32, writer: &Schema, reader: &Schema) -> ReadPath {
         let mut known = self.0.lock().expect("read path lock");
         *known.entry(schema_id).or_insert_with(|| {
-            if writer.canonical_form() != reader.canonical_form() {
+            // Avro's canonical form drops logical types: a `timestamp-micros`
+            // writer would pass for a `timestamp-millis` reader.
+            if !same_schema_with_logical_types(writer, reader) {
                 ReadPath::Resolving
             } else if reads_directly(reader) {
                 ReadPath::Direct

@@ -7,10 +7,12 @@
 //! schema first, so reading only ever sees reader-shaped records; fields the
 //! domain does not know are ignored, and those added after v1 take their
 //! schema defaults when absent (`#[serde(default)]`). Decimals cross between
-//! the domain's scale and each schema's in [`super::decimals`].
+//! the domain's scale and each schema's in [`super::decimals`], instants
+//! between the domain's unit and each schema's in [`super::time_units`].
 
 use super::datum_writer;
 use super::decimals::{rescale_bytes, to_scale};
+use super::time_units::{to_domain_unit, to_schema_unit};
 use super::{sale_schema, LATEST_SCHEMA_VERSION};
 use crate::money::DECIMAL_SCALE;
 use crate::sale::SaleEvent;
@@ -106,7 +108,8 @@ pub fn write_sale_datum(
 /// schema it was resolved to, or the schema it was written with).
 pub fn sale_from_avro(value: Value, schema: &Schema) -> Result<SaleEvent, AvroMappingError> {
     ensure_binary_serde()?;
-    let value = to_scale(value, schema, DECIMAL_SCALE)?;
+    let mut value = to_scale(value, schema, DECIMAL_SCALE)?;
+    to_domain_unit(&mut value).map_err(AvroMappingError::Invalid)?;
     apache_avro::from_value(&value).map_err(|e| {
         let message = e.to_string();
         // serde's own wording for a symbol no variant carries.
@@ -120,7 +123,8 @@ pub fn sale_from_avro(value: Value, schema: &Schema) -> Result<SaleEvent, AvroMa
 
 /// Shapes a serialized event like `schema`: record fields in the schema's
 /// order (fields it lacks are left out), decimals from their bytes at the
-/// schema's scale (refused if they would need rounding), union branches by
+/// schema's scale (refused if they would need rounding), instants in the
+/// schema's unit (refused if they would be truncated), union branches by
 /// their schema. Every other value already has the form Avro encodes
 /// (strings for enums and uuids, ints for dates, longs for timestamps).
 fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
@@ -160,6 +164,10 @@ fn shape(value: Value, schema: &Schema) -> Result<Value, AvroMappingError> {
                 })?;
             Value::Union(index as u32, Box::new(shape(*inner, branch)?))
         }
+        (Value::Long(micros), Schema::TimestampMillis) => Value::TimestampMillis(
+            to_schema_unit(micros, schema).map_err(AvroMappingError::Invalid)?,
+        ),
+        (Value::Long(micros), Schema::TimestampMicros) => Value::TimestampMicros(micros),
         (value, _) => value,
     })
 }

@@ -15,6 +15,7 @@
 //! shortens the way to the same event (`actors/tests/fuzz_decode_validate.rs`
 //! holds it to that).
 
+use super::time_units::long_to_domain_unit;
 use super::AvroMappingError;
 use crate::money::DECIMAL_SCALE;
 use crate::sale::SaleEvent;
@@ -173,7 +174,8 @@ impl<'de> de::Deserializer<'de> for Datum<'_, 'de, '_> {
             },
             Schema::Int | Schema::Date => visitor.visit_i32(bytes.int()?),
             Schema::Long | Schema::TimestampMillis | Schema::TimestampMicros => {
-                visitor.visit_i64(bytes.long()?)
+                let long = long_to_domain_unit(bytes.long()?, self.schema).map_err(DatumError)?;
+                visitor.visit_i64(long)
             }
             Schema::Float => visitor.visit_f32(f32::from_le_bytes(bytes.array()?)),
             Schema::Double => visitor.visit_f64(f64::from_le_bytes(bytes.array()?)),

@@ -15,6 +15,7 @@
 //! from the bytes the domain's types hand over: the caller vouches that the
 //! schema's scales are the domain's own.
 
+use super::time_units::to_schema_unit;
 use apache_avro::schema::{RecordField, Schema, UnionSchema};
 use serde::ser::{self, Impossible, Serialize};
 use std::fmt::{Display, Write as _};
@@ -161,6 +162,7 @@ impl DatumWriter<'_> {
             | Schema::LocalTimestampNanos => {}
             other => return Err(mismatch(what, other)),
         }
+        let value = to_schema_unit(value, self.schema).map_err(DatumError)?;
         write_long(self.out, value);
         Ok(())
     }

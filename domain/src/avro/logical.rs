@@ -1,6 +1,7 @@
 //! How the logical types of the sale schema travel through serde. For
 //! apache-avro, whose (de)serializer is not human-readable, they take their
-//! Avro form: a uuid as its string, `timestamp-millis` as a long,
+//! Avro form: a uuid as its string, an instant as a long of microseconds
+//! (the domain's unit, which [`super::time_units`] moves to each schema's),
 //! `date` as days since the epoch (decimals are `Money`'s and `Discount`'s
 //! own business). For JSON they keep their usual text: RFC 3339 instants,
 //! ISO dates.
@@ -26,8 +27,9 @@ pub mod uuid_text {
     }
 }
 
-/// An instant as Avro's `timestamp-millis`.
-pub mod timestamp_millis {
+/// An instant as Avro's `timestamp-micros`, kept to the microsecond (the
+/// warehouse's `timestamptz` holds no finer).
+pub mod timestamp_micros {
     use super::*;
 
     pub fn serialize<S: Serializer>(
@@ -37,7 +39,7 @@ pub mod timestamp_millis {
         if serializer.is_human_readable() {
             time.serialize(serializer)
         } else {
-            serializer.serialize_i64(time.timestamp_millis())
+            serializer.serialize_i64(time.timestamp_micros())
         }
     }
 
@@ -47,9 +49,9 @@ pub mod timestamp_millis {
         if deserializer.is_human_readable() {
             return DateTime::deserialize(deserializer);
         }
-        let millis = i64::deserialize(deserializer)?;
-        DateTime::from_timestamp_millis(millis)
-            .ok_or_else(|| D::Error::custom(format!("{millis} is not a valid timestamp")))
+        let micros = i64::deserialize(deserializer)?;
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| D::Error::custom(format!("{micros} µs is not a valid timestamp")))
     }
 }
 

@@ -2,7 +2,9 @@
 //! compiled in (every `vN.avsc` found at build time, see `build.rs`), and the
 //! mapping between a [`crate::SaleEvent`] and their values, which goes
 //! through serde ([`codec`], with the logical types in [`logical`] and the
-//! decimal scales in [`decimals`]); [`datum_reader`] reads a datum of the
+//! decimal scales in [`decimals`], the time units in [`time_units`]);
+//! [`same_schema`] says when a writer schema may be read as the reader
+//! schema itself; [`datum_reader`] reads a datum of the
 //! newest shape straight into the event, the pipeline's fast path, and
 //! [`datum_writer`] writes one, the generator's.
 
@@ -11,10 +13,14 @@ mod datum_reader;
 mod datum_writer;
 pub(crate) mod decimals;
 pub(crate) mod logical;
+mod same_schema;
+pub(crate) mod time_units;
 
 pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum, AvroMappingError};
 pub use datum_reader::{reads_directly, sale_from_datum};
 pub(crate) use decimals::to_reader_scale;
+pub use same_schema::same_schema_with_logical_types;
+pub(crate) use time_units::reader_in_writer_units;
 
 use apache_avro::Schema;
 use std::sync::OnceLock;

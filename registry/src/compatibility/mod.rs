@@ -16,12 +16,20 @@
 //! `decimal` at all. Logical types are stripped to their underlying type
 //! before checking, as Avro's checker ignores them ([`corrections`]).
 //!
-//! Decimals are the one place where we deliberately differ from Avro and
+//! Decimals are one place where we deliberately differ from Avro and
 //! Confluent: with logical types stripped, a change of precision or scale
 //! would pass unseen, and a reader would misread the value. [`decimals`]
 //! refuses every change that would lose or misread one (a narrower scale, a
 //! smaller precision, fewer integer digits, a scale change an older reader
 //! would not rescale), naming the field.
+//!
+//! Time logical types are the other: `timestamp-millis` and
+//! `timestamp-micros` are both a `long` to Avro, and a reader of one would
+//! misread the other a thousand times over. [`time_units`] refuses a field
+//! whose time logical type changes unit or kind. Unlike the decimal rules,
+//! it holds in both directions whatever the reader, so it belongs to
+//! [`can_read`] itself: a consumer that resolves by Avro's rules cannot tell
+//! the units apart.
 
 mod corrections;
 mod decimals;
@@ -30,6 +38,7 @@ mod problem;
 mod reader_writer;
 #[cfg(test)]
 mod tests;
+mod time_units;
 mod unions;
 
 use apache_avro::{Error as AvroError, Schema};
@@ -170,13 +179,16 @@ pub fn can_read(writer: &str, reader: &str) -> Result<(), String> {
         serde_json::from_str(writer).map_err(|e| format!("the schema is not JSON: {e}"))?;
     let mut reader_json: Value =
         serde_json::from_str(reader).map_err(|e| format!("the schema is not JSON: {e}"))?;
+    let time_refusals = time_units::refusals(&writer_json, &reader_json);
     strip_logical_types(&mut writer_json);
     strip_logical_types(&mut reader_json);
     let problems = reader_writer::problems(&parse(&writer_json)?, &parse(&reader_json)?)?;
-    if problems.is_empty() {
+    let reasons: Vec<String> =
+        problems.iter().map(ToString::to_string).chain(time_refusals).collect();
+    if reasons.is_empty() {
         return Ok(());
     }
-    Err(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    Err(reasons.join("; "))
 }
 
 fn parse(json: &Value) -> Result<Schema, String> {
