@@ -1,6 +1,7 @@
 """The registry's safety features end to end: `generate` and `run` against a
 registry that requires basic authentication, records framed with an unknown
-schema id all quarantined, and the warning when a subject's level is NONE."""
+schema id all quarantined, records framed with random ids quarantined at a
+capped cost to the registry, and the warning when a subject's level is NONE."""
 
 import base64
 import os
@@ -21,6 +22,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from conftest import ROOT, run_superstore, run_until_idle, superstore_binary
+from observing import Samples
 from test_pipeline_inputs import SCHEMA_V1, sale
 
 USER_INFO_VARIABLE = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"
@@ -128,6 +130,38 @@ def test_every_record_of_an_unknown_schema_id_is_quarantined_and_the_rest_staged
         "select reason, schema_id, count(*) from staging.rejected_events where topic = %s group by 1, 2", (topic,)
     ).fetchall()
     assert reasons == [("unknown_schema_id", unknown_id, 500)]
+
+
+def unknown_id_lookups(url: str, user_info: str) -> float:
+    """GET /schemas/ids/{id} requests the registry at `url` has answered 404."""
+    request = urllib.request.Request(f"{url}/metrics")
+    request.add_header("Authorization", "Basic " + base64.b64encode(user_info.encode()).decode())
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        page = Samples(answer.read().decode())
+    return page.value("superstore_registry_requests_total", route="/schemas/ids/{id}", status="404")
+
+
+def test_records_of_random_schema_ids_are_all_quarantined_and_cost_the_registry_few_requests(
+        endpoints, guarded_registry, db, topic):
+    url, user_info = guarded_registry
+    admin = AdminClient({"bootstrap.servers": endpoints["KAFKA_BOOTSTRAP_SERVERS"]})
+    admin.create_topics([NewTopic(topic, 1)])[topic].result(timeout=30)
+    producer = Producer({"bootstrap.servers": endpoints["KAFKA_BOOTSTRAP_SERVERS"], "enable.idempotence": True})
+    for n, schema_id in enumerate(random.sample(range(1_000_000_000, 2_000_000_000), 2000)):
+        producer.produce(topic, key=str(n).encode(), value=b"\x00" + schema_id.to_bytes(4, "big") + b"datum")
+    assert producer.flush(30) == 0
+    asked_before = unknown_id_lookups(url, user_info)
+
+    summary = superstore(against(endpoints, url, user_info), "run", "--until-idle", "--topic", topic)
+    assert summary.returncode == 0, summary.stderr
+    assert "rejected unknown_schema_id: 2000" in summary.stdout, summary.stdout
+    asked = unknown_id_lookups(url, user_info) - asked_before
+    # Without the cap, each of the 2,000 ids costs a request.
+    assert 20 <= asked <= 400, f"the registry was asked about {asked} of 2000 unknown ids"
+    unasked = db.execute(
+        "select count(*) from staging.rejected_events where topic = %s and reason = 'unknown_schema_id' "
+        "and detail like '%%the registry was not asked%%'", (topic,)).fetchone()[0]
+    assert unasked == 2000 - asked, "the others are quarantined saying the registry was not asked"
 
 
 def test_schemas_commands_warn_once_when_the_subjects_level_is_none(endpoints):

@@ -5,16 +5,22 @@
 //! `migrations/` embedded in the binary, and the Diesel schema generated from
 //! them ([`schema`], by `scripts/schema.sh`). It sits at the bottom of the
 //! crate graph and knows nothing of the crates above it.
+//!
+//! It also holds [`redact`], the one function through which every crate
+//! prints a URL, a connection string or an error that may quote one: the
+//! crates that hold such strings all depend on this one.
 
 mod columns;
+mod redact;
 pub mod schema;
 mod session;
 
 pub use columns::column_names;
+pub use redact::{redact, redact_knowing};
 pub use session::{connect_with_timeouts, pool_with_timeouts, Limit, SessionTimeouts};
 
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
@@ -27,10 +33,11 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot connect to PostgreSQL at {url}: {source}")]
-    Connect { url: String, source: diesel::ConnectionError },
-    #[error("cannot build a connection pool for {url}: {source}")]
-    Pool { url: String, source: r2d2::Error },
+    /// The cause is rendered and redacted: libpq may quote the password.
+    #[error("cannot connect to PostgreSQL at {url}: {cause}")]
+    Connect { url: String, cause: String },
+    #[error("cannot build a connection pool for {url}: {cause}")]
+    Pool { url: String, cause: String },
     #[error("migrations failed: {0}")]
     Migrate(String),
     #[error("cannot set up the database session: {0}")]
@@ -40,53 +47,59 @@ pub enum DbError {
 /// A pool whose connections all reach `url`. Fails at once if the first
 /// connection cannot be made, so a wrong URL is reported at start.
 pub fn pool(url: &str, max_size: u32) -> Result<PgPool, DbError> {
+    build_pool(url, max_size, None)
+}
+
+/// What a pooled connection is given when it is opened.
+type Customizer = Box<dyn CustomizeConnection<PgConnection, diesel::r2d2::Error>>;
+
+fn build_pool(url: &str, max_size: u32, customizer: Option<Customizer>) -> Result<PgPool, DbError> {
     let manager = ConnectionManager::<PgConnection>::new(url);
-    Pool::builder()
+    let mut builder = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .build(manager)
-        .map_err(|source| DbError::Pool { url: redact(url), source })
+        .error_handler(Box::new(RedactedLog { url: url.to_owned() }));
+    if let Some(customizer) = customizer {
+        builder = builder.connection_customizer(customizer);
+    }
+    builder.build(manager).map_err(|e| DbError::Pool {
+        url: redact_knowing(url, url),
+        cause: redact_knowing(&e.to_string(), url),
+    })
 }
 
 /// One connection to `url`, for work that needs no pool.
 pub fn connect(url: &str) -> Result<PgConnection, DbError> {
-    PgConnection::establish(url).map_err(|source| DbError::Connect { url: redact(url), source })
+    PgConnection::establish(url).map_err(|e| DbError::Connect {
+        url: redact_knowing(url, url),
+        cause: redact_knowing(&e.to_string(), url),
+    })
 }
 
 /// Applies the pending migrations and returns their names.
 pub fn migrate(url: &str) -> Result<Vec<String>, DbError> {
     let mut conn = connect(url)?;
-    let applied =
-        conn.run_pending_migrations(MIGRATIONS).map_err(|e| DbError::Migrate(e.to_string()))?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| DbError::Migrate(redact_knowing(&e.to_string(), url)))?;
     Ok(applied.iter().map(|m| m.to_string()).collect())
 }
 
-/// The URL with its password masked, for messages and logs.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.find(':') {
-                Some(colon) => {
-                    format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..])
-                }
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+/// Logs what the pool meets when it connects in the background, redacted
+/// (r2d2's own handler logs libpq's words as they are).
+struct RedactedLog {
+    url: String,
+}
+
+impl std::fmt::Debug for RedactedLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedactedLog").field("url", &redact_knowing(&self.url, &self.url)).finish()
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://superstore:s3cr3t@127.0.0.1:55432/superstore"),
-            "postgres://superstore:***@127.0.0.1:55432/superstore"
-        );
-        assert_eq!(redact("postgres://127.0.0.1/db"), "postgres://127.0.0.1/db");
+impl r2d2::HandleError<diesel::r2d2::Error> for RedactedLog {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        let error = redact_knowing(&error.to_string(), &self.url);
+        tracing::warn!(%error, "a pooled connection to PostgreSQL failed");
     }
 }

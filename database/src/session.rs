@@ -12,7 +12,7 @@
 //! given on the command line wins over both.
 
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::CustomizeConnection;
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl};
 use std::time::Duration;
@@ -99,13 +99,7 @@ pub fn pool_with_timeouts(
     max_size: u32,
     timeouts: SessionTimeouts,
 ) -> Result<super::PgPool, super::DbError> {
-    let manager = ConnectionManager::<PgConnection>::new(url);
-    Pool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(WithTimeouts(timeouts)))
-        .build(manager)
-        .map_err(|source| super::DbError::Pool { url: super::redact(url), source })
+    super::build_pool(url, max_size, Some(Box::new(WithTimeouts(timeouts))))
 }
 
 /// One connection to `url` that carries `timeouts`.

@@ -23,7 +23,10 @@ mod schema_text;
 pub mod service;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
-pub use client::{Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_SCHEMA_TTL};
+pub use client::{
+    Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_IDS_REMEMBERED,
+    DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC, DEFAULT_UNKNOWN_SCHEMA_TTL,
+};
 pub use http::{serve, serve_with, MetricsPage, ServerSettings};
 pub use schema_text::NormalizedSchema;
 

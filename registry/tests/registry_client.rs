@@ -1,6 +1,7 @@
 //! The client against the real registry: an unknown schema id is asked once
-//! per interval, not once per record; the compatibility level of a subject
-//! with no versions is the global one.
+//! per interval, not once per record, and past the cap on such lookups not
+//! at all; the compatibility level of a subject with no versions is the
+//! global one.
 
 mod common;
 
@@ -92,5 +93,25 @@ fn a_subject_without_versions_has_the_global_level() {
         assert_eq!(new, global);
         let refusal = client.check_compatibility(&subject("fresh"), &schema_a()).await.unwrap();
         assert_eq!(refusal, None, "a subject with no versions accepts anything");
+    });
+}
+
+#[test]
+fn past_the_cap_an_unknown_id_is_answered_unknown_without_asking_the_registry() {
+    let client = RegistryClient::new(registry()).with_unknown_schema_lookups_per_sec(3);
+    actix_web::rt::System::new().block_on(async {
+        let mut asked = 0;
+        for _ in 0..50 {
+            match client.schema(unused_id()).await {
+                Err(RegistryClientError::Api { code: 40403, .. }) => asked += 1,
+                Err(e @ RegistryClientError::NotAsked { .. }) => {
+                    assert_eq!(e.code(), Some(40403), "quarantined like any unknown id");
+                    assert!(e.to_string().contains("the registry was not asked"), "{e}");
+                }
+                other => panic!("not an unknown id: {other:?}"),
+            }
+        }
+        // A burst of one second's worth, and what refilled while the 50 passed.
+        assert!((3..=6).contains(&asked), "asked the registry about {asked} of 50 ids");
     });
 }

@@ -117,13 +117,14 @@ impl Failure {
     }
 }
 
-/// Maps the outcome of a command to the process exit code, printing the error.
+/// Maps the outcome of a command to the process exit code, printing the
+/// error with its causes, redacted: a library's error may quote a URL.
 pub fn report(outcome: anyhow::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let code = err.downcast_ref::<Failure>().map_or(code::INTERNAL, Failure::exit_code);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", superstore_database::redact(&format!("{err:#}")));
             ExitCode::from(code)
         }
     }

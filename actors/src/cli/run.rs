@@ -21,7 +21,7 @@ use superstore_actors::pipeline::writer::BatchPolicy;
 use superstore_actors::staging::guard;
 use superstore_actors::supervision::RestartPolicy;
 use superstore_actors::{dead_letter, kafka};
-use superstore_database::{PgPool, SessionTimeouts};
+use superstore_database::{redact, PgPool, SessionTimeouts};
 use superstore_domain::{schema_latest, LATEST_SCHEMA_VERSION};
 use superstore_stack::Endpoints;
 
@@ -104,6 +104,15 @@ pub struct RunArgs {
     /// 60000, unless the session has one from the server, the role or DATABASE_URL's options].
     #[arg(long, env = "SUPERSTORE_STATEMENT_TIMEOUT_MS")]
     pub statement_timeout_ms: Option<u64>,
+    /// Schema ids per second that `run` may find unknown at the registry; past that, a record
+    /// framed with an id not in the cache is quarantined as unknown_schema_id without asking
+    /// (replay asks again), so random ids cannot flood the registry. 0: no cap.
+    #[arg(
+        long,
+        env = "SUPERSTORE_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC",
+        default_value_t = superstore_registry::DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC
+    )]
+    pub unknown_schema_lookups_per_sec: u32,
     /// Where to serve /metrics, /health/live and /health/ready (IP:PORT), or `off`.
     #[arg(long, env = observe::RUN_VARIABLE, default_value = observe::RUN_DEFAULT)]
     pub metrics_addr: MetricsAddr,
@@ -153,7 +162,8 @@ fn pipeline_settings(
     Ok(PipelineSettings {
         bootstrap: endpoints.kafka_bootstrap_servers.clone(),
         registry: registry_access::client(&endpoints.schema_registry_url)?
-            .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs)),
+            .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs))
+            .with_unknown_schema_lookups_per_sec(args.unknown_schema_lookups_per_sec),
         pool,
         database_url: endpoints.database_url.clone(),
         topic: args.topic.clone(),
@@ -330,7 +340,8 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     println!("  in flight at most: {records} records, {bytes} bytes");
     if let Some(report) = ledger.dead_letters.lock().expect("ledger lock").as_ref() {
         if report.published > 0 || report.pending > 0 {
-            let why = report.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+            let why =
+                report.error.as_deref().map(|e| format!(" ({})", redact(e))).unwrap_or_default();
             println!(
                 "  dead letters: {} published, {} waiting in staging to be sent again{why}",
                 report.published, report.pending

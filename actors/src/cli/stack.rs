@@ -3,6 +3,7 @@
 use super::failure::Failure;
 use super::observe;
 use superstore_actors::observability::endpoint::MetricsAddr;
+use superstore_database::redact;
 use superstore_stack::{LocalStack, ScrapeTargets, StackError};
 
 pub fn up(monitoring: bool, brokers: Option<u16>) -> anyhow::Result<()> {
@@ -15,8 +16,8 @@ pub fn up(monitoring: bool, brokers: Option<u16>) -> anyhow::Result<()> {
     let prometheus = targets.map(|targets| stack.start_monitoring(&targets)).transpose()?;
     println!("local stack is up in {}", stack.home().display());
     println!("  kafka       {}", endpoints.kafka_bootstrap_servers);
-    println!("  postgres    {}", superstore_database::redact(&endpoints.database_url));
-    println!("  registry    {}", endpoints.schema_registry_url);
+    println!("  postgres    {}", redact(&endpoints.database_url));
+    println!("  registry    {}", redact(&endpoints.schema_registry_url));
     if let Some(url) = prometheus {
         println!("  prometheus  {url} (open it in a browser; alerts at {url}/alerts)");
     }
@@ -77,11 +78,12 @@ pub fn status(json: bool) -> anyhow::Result<()> {
     let stack = LocalStack::from_environment()?;
     let services = stack.status();
     if json {
-        println!("{}", serde_json::to_string_pretty(&services)?);
+        println!("{}", redact(&serde_json::to_string_pretty(&services)?));
     } else {
         for s in &services {
             let health = if s.healthy { "healthy" } else { "DOWN" };
-            println!("{:<10} {:<8} {:<24} {}", s.service, health, s.address, s.detail);
+            let (address, detail) = (redact(&s.address), redact(&s.detail));
+            println!("{:<10} {:<8} {:<24} {detail}", s.service, health, address);
         }
     }
     let down: Vec<&str> =

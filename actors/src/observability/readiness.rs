@@ -2,14 +2,15 @@
 //! it holds partitions of its topic, PostgreSQL answers, and the registry
 //! answers. Each check is made afresh on every probe, with a short timeout,
 //! and the answer names what is missing, so an operator (or an
-//! orchestrator) sees why at a glance.
+//! orchestrator) sees why at a glance. The endpoint has no authentication,
+//! so every detail is redacted: the registry's URL may carry a password.
 
 use crate::pipeline::assignment::AssignedPartitions;
 use crate::staging::sql;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use superstore_database::PgPool;
+use superstore_database::{redact, PgPool};
 use superstore_registry::{BasicAuth, RegistryClient};
 
 /// The longest a check may take before it counts as failed.
@@ -73,7 +74,9 @@ impl Readiness {
         .unwrap_or_else(|e| Err(e.to_string()));
         match answered {
             Ok(()) => Check { ok: true, detail: "answered select 1".into() },
-            Err(e) => Check { ok: false, detail: format!("PostgreSQL does not answer: {e}") },
+            Err(e) => {
+                Check { ok: false, detail: redact(&format!("PostgreSQL does not answer: {e}")) }
+            }
         }
     }
 
@@ -83,10 +86,13 @@ impl Readiness {
             .with_basic_auth(self.registry_credentials.clone());
         match tokio::time::timeout(CHECK_TIMEOUT, client.subjects()).await {
             Ok(Ok(_)) => Check { ok: true, detail: "answered GET /subjects".into() },
-            Ok(Err(e)) => Check { ok: false, detail: e.to_string() },
+            Ok(Err(e)) => Check { ok: false, detail: redact(&e.to_string()) },
             Err(_) => Check {
                 ok: false,
-                detail: format!("no answer from {} within {CHECK_TIMEOUT:?}", self.registry_url),
+                detail: format!(
+                    "no answer from {} within {CHECK_TIMEOUT:?}",
+                    redact(&self.registry_url)
+                ),
             },
         }
     }

@@ -93,7 +93,7 @@ async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine
         let error = match tools.registry.schema(id).await {
             Ok(schema) => return Ok(schema),
             Err(e) if e.code() == Some(40403) => {
-                let detail = format!("the registry has no schema {id}");
+                let detail = e.to_string();
                 return Err(Quarantine::new(Reason::UnknownSchemaId, detail, Some(id)));
             }
             Err(RegistryClientError::InvalidSchema { source, .. }) => {

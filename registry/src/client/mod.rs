@@ -6,37 +6,53 @@
 //! a way every such registry answers ([`compatibility`]).
 
 mod compatibility;
+mod lookup_budget;
 mod schema_cache;
+mod unknown_ids;
 
 pub use compatibility::Refusal;
+pub use lookup_budget::DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC;
 pub use schema_cache::DEFAULT_UNKNOWN_SCHEMA_TTL;
+pub use unknown_ids::DEFAULT_UNKNOWN_IDS_REMEMBERED;
 
 use crate::{BasicAuth, CONTENT_TYPE};
 use apache_avro::Schema;
+use lookup_budget::LookupBudget;
 use schema_cache::SchemaCache;
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::Arc;
-use std::time::Duration;
-use superstore_database::redact;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use superstore_database::redact_knowing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryClientError {
-    #[error("cannot reach the schema registry at {url}: {source}")]
-    Unreachable { url: String, source: reqwest::Error },
+    /// The cause is rendered with its chain and redacted: it names the URL.
+    #[error("cannot reach the schema registry at {url}: {cause}")]
+    Unreachable { url: String, cause: String },
     #[error("the schema registry answered {status} (error {code}): {message}")]
     Api { status: u16, code: i64, message: String },
     #[error("the schema registry sent a body this client does not understand: {0}")]
     BadResponse(String),
     #[error("schema {id} from the registry is not valid Avro: {source}")]
     InvalidSchema { id: i32, source: apache_avro::Error },
+    /// More unknown ids arrived than the client asks the registry about.
+    #[error(
+        "schema {id} is unknown to this client, and the registry was not asked: more than \
+         {per_second} schema ids per second that the registry does not have arrived (the \
+         client's cap on such lookups); a replay of the record asks again"
+    )]
+    NotAsked { id: i32, per_second: u32 },
 }
 
 impl RegistryClientError {
-    /// Confluent's error code, when the registry answered with one.
+    /// Confluent's error code, when the registry answered with one; an id
+    /// the client did not ask about counts as not found (40403), which is
+    /// all the client can say of it.
     pub fn code(&self) -> Option<i64> {
         match self {
             RegistryClientError::Api { code, .. } => Some(*code),
+            RegistryClientError::NotAsked { .. } => Some(40403),
             _ => None,
         }
     }
@@ -64,6 +80,7 @@ pub struct RegistryClient {
     http: reqwest::Client,
     credentials: Option<BasicAuth>,
     schemas: Arc<SchemaCache>,
+    unknown_lookups: Arc<Mutex<LookupBudget>>,
 }
 
 impl RegistryClient {
@@ -76,7 +93,14 @@ impl RegistryClient {
                 .build()
                 .expect("a plain HTTP client builds"),
             credentials: None,
-            schemas: Arc::new(SchemaCache::new(DEFAULT_UNKNOWN_SCHEMA_TTL)),
+            schemas: Arc::new(SchemaCache::new(
+                DEFAULT_UNKNOWN_SCHEMA_TTL,
+                DEFAULT_UNKNOWN_IDS_REMEMBERED,
+            )),
+            unknown_lookups: Arc::new(Mutex::new(LookupBudget::new(
+                DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC,
+                Instant::now(),
+            ))),
         }
     }
 
@@ -89,7 +113,15 @@ impl RegistryClient {
     /// How long an id the registry does not have is believed unknown before
     /// it is asked again (zero: ask every time). Starts a fresh cache.
     pub fn with_unknown_schema_ttl(mut self, ttl: Duration) -> Self {
-        self.schemas = Arc::new(SchemaCache::new(ttl));
+        self.schemas = Arc::new(SchemaCache::new(ttl, DEFAULT_UNKNOWN_IDS_REMEMBERED));
+        self
+    }
+
+    /// How many ids per second the registry may be found not to have; past
+    /// that, an id not in the cache is answered "unknown" without asking
+    /// ([`RegistryClientError::NotAsked`]). Zero: no cap.
+    pub fn with_unknown_schema_lookups_per_sec(mut self, per_second: u32) -> Self {
+        self.unknown_lookups = Arc::new(Mutex::new(LookupBudget::new(per_second, Instant::now())));
         self
     }
 
@@ -110,27 +142,19 @@ impl RegistryClient {
     }
 
     /// The schema with `id`, from the cache or the registry. An id the
-    /// registry lacks is answered from memory (error 40403) for a while.
+    /// registry lacks is answered from memory (error 40403) for a while; past
+    /// the cap on such lookups, an id is answered "not asked" (also 40403).
     pub async fn schema(&self, id: i32) -> Result<Arc<Schema>, RegistryClientError> {
         if let Some(schema) = self.schemas.known(id) {
             return Ok(schema);
         }
-        if let Some(ago) = self.schemas.unknown_since(id) {
-            return Err(RegistryClientError::Api {
-                status: 404,
-                code: 40403,
-                message: format!(
-                    "Schema {id} not found (the registry said so {} ms ago; it is asked again \
-                     after {} s)",
-                    ago.as_millis(),
-                    self.schemas.unknown_ttl.as_secs_f64()
-                ),
-            });
-        }
+        self.refuse_unknown(id, Instant::now())?;
         let url = format!("{}/schemas/ids/{id}", self.base_url);
         let body: SchemaBody = match self.send(self.http.get(&url)).await {
             Err(e) if e.code() == Some(40403) => {
-                self.schemas.remember_unknown(id);
+                let now = Instant::now();
+                self.schemas.remember_unknown(id, now);
+                self.unknown_lookups.lock().expect("lookup budget lock").charge(now);
                 return Err(e);
             }
             other => other?,
@@ -141,6 +165,28 @@ impl RegistryClient {
         );
         self.schemas.remember(id, schema.clone());
         Ok(schema)
+    }
+
+    /// Answers for the registry when it said recently that it has no `id`,
+    /// or when too many unknown ids arrived to ask about this one.
+    fn refuse_unknown(&self, id: i32, now: Instant) -> Result<(), RegistryClientError> {
+        if let Some(ago) = self.schemas.unknown_since(id, now) {
+            return Err(RegistryClientError::Api {
+                status: 404,
+                code: 40403,
+                message: format!(
+                    "Schema {id} not found (the registry said so {} ms ago; it is asked again \
+                     after {} s)",
+                    ago.as_millis(),
+                    self.schemas.unknown_ttl().as_secs_f64()
+                ),
+            });
+        }
+        let mut budget = self.unknown_lookups.lock().expect("lookup budget lock");
+        if budget.allows(now) {
+            return Ok(());
+        }
+        Err(RegistryClientError::NotAsked { id, per_second: budget.per_second() })
     }
 
     /// The version of `subject` that holds `schema_text`.
@@ -198,15 +244,9 @@ impl RegistryClient {
         if let Some(credentials) = &self.credentials {
             request = request.basic_auth(credentials.user(), Some(credentials.password()));
         }
-        let response = request.send().await.map_err(|source| RegistryClientError::Unreachable {
-            url: redact(&self.base_url),
-            source,
-        })?;
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|source| RegistryClientError::Unreachable {
-            url: redact(&self.base_url),
-            source,
-        })?;
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(e) => (e.error_code, e.message),
@@ -217,6 +257,20 @@ impl RegistryClient {
             return Err(RegistryClientError::Api { status: status.as_u16(), code, message });
         }
         serde_json::from_slice(&bytes).map_err(|e| RegistryClientError::BadResponse(e.to_string()))
+    }
+
+    /// The registry did not answer: the error and its causes, redacted.
+    fn unreachable(&self, error: &reqwest::Error) -> RegistryClientError {
+        let mut cause = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            cause = format!("{cause}: {inner}");
+            source = inner.source();
+        }
+        RegistryClientError::Unreachable {
+            url: redact_knowing(&self.base_url, &self.base_url),
+            cause: redact_knowing(&cause, &self.base_url),
+        }
     }
 }
 
