@@ -220,9 +220,12 @@ def latency(env: dict, url: str, topic: str, rate: int, seconds: int, linger_ms:
     address = env.get("SUPERSTORE_METRICS_ADDR") or "127.0.0.1:9898"
     # The topic exists before the pipeline subscribes, with no event yet.
     generate(env, topic, 1, seed=seed + 1)
+    # A dynamic member: the latency runs follow each other on new topics in one
+    # group, and a static member that stopped would hold the next one's join
+    # for its session timeout.
     pipeline_process = subprocess.Popen(
         [str(BIN), "run", "--topic", topic, "--metrics-addr", address,
-         "--linger-ms", str(linger_ms)],
+         "--linger-ms", str(linger_ms), "--instance-id", "none"],
         env={**env, "DATABASE_URL": url}, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
