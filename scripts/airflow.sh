@@ -11,6 +11,7 @@
 # - The metadata database is migrated on first use (and after the Python lock
 #   changes) under a lock: components started at once wait for the first to
 #   finish instead of migrating the same database twice.
+# - AIRFLOW_HOME is <SUPERSTORE_HOME>/airflow (.superstore/airflow) unless set.
 # - Metadata in SQLite ($AIRFLOW_HOME/airflow.db) by default, for one person on
 #   a laptop; SUPERSTORE_AIRFLOW_METADATA=postgres keeps it in a database of
 #   its own (SUPERSTORE_AIRFLOW_DATABASE, `airflow`) on the warehouse's
@@ -27,7 +28,7 @@ die() { echo "airflow.sh: $*" >&2; exit 1; }
 
 [ -x "$root/.venv/bin/airflow" ] || die ".venv/bin/airflow is missing: run ./scripts/setup.sh first"
 export PATH="$root/.venv/bin:$PATH"
-export AIRFLOW_HOME="${AIRFLOW_HOME:-$root/.superstore/airflow}"
+export AIRFLOW_HOME="${AIRFLOW_HOME:-${SUPERSTORE_HOME:-$root/.superstore}/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 # The executor of one machine: it runs each task in a process of its own.

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import psycopg
 
@@ -37,7 +38,7 @@ DAG_ID = "superstore_warehouse"
 WARM_UP_EVENTS = 1000
 DATABASE = "superstore_freshness"
 METADATA_DATABASE = "superstore_freshness_airflow"
-HOME = ROOT / ".superstore" / "bench-freshness"
+HOME = Path(os.environ.get("SUPERSTORE_HOME") or ROOT / ".superstore") / "bench-freshness"
 
 
 def port_is_free(port: int) -> bool:
