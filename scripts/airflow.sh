@@ -118,14 +118,14 @@ try:
             sys.exit(0)
         try:
             db.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            print(f"airflow.sh: created the metadata database {name}", file=sys.stderr)
         except errors.DuplicateDatabase:
             pass  # created meanwhile by a caller with another AIRFLOW_HOME
-        print(f"airflow.sh: created the metadata database {name}", file=sys.stderr)
 except psycopg.Error as e:
     where = psycopg.conninfo.conninfo_to_dict(url)
     server = f"{where.get('host', 'localhost')}:{where.get('port', 5432)}"
     sys.exit(f"airflow.sh: cannot create the metadata database {name} on {server}: "
-             f"{str(e).strip()}. Fix: start the local stack (target/release/superstore up), "
+             f"{str(e).strip()}\nFix: start the local stack (target/release/superstore up), "
              "or set DATABASE_URL to a server where this user may create databases")
 PY
 }
