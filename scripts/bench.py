@@ -67,7 +67,7 @@ def stack_env() -> dict:
     return env
 
 
-def fresh_database(env: dict) -> str:
+def fresh_database(env: dict, name: str = "superstore_bench") -> str:
     """A database of the benchmark's own, migrated; track_commit_timestamp on."""
     admin = env["DATABASE_URL"]
     with psycopg.connect(admin, autocommit=True) as db:
@@ -80,13 +80,13 @@ def fresh_database(env: dict) -> str:
             restart = True
         else:
             restart = False
-        db.execute("drop database if exists superstore_bench with (force)")
-        db.execute("create database superstore_bench")
+        db.execute(f"drop database if exists {name} with (force)")  # a name of ours
+        db.execute(f"create database {name}")
     if restart:
         # The setting takes a restart of PostgreSQL; the stack restarts it.
         run(str(BIN), "down", env=env)
         run(str(BIN), "up", env=env)
-    url = admin.rsplit("/", 1)[0] + "/superstore_bench"
+    url = admin.rsplit("/", 1)[0] + "/" + name
     run(str(BIN), "migrate", env={**env, "DATABASE_URL": url})
     return url
 

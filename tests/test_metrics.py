@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT, end_offsets, preview, run_superstore, superstore_binary
+from faults import isolated_database
 from observing import (
     assert_counters_equal_the_audit_tables,
     drained,
@@ -53,6 +54,26 @@ def test_live_run_counters_equal_the_audit_tables_and_lag_reaches_zero(endpoints
     finally:
         code, _, err = stop(run)
     assert code == 0, err
+
+
+LAST_BUILD = "superstore_warehouse_last_build_timestamp_seconds"
+
+
+def test_run_serves_when_the_warehouse_was_last_built(endpoints, db, topic):
+    with isolated_database(db, endpoints) as warehouse:
+        address = free_address()
+        run = warehouse.spawn("run", "--topic", topic, "--metrics-addr", address)
+        try:
+            wait_for("the pipeline to be ready", lambda: ready(address), timeout=60)
+            assert scrape(address).select(LAST_BUILD) == [({}, 0.0)], "never built: 0"
+            built_at = warehouse.scalar("insert into warehouse.builds (built_at)"
+                                        " values ('2026-01-02 03:04:05.25+00')"
+                                        " returning extract(epoch from built_at)::float8")
+            wait_for("the recorded build to be served", timeout=40,
+                     check=lambda: scrape(address).select(LAST_BUILD) == [({}, built_at)])
+        finally:
+            code, _, err = stop(run)
+        assert code == 0, err
 
 
 def test_generate_counts_the_events_kafka_acknowledged(endpoints, topic):

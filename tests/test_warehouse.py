@@ -140,6 +140,27 @@ def test_incremental_builds_equal_a_full_refresh_row_for_row(endpoints, db, topi
     assert columns == {"order_date", "total_profit", "furniture_profit", "office_supplies_profit", "technology_profit"}
 
 
+def test_facts_take_only_the_batches_every_dimension_has_built(endpoints, db, topic):
+    # As in a build while the pipeline stages: the dimensions claim their
+    # batches, one more commits, then the facts claim theirs.
+    ingest(topic, 300, "2025-08-01")
+    dbt("build", "--exclude-resource-type", "test",
+        "--select", "+dim_customer", "+dim_product", "+dim_location", "+dim_date")
+    ingest(topic, 300, "2025-09-01")
+    dbt("run", "--select", "fct_sales")
+    unbuilt = "select batch_id from staging.ingest_batches where topic = %s except" \
+              " select batch_id from core.built_ingest_batches where model = %s"
+    later = db.execute(unbuilt, (topic, "dim_customer")).fetchall()
+    assert later, "a batch committed after the dimensions were built"
+    assert db.execute(unbuilt, (topic, "fct_sales")).fetchall() == later, "the facts left it for later"
+    orphans = scalar(db, "select count(*) from core.fct_sales facts where not exists"
+                         " (select 1 from core.dim_customer d where d.customer_key = facts.customer_key)")
+    assert orphans == 0, "every fact finds its customer"
+
+    dbt("run", "--select", "core")
+    assert db.execute(unbuilt, (topic, "fct_sales")).fetchall() == [], "the next build takes it"
+
+
 def test_source_freshness_and_docs_generate(endpoints):
     freshness = dbt("source", "freshness")
     assert "PASS" in freshness.stdout

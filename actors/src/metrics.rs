@@ -11,6 +11,9 @@
 //! - Restarts are counted by the one supervision policy.
 //! - Lag is refreshed by the source from the high watermarks.
 //! - Published events are counted when Kafka acknowledges them.
+//! - The warehouse's last build is the Airflow DAG's fact, not this
+//!   process's: `run` reads it from `warehouse.builds`, where the DAG's last
+//!   task records it, and serves it because Prometheus scrapes `run` anyway.
 //!
 //! The calls go through the `metrics` facade: without an installed recorder
 //! (`--metrics-addr off`, unit tests) they cost nothing.
@@ -31,6 +34,7 @@ pub const BATCH_SIZE: &str = "superstore_batch_size";
 pub const BATCH_COMMIT_ERRORS: &str = "superstore_batch_commit_errors_total";
 pub const ACTOR_RESTARTS: &str = "superstore_actor_restarts_total";
 pub const EVENTS_PUBLISHED: &str = "superstore_events_published_total";
+pub const WAREHOUSE_LAST_BUILD: &str = "superstore_warehouse_last_build_timestamp_seconds";
 
 /// Upper bounds of the commit-time buckets, in seconds.
 pub const BATCH_COMMIT_BUCKETS: [f64; 13] =
@@ -78,6 +82,11 @@ pub fn describe() {
     describe_counter!(BATCH_COMMIT_ERRORS, "Failed batch commits (rolled back whole), by kind");
     describe_counter!(ACTOR_RESTARTS, "Restarts or retries by the supervision policy, by actor");
     describe_counter!(EVENTS_PUBLISHED, "Events acknowledged by Kafka");
+    describe_gauge!(
+        WAREHOUSE_LAST_BUILD,
+        Unit::Seconds,
+        "Unix time of the warehouse's last successful build (warehouse.builds); 0 before the first"
+    );
 }
 
 fn rejected(topic: &str, reason: QuarantineReason) -> metrics::Counter {
@@ -154,4 +163,11 @@ pub fn consumer_lag(topic: &str, partition: i32, lag: i64) {
 /// allocation at the publisher's rate.
 pub fn events_published(topic: &str) -> metrics::Counter {
     counter!(EVENTS_PUBLISHED, "topic" => topic.to_owned())
+}
+
+/// When the warehouse was last built, in seconds since the Unix epoch, as
+/// just read from `warehouse.builds`; `None` before its first build, which
+/// is served as 0, so that a warehouse never built looks as stale as it is.
+pub fn warehouse_last_build(unix_seconds: Option<f64>) {
+    gauge!(WAREHOUSE_LAST_BUILD).set(unix_seconds.unwrap_or(0.0));
 }

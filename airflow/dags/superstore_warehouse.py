@@ -5,6 +5,9 @@ turns it into the warehouse on a schedule. It checks that the sources are
 fresh, then builds each dbt layer in order: staging, core, marts. Each build
 task is `dbt build --select <layer>`, which runs the layer's models and their
 tests, so a layer that fails its tests stops the layers that read from it.
+Last, it records the build in `warehouse.builds`, which `superstore run`
+serves as `superstore_warehouse_last_build_timestamp_seconds`: an alert fires
+when the schedule stalls.
 
 Configuration comes from the environment, read when the file is parsed:
 
@@ -57,7 +60,7 @@ default_args = {
 
 with DAG(
     dag_id="superstore_warehouse",
-    description="dbt source freshness, then build and test staging, core and marts",
+    description="dbt source freshness, build and test staging, core and marts, record the build",
     doc_md=__doc__,
     schedule=schedule_from_env(),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
@@ -84,4 +87,10 @@ with DAG(
         bash_command=f"{DBT} build --select marts",
     )
 
-    source_freshness >> staging >> core >> marts
+    # Only a build whose marts passed their tests is recorded.
+    record_build = BashOperator(
+        task_id="record_build",
+        bash_command=f"{DBT} run-operation record_warehouse_build",
+    )
+
+    source_freshness >> staging >> core >> marts >> record_build

@@ -82,12 +82,12 @@ def test_parsing_starts_no_process(monkeypatch):
     assert DAG_ID in dagbag.dags
 
 
-def test_has_the_freshness_check_and_one_task_per_layer(dag):
-    assert sorted(dag.task_ids) == sorted(["source_freshness", *LAYERS])
+def test_has_the_freshness_check_one_task_per_layer_and_the_build_record(dag):
+    assert sorted(dag.task_ids) == sorted(["source_freshness", *LAYERS, "record_build"])
 
 
-def test_runs_freshness_then_staging_then_core_then_marts(dag):
-    chain = ["source_freshness", *LAYERS]
+def test_runs_freshness_then_staging_then_core_then_marts_then_records_the_build(dag):
+    chain = ["source_freshness", *LAYERS, "record_build"]
     for before, after in zip(chain, chain[1:]):
         assert dag.get_task(before).downstream_task_ids == {after}
         assert dag.get_task(after).upstream_task_ids == {before}
@@ -125,6 +125,11 @@ def test_freshness_task_runs_dbt_source_freshness_through_the_wrapper(dag):
 def test_layer_task_builds_and_tests_its_folder_through_the_wrapper(dag, layer):
     command = shlex.split(dag.get_task(layer).bash_command)
     assert command == [str(PROJECT_DIR / "scripts" / "dbt.sh"), "build", "--select", layer]
+
+
+def test_last_task_records_the_build_through_the_wrapper(dag):
+    command = shlex.split(dag.get_task("record_build").bash_command)
+    assert command == [str(PROJECT_DIR / "scripts" / "dbt.sh"), "run-operation", "record_warehouse_build"]
 
 
 def test_project_dir_can_be_moved_for_the_docker_image(monkeypatch):

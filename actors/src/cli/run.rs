@@ -2,7 +2,8 @@
 //! PostgreSQL staging layer, exactly once. This command checks the services
 //! and the staging layer, then runs `superstore_actors::pipeline` and prints
 //! its summary. It serves `/metrics` and the health probes on
-//! `--metrics-addr` while it runs.
+//! `--metrics-addr` while it runs, and among the metrics when the warehouse
+//! was last built (read from PostgreSQL, for the alert on a stalled schedule).
 
 use super::failure::Failure;
 use super::observe::{self, Exposition};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use superstore_actors::kafka::consumer_settings::DEFAULT_SESSION_TIMEOUT_MS;
 use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::observability::readiness::Readiness;
+use superstore_actors::observability::warehouse_build::WarehouseBuildProbe;
 use superstore_actors::pipeline::ledger::Ledger;
 use superstore_actors::pipeline::resume::{self, ResumeError};
 use superstore_actors::pipeline::runner::{run_pipeline, PipelineError, PipelineSettings};
@@ -241,6 +243,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often the warehouse's last build is read (Prometheus scrapes every 15 s).
+const WAREHOUSE_REFRESH: Duration = Duration::from_secs(15);
+
 /// Inside the actix system: checks the registry, the topic and the stored
 /// offsets, serves the metrics endpoint, and runs the pipeline until it stops.
 async fn run_in_system(
@@ -271,6 +276,9 @@ async fn run_in_system(
         registry_url,
         registry_credentials: registry_access::credentials()?,
     };
+    if exposition.is_some() {
+        WarehouseBuildProbe::new(settings.pool.clone()).spawn(WAREHOUSE_REFRESH);
+    }
     observe::serve(exposition, Some(readiness))?;
     let checked = settings.clone();
     run_pipeline(settings, ledger).await.map_err(|e| pipeline_failure(e, &checked))

@@ -8,8 +8,11 @@
 //!   that names the port and the flag) and serves `/metrics`,
 //!   `/health/live` and `/health/ready` on it;
 //! - [`readiness`] decides whether the pipeline is ready: partitions
-//!   assigned, PostgreSQL answering, the registry answering.
+//!   assigned, PostgreSQL answering, the registry answering;
+//! - [`warehouse_build`] reads when the warehouse was last built, for the
+//!   alert on a stalled schedule.
 
 pub mod endpoint;
 pub mod readiness;
 pub mod recorder;
+pub mod warehouse_build;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use superstore_database::schema::staging::{
     consumer_offsets, ingest_batches, rejected_events, sales_events,
 };
+use superstore_database::schema::warehouse::builds as warehouse_builds;
 use uuid::Uuid;
 
 /// The stored next offset of each partition of `topic` for `group_id`.
@@ -441,6 +442,13 @@ pub fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<Str
     .bind::<Text, _>("sales_events")
     .load(conn)?;
     Ok(rows.into_iter().map(|c| c.column_name).collect())
+}
+
+/// When the warehouse was last built successfully (the newest row of
+/// warehouse.builds, which the Airflow DAG's last task writes); None before
+/// the first build.
+pub fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    warehouse_builds::table.select(diesel::dsl::max(warehouse_builds::built_at)).first(conn)
 }
 
 /// A round trip to the server, for the readiness check.

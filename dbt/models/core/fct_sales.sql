@@ -16,6 +16,14 @@
 -- (macros/ingest_batch_watermark.sql) that it does not hold already. The
 -- indexes on ingested_at, order_date_key and customer_key let the marts find
 -- the new facts and recompute the dates and customers they touch.
+--
+-- The facts take only the batches that every dimension has built (the claim
+-- follows these dependencies): batches keep committing while a scheduled
+-- build runs, and a fact must never point at a dimension row not written yet.
+-- depends_on: {{ ref('dim_customer') }}
+-- depends_on: {{ ref('dim_product') }}
+-- depends_on: {{ ref('dim_location') }}
+-- depends_on: {{ ref('dim_date') }}
 with events as (
 
     select * from {{ ref('stg_sales_events') }}

@@ -1,0 +1,2 @@
+drop table if exists warehouse.builds;
+drop schema if exists warehouse;
