@@ -23,8 +23,11 @@ mod schema_text;
 pub mod service;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
-pub use client::{Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_SCHEMA_TTL};
-pub use http::{serve, serve_with, MetricsPage, ServerSettings};
+pub use client::{
+    ClientTls, Refusal, RegistryClient, RegistryClientError, TlsFileError,
+    DEFAULT_UNKNOWN_SCHEMA_TTL,
+};
+pub use http::{serve, serve_with, MetricsPage, ServerSettings, ServerTls, ServerTlsError};
 pub use schema_text::NormalizedSchema;
 
 /// Media type of every request and response body of the API.

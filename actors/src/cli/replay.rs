@@ -3,6 +3,7 @@
 //! did.
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use chrono::{DateTime, NaiveDate, Utc};
 use superstore_actors::dead_letter::{self, replay};
 
@@ -27,6 +28,8 @@ pub struct ReplayArgs {
     /// Print what would be replayed; publish nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
@@ -39,10 +42,11 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers;
+    let (_, settings) = kafka_access::resolve(&args.kafka)?;
+    kafka_access::check(&settings)?;
+    let bootstrap = settings.bootstrap().to_owned();
     let plan = replay::ReplayPlan {
-        bootstrap: bootstrap.clone(),
+        kafka: settings,
         dlq_topic: args
             .dlq_topic
             .clone()

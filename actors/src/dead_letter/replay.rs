@@ -17,7 +17,7 @@ use super::header;
 use crate::kafka::{self, KafkaError};
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use rdkafka::config::ClientConfig;
+use superstore_kafka_settings::KafkaSettings;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 /// What to replay, from where, to where.
 #[derive(Debug, Clone)]
 pub struct ReplayPlan {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub dlq_topic: String,
     pub target_topic: String,
     /// Only dead letters quarantined for this reason code.
@@ -116,12 +116,15 @@ fn read_dead_letters(
     plan: &ReplayPlan,
     report: &mut ReplayReport,
 ) -> Result<Vec<Replayable>, ReplayError> {
-    let dlq = kafka::describe_topic(&plan.bootstrap, &plan.dlq_topic, Duration::from_secs(15))?;
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &plan.bootstrap)
-        .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
-        .set("enable.auto.commit", "false")
-        .set("log_level", "3")
+    let dlq = kafka::describe_topic(&plan.kafka, &plan.dlq_topic, Duration::from_secs(15))?;
+    let consumer: BaseConsumer = plan
+        .kafka
+        .client_config(|config| {
+            config
+                .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
+                .set("enable.auto.commit", "false")
+                .set("log_level", "3");
+        })
         .create()
         .map_err(KafkaError::from)?;
     let mut assignment = TopicPartitionList::new();
@@ -177,10 +180,11 @@ pub async fn replay(plan: &ReplayPlan) -> Result<ReplayReport, ReplayError> {
     if plan.dry_run || chosen.is_empty() {
         return Ok(report);
     }
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &plan.bootstrap)
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
+    let producer: FutureProducer = plan
+        .kafka
+        .client_config(|config| {
+            config.set("enable.idempotence", "true").set("acks", "all");
+        })
         .create()
         .map_err(KafkaError::from)?;
     let sends = chosen.iter().map(|record| {
@@ -216,7 +220,7 @@ mod tests {
 
     fn plan(reason: Option<&str>, since: Option<&str>) -> ReplayPlan {
         ReplayPlan {
-            bootstrap: String::new(),
+            kafka: KafkaSettings::default(),
             dlq_topic: "t.dlq".into(),
             target_topic: "t".into(),
             reason: reason.map(str::to_owned),

@@ -11,6 +11,7 @@
 
 use rdkafka::config::ClientConfig;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// How long the group waits for a silent member before it gives its
 /// partitions to others (`session.timeout.ms`), unless set otherwise.
@@ -39,7 +40,8 @@ const STATISTICS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the pipeline's consumer is given from its command line.
 pub struct ConsumerSettings<'a> {
-    pub bootstrap: &'a str,
+    /// The brokers and the user's settings (security, tuning).
+    pub kafka: &'a KafkaSettings,
     pub group_id: &'a str,
     pub session_timeout: Duration,
     pub max_poll_interval: Duration,
@@ -55,10 +57,12 @@ impl ConsumerSettings<'_> {
     }
 
     pub fn client_config(&self) -> ClientConfig {
+        self.kafka.client_config(|config| self.set_ours(config))
+    }
+
+    fn set_ours(&self, config: &mut ClientConfig) {
         let millis = |d: Duration| d.as_millis().to_string();
-        let mut config = ClientConfig::new();
         config
-            .set("bootstrap.servers", self.bootstrap)
             .set("group.id", self.group_id)
             // Offsets live in PostgreSQL, in the transaction of the rows;
             // Kafka's are written for lag tools only.
@@ -80,7 +84,6 @@ impl ConsumerSettings<'_> {
             .set("statistics.interval.ms", millis(STATISTICS_INTERVAL))
             // librdkafka's prefetch queue counts against memory too.
             .set("queued.max.messages.kbytes", self.prefetch_kbytes.to_string());
-        config
     }
 
     /// At most a third of the session (Kafka's rule of thumb), so that a
@@ -95,8 +98,9 @@ mod tests {
     use super::*;
 
     fn settings(session: u64, poll: u64) -> ConsumerSettings<'static> {
+        static KAFKA: std::sync::OnceLock<KafkaSettings> = std::sync::OnceLock::new();
         ConsumerSettings {
-            bootstrap: "127.0.0.1:1",
+            kafka: KAFKA.get_or_init(|| KafkaSettings::default().with_bootstrap("127.0.0.1:1")),
             group_id: "g",
             session_timeout: Duration::from_millis(session),
             max_poll_interval: Duration::from_millis(poll),

@@ -10,7 +10,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use superstore_database::PgPool;
-use superstore_registry::{BasicAuth, RegistryClient};
+use superstore_database::redact;
+use superstore_registry::{BasicAuth, ClientTls, RegistryClient};
 
 /// The longest a check may take before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -23,6 +24,8 @@ pub struct Readiness {
     pub registry_url: String,
     /// The pipeline's own credentials for the registry, when it asks for them.
     pub registry_credentials: Option<BasicAuth>,
+    /// The pipeline's TLS files for the registry.
+    pub registry_tls: ClientTls,
 }
 
 /// One check's verdict.
@@ -80,13 +83,21 @@ impl Readiness {
     async fn registry(&self) -> Check {
         // A client of this probe's own: it lives and dies on the server's thread.
         let client = RegistryClient::new(&self.registry_url)
-            .with_basic_auth(self.registry_credentials.clone());
+            .with_basic_auth(self.registry_credentials.clone())
+            .with_tls(&self.registry_tls);
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => return Check { ok: false, detail: e.to_string() },
+        };
         match tokio::time::timeout(CHECK_TIMEOUT, client.subjects()).await {
             Ok(Ok(_)) => Check { ok: true, detail: "answered GET /subjects".into() },
             Ok(Err(e)) => Check { ok: false, detail: e.to_string() },
             Err(_) => Check {
                 ok: false,
-                detail: format!("no answer from {} within {CHECK_TIMEOUT:?}", self.registry_url),
+                detail: format!(
+                    "no answer from {} within {CHECK_TIMEOUT:?}",
+                    redact(&self.registry_url)
+                ),
             },
         }
     }

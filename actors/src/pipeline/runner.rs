@@ -21,12 +21,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use superstore_database::PgPool;
 use superstore_domain::schema_latest;
+use superstore_kafka_settings::KafkaSettings;
 use superstore_registry::RegistryClient;
 
 /// What one run is asked to do.
 #[derive(Clone)]
 pub struct PipelineSettings {
-    pub bootstrap: String,
+    /// The brokers and the user's settings, for every client of the run.
+    pub kafka: KafkaSettings,
     pub registry: RegistryClient,
     pub pool: PgPool,
     /// The writer keeps a connection of its own, made from this URL.
@@ -79,7 +81,7 @@ pub async fn run_pipeline(
     let dead_letters = start_dead_letters(&settings)?;
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
     match LagProbe::new(
-        &settings.bootstrap,
+        &settings.kafka,
         &settings.topic,
         settings.assigned.clone(),
         ledger.clone(),
@@ -107,7 +109,7 @@ const FINAL_DRAIN_WAIT: Duration = Duration::from_secs(30);
 
 fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, PipelineError> {
     let dead_letters = DeadLetters::new(DeadLetterSettings {
-        bootstrap: settings.bootstrap.clone(),
+        kafka: settings.kafka.clone(),
         pool: settings.pool.clone(),
         group_id: settings.group.clone(),
         topic: settings.topic.clone(),
@@ -184,7 +186,7 @@ fn start_stages(
         Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation, ledger)
     });
     let source_settings = SourceSettings {
-        bootstrap: s.bootstrap.clone(),
+        kafka: s.kafka.clone(),
         group_id: s.group.clone(),
         topic: s.topic.clone(),
         topic_id: s.topic_id.clone(),

@@ -27,10 +27,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 #[derive(Clone)]
 pub struct SourceSettings {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub group_id: String,
     pub topic: String,
     /// Kafka's id of the topic, as checked before the run.
@@ -151,7 +152,7 @@ impl Source {
             outages: BrokerOutages::default(),
         };
         let settings = ConsumerSettings {
-            bootstrap: &self.settings.bootstrap,
+            kafka: &self.settings.kafka,
             group_id: &self.settings.group_id,
             session_timeout: self.settings.session_timeout,
             max_poll_interval: self.settings.max_poll_interval,
@@ -190,7 +191,7 @@ impl Actor for Source {
             halt: self.halt.clone(),
         };
         let watch = IdentityWatch {
-            bootstrap: self.settings.bootstrap.clone(),
+            kafka: self.settings.kafka.clone(),
             topic: self.settings.topic.clone(),
             topic_id: self.settings.topic_id.clone(),
             halt: self.halt.clone(),

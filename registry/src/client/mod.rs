@@ -7,9 +7,11 @@
 
 mod compatibility;
 mod schema_cache;
+mod tls;
 
 pub use compatibility::Refusal;
 pub use schema_cache::DEFAULT_UNKNOWN_SCHEMA_TTL;
+pub use tls::{ClientTls, TlsFileError};
 
 use crate::{BasicAuth, CONTENT_TYPE};
 use apache_avro::Schema;
@@ -30,6 +32,8 @@ pub enum RegistryClientError {
     BadResponse(String),
     #[error("schema {id} from the registry is not valid Avro: {source}")]
     InvalidSchema { id: i32, source: apache_avro::Error },
+    #[error("the TLS settings for the schema registry cannot be used: {0}")]
+    Tls(#[from] TlsFileError),
 }
 
 impl RegistryClientError {
@@ -66,18 +70,30 @@ pub struct RegistryClient {
     schemas: Arc<SchemaCache>,
 }
 
+fn http_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(Duration::from_secs(15)).connect_timeout(Duration::from_secs(5))
+}
+
 impl RegistryClient {
     pub fn new(base_url: &str) -> Self {
         RegistryClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(15))
-                .connect_timeout(Duration::from_secs(5))
-                .build()
-                .expect("a plain HTTP client builds"),
+            http: http_client().build().expect("an HTTP client with the system's roots builds"),
             credentials: None,
             schemas: Arc::new(SchemaCache::new(DEFAULT_UNKNOWN_SCHEMA_TTL)),
         }
+    }
+
+    /// Trusts and presents what `tls` names (a CA instead of the system's
+    /// roots, a client certificate for mutual TLS).
+    pub fn with_tls(mut self, tls: &ClientTls) -> Result<Self, RegistryClientError> {
+        if *tls == ClientTls::default() {
+            return Ok(self);
+        }
+        self.http = tls.apply(http_client())?.build().map_err(|source| {
+            RegistryClientError::Unreachable { url: redact(&self.base_url), source }
+        })?;
+        Ok(self)
     }
 
     /// Sends these basic-auth credentials with every request.
