@@ -33,61 +33,72 @@ struct Refusal {
     fix: String,
     /// The broker's certificate failed verification: its CA, or its name.
     certificate: bool,
+    /// How many reports it takes: a connection closed at a protocol's first
+    /// step could, once, be a broker going down; twice, it is the protocol.
+    reports: u8,
 }
 
 fn refusal(cause: &str, fix: &str) -> Refusal {
-    Refusal { cause: cause.to_owned(), fix: fix.to_owned(), certificate: false }
+    Refusal { cause: cause.to_owned(), fix: fix.to_owned(), certificate: false, reports: 1 }
 }
 
-/// The refusal an error of librdkafka's stands for, if it is one.
+const PROTOCOL: &str = "set security.protocol (KAFKA_SECURITY_PROTOCOL) to what the broker's port \
+                        speaks";
+
+/// The refusal that a report of librdkafka (an error, or a connection's
+/// failure in its log) stands for, if it is one.
 fn classify(code: Option<RDKafkaErrorCode>, reason: &str) -> Option<Refusal> {
     let says = |words: &[&str]| words.iter().any(|w| reason.contains(w));
-    let protocol = "set security.protocol (KAFKA_SECURITY_PROTOCOL) to what the broker's port \
-                    speaks";
-    match code? {
-        RDKafkaErrorCode::Authentication if says(&["Unsupported SASL mechanism", "mechanism"]) => {
-            Some(refusal(
-                "the broker does not enable this SASL mechanism",
-                "set sasl.mechanisms (KAFKA_SASL_MECHANISM) to one the broker enables",
-            ))
-        }
-        RDKafkaErrorCode::Authentication => Some(refusal(
+    if says(&["Unsupported SASL mechanism"]) {
+        return Some(refusal(
+            "the broker does not enable this SASL mechanism",
+            "set sasl.mechanisms (KAFKA_SASL_MECHANISM) to one the broker enables",
+        ));
+    }
+    if code == Some(RDKafkaErrorCode::Authentication) || says(&["SASL authentication error"]) {
+        return Some(refusal(
             "authentication failed: the broker refused the SASL username or password",
             "check sasl.username and sasl.password (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD) \
              and sasl.mechanisms (KAFKA_SASL_MECHANISM)",
-        )),
-        RDKafkaErrorCode::SSL if says(&["wrong version number", "PLAINTEXT broker listener"]) => {
-            Some(refusal(
-                "TLS handshake failed: the port does not speak TLS",
-                &format!("{protocol} (PLAINTEXT or SASL_PLAINTEXT), or use its TLS port"),
-            ))
-        }
-        RDKafkaErrorCode::SSL if says(&["certificate verify failed", "could not be verified"]) => {
-            Some(Refusal { certificate: true, ..refusal("", "") })
-        }
-        RDKafkaErrorCode::SSL
-            if says(&["certificate required", "bad certificate", "unexpected message"]) =>
-        {
-            Some(refusal(
-                "TLS handshake failed: the broker requires a client certificate (mutual TLS) it \
-                 did not get or did not accept",
-                "set ssl.certificate.location and ssl.key.location (KAFKA_SSL_CERTIFICATE_LOCATION, \
-                 KAFKA_SSL_KEY_LOCATION) to a certificate its CA signed",
-            ))
-        }
-        RDKafkaErrorCode::SSL => Some(refusal(
-            "TLS handshake failed",
-            "check security.protocol and the ssl.* settings against the broker's listener",
-        )),
-        _ if says(&["incorrect security.protocol", "connecting to a SSL listener"]) => {
-            Some(refusal(
-                "the broker closed the connection at the first request: the port expects TLS or \
-                 SASL",
-                &format!("{protocol} (SSL or SASL_SSL), with the settings it needs"),
-            ))
-        }
-        _ => None,
+        ));
     }
+    if says(&["certificate verify failed", "could not be verified"]) {
+        return Some(Refusal { certificate: true, ..refusal("", "") });
+    }
+    if says(&["wrong version number", "PLAINTEXT broker listener"]) {
+        return Some(refusal(
+            "TLS handshake failed: the port does not speak TLS",
+            &format!("{PROTOCOL} (PLAINTEXT or SASL_PLAINTEXT), or use its TLS port"),
+        ));
+    }
+    if says(&["alert bad certificate", "alert certificate required", "alert unknown ca"]) {
+        return Some(refusal(
+            "TLS handshake failed: the broker requires a client certificate (mutual TLS) it did \
+             not get or did not accept",
+            "set ssl.certificate.location and ssl.key.location (KAFKA_SSL_CERTIFICATE_LOCATION, \
+             KAFKA_SSL_KEY_LOCATION) to a certificate its CA signed",
+        ));
+    }
+    if says(&["state APIVERSION_QUERY"]) && says(&["closed by peer", "Disconnected"]) {
+        return Some(Refusal {
+            reports: 2,
+            ..refusal(
+                "the broker hangs up at the first request: the port expects TLS",
+                &format!("{PROTOCOL} (SSL or SASL_SSL), with the settings it needs"),
+            )
+        });
+    }
+    if says(&["SSL connection closed by peer"]) && says(&["in state UP"]) {
+        return Some(Refusal {
+            reports: 2,
+            ..refusal(
+                "the broker hangs up after the TLS handshake: the port expects SASL",
+                &format!("{PROTOCOL} (SASL_SSL), with sasl.mechanisms, sasl.username and \
+                          sasl.password"),
+            )
+        });
+    }
+    None
 }
 
 /// The certificate refusals, told apart by a second handshake without the
@@ -109,23 +120,42 @@ fn certificate_refusal(name_only: bool) -> Refusal {
     )
 }
 
-/// A client context that keeps the first refusal librdkafka reports, and
-/// keeps librdkafka's own log lines at debug (the probe reports instead).
+/// A client context that keeps the first refusal librdkafka reports, in
+/// its errors or in its log's connection failures (which come at once and
+/// in full, where errors may be summed up as "all brokers down"), and keeps
+/// librdkafka's own log lines at debug: the probe reports instead.
 #[derive(Default)]
 struct Watch {
-    refused: Mutex<Option<Refusal>>,
+    seen: Mutex<Vec<Refusal>>,
+}
+
+impl Watch {
+    fn report(&self, code: Option<RDKafkaErrorCode>, reason: &str) {
+        if let Some(found) = classify(code, reason) {
+            tracing::debug!(?found, "probe: a refusal reported");
+            self.seen.lock().expect("watch lock").push(found);
+        }
+    }
+
+    /// The first refusal reported as often as it takes.
+    fn refused(&self) -> Option<Refusal> {
+        let seen = self.seen.lock().expect("watch lock");
+        let times = |r: &Refusal| seen.iter().filter(|s| *s == r).count();
+        seen.iter().find(|r| times(r) >= usize::from(r.reports)).cloned()
+    }
 }
 
 impl ClientContext for Watch {
     fn log(&self, _level: RDKafkaLogLevel, facility: &str, message: &str) {
         tracing::debug!(target: "librdkafka", facility, message);
+        if facility == "FAIL" {
+            self.report(None, message);
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::debug!(target: "librdkafka", %error, reason, "probe: client error");
-        if let Some(found) = classify(error.rdkafka_error_code(), reason) {
-            self.refused.lock().expect("watch lock").get_or_insert(found);
-        }
+        self.report(error.rdkafka_error_code(), reason);
     }
 }
 
@@ -165,8 +195,10 @@ fn attempt(
     timeout: Duration,
 ) -> Result<Result<usize, Refusal>, ConnectionError> {
     let bootstrap = settings.bootstrap().to_owned();
+    // Connection failures are logged at INFO (a broker that hangs up): the
+    // watch reads them all, and passes them on at debug.
     let config = settings.client_config(|c| {
-        c.set("log_level", "3");
+        c.set_log_level(RDKafkaLogLevel::Info);
     });
     let consumer: BaseConsumer<Watch> =
         config.create_with_context(Watch::default()).map_err(|e| match e {
@@ -186,7 +218,10 @@ fn attempt(
             Ok(metadata) => return Ok(Ok(metadata.brokers().len())),
             Err(e) => e,
         };
-        if let Some(found) = consumer.context().refused.lock().expect("watch lock").take() {
+        // librdkafka's errors reach the context's callback only when the
+        // client is polled (it holds no subscription: no record comes).
+        while consumer.poll(Duration::ZERO).is_some() {}
+        if let Some(found) = consumer.context().refused() {
             return Ok(Err(found));
         }
         if Instant::now() >= deadline {
@@ -210,12 +245,18 @@ mod tests {
         .unwrap();
         assert!(auth.fix.contains("sasl.password"), "{auth:?}");
         let plaintext = classify(
-            Some(RDKafkaErrorCode::BrokerTransportFailure),
-            "127.0.0.1:9093/bootstrap: Disconnected while requesting ApiVersion: might be caused \
-             by incorrect security.protocol configuration (connecting to a SSL listener?)",
+            None,
+            "127.0.0.1:26500/bootstrap: Disconnected: connection closed by peer: receive 0 after \
+             POLLIN (after 0ms in state APIVERSION_QUERY)",
         )
         .unwrap();
-        assert!(plaintext.fix.contains("security.protocol"), "{plaintext:?}");
+        assert!(plaintext.fix.contains("security.protocol") && plaintext.reports == 2);
+        let mutual = classify(
+            Some(RDKafkaErrorCode::BrokerTransportFailure),
+            "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate",
+        )
+        .unwrap();
+        assert!(mutual.fix.contains("ssl.certificate.location"), "{mutual:?}");
         let verify = classify(
             Some(RDKafkaErrorCode::SSL),
             "SSL handshake failed: error:0A000086:SSL routines::certificate verify failed",

@@ -20,9 +20,7 @@ pub enum SettingsError {
     File(#[from] PropertiesError),
     #[error("Kafka setting {key} ({origin}) refused: {reason}")]
     Refused { key: String, origin: Origin, reason: String },
-    #[error(
-        "Kafka setting {key} ({origin}) refused by librdkafka: {reason}. Fix: correct or remove it"
-    )]
+    #[error("Kafka setting {key} ({origin}) cannot be used: {reason}. Fix: correct or remove it")]
     Invalid { key: String, origin: Origin, reason: String },
     #[error(
         "bootstrap.servers ({origin}) and {BOOTSTRAP_VARIABLE} name different brokers. Fix: \
@@ -104,6 +102,7 @@ impl KafkaSettings {
     /// reported at start, naming the key and where it came from (never the
     /// value, which may be a password).
     fn validate(&self) -> Result<(), SettingsError> {
+        self.refuse_what_is_not_built_in()?;
         for property in &self.properties {
             let mut config = ClientConfig::new();
             config.set(&property.key, &property.value);
@@ -138,6 +137,27 @@ impl KafkaSettings {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.properties.push(Property { key, value, origin: Origin::Program });
         self
+    }
+
+    /// SASL mechanisms this build cannot use, refused before a client waits
+    /// for them in vain. GSSAPI needs libsasl2. OAUTHBEARER needs a token:
+    /// this librdkafka cannot fetch one (OIDC needs libcurl) and the clients
+    /// here hand it none, so only a development broker's unsecured JWTs work.
+    fn refuse_what_is_not_built_in(&self) -> Result<(), SettingsError> {
+        let Some(mechanism) = self.properties.iter().find(|p| p.key == "sasl.mechanisms") else {
+            return Ok(());
+        };
+        let unsecured = self.get("enable.sasl.oauthbearer.unsecure.jwt") == Some("true");
+        let reason = match mechanism.value.to_ascii_uppercase().as_str() {
+            "GSSAPI" => explain("sasl.mechanisms", "GSSAPI", ""),
+            "OAUTHBEARER" if !unsecured => "OAUTHBEARER needs a token, and this binary's \
+                librdkafka cannot fetch one (OIDC needs libcurl, which it is built without); \
+                use SCRAM or PLAIN, or mutual TLS"
+                .into(),
+            _ => return Ok(()),
+        };
+        let (key, origin) = (mechanism.key.clone(), mechanism.origin.clone());
+        Err(SettingsError::Invalid { key, origin, reason })
     }
 
     /// The brokers a properties file names, if it names them.
@@ -208,7 +228,7 @@ impl KafkaSettings {
 fn explain(key: &str, value: &str, reason: &str) -> String {
     if key == "sasl.mechanisms" && value.to_ascii_uppercase().contains("GSSAPI") {
         return "GSSAPI (Kerberos) is not built into this binary (its librdkafka has no \
-                libsasl2); use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER"
+                libsasl2); use SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN, or mutual TLS"
             .into();
     }
     if key == "sasl.oauthbearer.method" && value.eq_ignore_ascii_case("oidc") {

@@ -85,6 +85,9 @@ impl LocalRegistry {
             .args(["--log-format", "json", "registry", "--bind"])
             .arg(self.bind())
             .env("DATABASE_URL", database_url)
+            // Its own home: libpq looks for a client certificate under
+            // ~/.postgresql, and the service user may not read root's.
+            .env("HOME", &self.dir)
             .env_remove("SUPERSTORE_REGISTRY_TLS_CERT")
             .env_remove("SUPERSTORE_REGISTRY_TLS_KEY");
         if let (Some(security), Some(user_info)) = (&self.security, self.user_info()) {

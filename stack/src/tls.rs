@@ -95,13 +95,13 @@ impl Certificates {
         let mut params = CertificateParams::new(names).map_err(failed)?;
         params.distinguished_name.push(DnType::CommonName, name);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![usage];
-        params.use_authority_key_identifier_extension = true;
-        let certificate = params.signed_by(&key, issuer).map_err(failed)?;
         let (certificate_file, key_file) = match usage {
             ExtendedKeyUsagePurpose::ClientAuth => (self.client_certificate(), self.client_key()),
             _ => (self.server_certificate(), self.server_key()),
         };
+        params.extended_key_usages = vec![usage];
+        params.use_authority_key_identifier_extension = true;
+        let certificate = params.signed_by(&key, issuer).map_err(failed)?;
         write_secret(&key_file, &key.serialize_pem())
             .map_err(|e| StackError::io(format!("write {}", key_file.display()), e))?;
         write_public(&certificate_file, &certificate.pem())

@@ -16,9 +16,12 @@ pub fn pool(url: &str, size: u32) -> Result<PgPool, Failure> {
 
 /// What a failed connection means for the user.
 pub fn failure(err: DbError) -> Failure {
-    match refusal(&err.to_string()) {
-        Some(fix) => Failure::Usage(format!("PostgreSQL refused the connection: {err}. Fix: {fix}")
-            .replace('\n', " ")),
+    let message = err.to_string();
+    match refusal(&message) {
+        Some(fix) => {
+            let cause = message.trim_end().replace('\n', " ");
+            Failure::Usage(format!("PostgreSQL refused the connection: {cause}. Fix: {fix}"))
+        }
         None => Failure::database(err),
     }
 }

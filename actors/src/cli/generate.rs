@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use superstore_actors::generate::GeneratedSource;
 use superstore_actors::kafka::{self, producer::idempotent_producer};
 use superstore_actors::observability::endpoint::MetricsAddr;

@@ -83,7 +83,7 @@ fn tls_refusal(err: &RegistryClientError) -> Option<(&'static str, String)> {
         source = e.source();
     }
     let says = |words: &[&str]| words.iter().any(|w| chain.contains(w));
-    if says(&["NotValidForName"]) {
+    if says(&["NotValidForName", "not valid for name"]) {
         let cause = "the registry's certificate does not name the host of the URL (hostname \
                      mismatch)";
         return Some((cause, "use a host name the certificate holds in SCHEMA_REGISTRY_URL".into()));

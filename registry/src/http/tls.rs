@@ -57,6 +57,9 @@ impl ServerTls {
             what: "private key",
             reason: e.to_string(),
         })?;
+        // ring, which reqwest's rustls here is built on too: aws-lc-rs (rustls's
+        // post-quantum default) would add a CMake build of a C library.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder =
             ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
