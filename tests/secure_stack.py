@@ -57,8 +57,11 @@ class SecureStack:
     def tls(self) -> Path:
         return self.home / "tls"
 
-    def superstore(self, *args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-        """`superstore ARGS` as a client with the exported settings (and `env` over them)."""
+    def superstore(
+        self, *args: str, env: dict | None = None, timeout: int = 300, keep: bool = True
+    ) -> subprocess.CompletedProcess:
+        """`superstore ARGS` as a client with the exported settings (and `env` over them); its
+        output is kept unless `keep` is false (`superstore env`, which prints secrets on purpose)."""
         done = subprocess.run(
             [str(superstore_binary()), *args],
             cwd=ROOT,
@@ -67,13 +70,14 @@ class SecureStack:
             text=True,
             timeout=timeout,
         )
-        self.outputs += [done.stdout, done.stderr]
+        if keep:
+            self.outputs += [done.stdout, done.stderr]
         return done
 
     def up(self) -> None:
         started = self.superstore("up", "--secure", timeout=600)
         assert started.returncode == 0, f"superstore up --secure: {started.returncode}\n{started.stderr[-3000:]}"
-        self.exported = exported_environment(self.superstore("env").stdout)
+        self.exported = exported_environment(self.superstore("env", keep=False).stdout)
 
     def down(self) -> None:
         self.superstore("down", timeout=180)
