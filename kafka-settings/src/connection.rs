@@ -93,8 +93,10 @@ fn classify(code: Option<RDKafkaErrorCode>, reason: &str) -> Option<Refusal> {
             reports: 2,
             ..refusal(
                 "the broker hangs up after the TLS handshake: the port expects SASL",
-                &format!("{PROTOCOL} (SASL_SSL), with sasl.mechanisms, sasl.username and \
-                          sasl.password"),
+                &format!(
+                    "{PROTOCOL} (SASL_SSL), with sasl.mechanisms, sasl.username and \
+                          sasl.password"
+                ),
             )
         });
     }
@@ -172,7 +174,8 @@ pub fn probe(settings: &KafkaSettings, timeout: Duration) -> Result<usize, Conne
         Err(found) if found.certificate => {
             // Is the chain trusted, and only the name wrong? One handshake
             // without the name check tells, and is never used for data.
-            let unnamed = settings.clone().overriding("ssl.endpoint.identification.algorithm", "none");
+            let unnamed =
+                settings.clone().overriding("ssl.endpoint.identification.algorithm", "none");
             let name_only = matches!(attempt(&unnamed, timeout), Ok(Ok(_)));
             Err(refused(settings, certificate_refusal(name_only)))
         }
@@ -210,7 +213,10 @@ fn attempt(
                       ssl.key.location name (KAFKA_SSL_*_LOCATION)"
                     .into(),
             },
-            other => ConnectionError::Unreachable { bootstrap: bootstrap.clone(), reason: other.to_string() },
+            other => ConnectionError::Unreachable {
+                bootstrap: bootstrap.clone(),
+                reason: other.to_string(),
+            },
         })?;
     let deadline = Instant::now() + timeout;
     loop {
@@ -263,6 +269,9 @@ mod tests {
         )
         .unwrap();
         assert!(verify.certificate);
-        assert_eq!(classify(Some(RDKafkaErrorCode::BrokerTransportFailure), "Connection refused"), None);
+        assert_eq!(
+            classify(Some(RDKafkaErrorCode::BrokerTransportFailure), "Connection refused"),
+            None
+        );
     }
 }

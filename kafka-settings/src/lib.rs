@@ -21,7 +21,7 @@ mod settings;
 
 pub use connection::{probe, ConnectionError};
 pub use properties::{Origin, PropertiesError};
-pub use settings::{KafkaSettings, SettingsError, BOOTSTRAP_VARIABLE};
+pub use settings::{KafkaSettings, RefusedSetting, SettingsError, BOOTSTRAP_VARIABLE};
 
 /// The environment variable naming the properties file.
 pub const PROPERTIES_VARIABLE: &str = "SUPERSTORE_KAFKA_PROPERTIES";

@@ -48,7 +48,10 @@ impl fmt::Debug for Property {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PropertiesError {
-    #[error("cannot read the Kafka properties file {path}: {source}. Fix: point --kafka-properties (SUPERSTORE_KAFKA_PROPERTIES) at a readable file")]
+    #[error(
+        "cannot read the Kafka properties file {path}: {source}. Fix: point --kafka-properties \
+         (SUPERSTORE_KAFKA_PROPERTIES) at a readable file"
+    )]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path} line {line}: not a `key=value` line of a properties file ({reason})")]
     Syntax { path: PathBuf, line: usize, reason: String },
@@ -56,10 +59,8 @@ pub enum PropertiesError {
 
 /// Parses the text of a properties file read from `path`.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<Property>, PropertiesError> {
-    let lines = java_properties::PropertiesIter::new_with_encoding(
-        text.as_bytes(),
-        encoding_rs::UTF_8,
-    );
+    let lines =
+        java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8);
     let mut properties = Vec::new();
     for line in lines {
         let line = line.map_err(|e| PropertiesError::Syntax {
@@ -112,7 +113,11 @@ mod tests {
         assert_eq!(
             pairs(text),
             [
-                ("bootstrap.servers".into(), "pkc-abc.eu-west-1.aws.confluent.cloud:9092".into(), 2),
+                (
+                    "bootstrap.servers".into(),
+                    "pkc-abc.eu-west-1.aws.confluent.cloud:9092".into(),
+                    2
+                ),
                 ("security.protocol".into(), "SASL_SSL".into(), 3),
                 ("sasl.mechanisms".into(), "PLAIN".into(), 4),
                 ("sasl.username".into(), "KEY".into(), 5),

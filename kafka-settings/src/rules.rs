@@ -21,7 +21,10 @@ const OWNED: &[(&str, &str)] = &[
          only so that lag shows",
     ),
     ("auto.commit.enable", "offsets are stored in PostgreSQL, in the transaction of the rows"),
-    ("enable.auto.offset.store", "offsets are stored in PostgreSQL, in the transaction of the rows"),
+    (
+        "enable.auto.offset.store",
+        "offsets are stored in PostgreSQL, in the transaction of the rows",
+    ),
     (
         "auto.offset.reset",
         "every position comes from PostgreSQL; one outside the log is an error to report, never \

@@ -4,7 +4,7 @@
 //! probes) by [`KafkaSettings::client_config`], the one constructor of
 //! their `ClientConfig`.
 
-use crate::properties::{self, Origin, Property, PropertiesError};
+use crate::properties::{self, Origin, PropertiesError, Property};
 use crate::rules;
 use rdkafka::config::ClientConfig;
 use std::fmt;
@@ -18,8 +18,9 @@ pub const BOOTSTRAP_VARIABLE: &str = "KAFKA_BOOTSTRAP_SERVERS";
 pub enum SettingsError {
     #[error(transparent)]
     File(#[from] PropertiesError),
-    #[error("Kafka setting {key} ({origin}) refused: {reason}")]
-    Refused { key: String, origin: Origin, reason: String },
+    /// Every refused setting at once, so that a provider's file is fixed in one go.
+    #[error("Kafka settings refused: {}", join(.0))]
+    Refused(Vec<RefusedSetting>),
     #[error("Kafka setting {key} ({origin}) cannot be used: {reason}. Fix: correct or remove it")]
     Invalid { key: String, origin: Origin, reason: String },
     #[error(
@@ -27,6 +28,19 @@ pub enum SettingsError {
          keep one of them"
     )]
     TwoBootstraps { origin: Origin },
+}
+
+/// One setting the user may not give, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{key} ({origin}): {reason}")]
+pub struct RefusedSetting {
+    pub key: String,
+    pub origin: Origin,
+    pub reason: String,
+}
+
+fn join(refused: &[RefusedSetting]) -> String {
+    refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// The settings of every Kafka client of one command.
@@ -81,6 +95,7 @@ impl KafkaSettings {
     /// against the rules and by librdkafka itself.
     pub fn from_properties(given: Vec<Property>) -> Result<Self, SettingsError> {
         let mut settings = KafkaSettings::default();
+        let mut refused = Vec::new();
         for mut property in given {
             property.key = rules::canonical(&property.key).to_owned();
             if property.key == "bootstrap.servers" {
@@ -89,10 +104,14 @@ impl KafkaSettings {
             }
             if let Some(reason) = rules::refusal(&property.key) {
                 let Property { key, origin, .. } = property;
-                return Err(SettingsError::Refused { key, origin, reason });
+                refused.push(RefusedSetting { key, origin, reason });
+                continue;
             }
             settings.properties.retain(|p| p.key != property.key);
             settings.properties.push(property);
+        }
+        if !refused.is_empty() {
+            return Err(SettingsError::Refused(refused));
         }
         settings.validate()?;
         Ok(settings)
@@ -294,12 +313,17 @@ mod tests {
 
     #[test]
     fn an_owned_key_is_refused_naming_it_and_its_line() {
-        let (path, _remove) = file("security.protocol=SSL\n\nenable.auto.commit=true\n");
+        let (path, _remove) = file(
+            "security.protocol=SSL\n\nenable.auto.commit=true\nschema.registry.url=https://r\n",
+        );
         let err = KafkaSettings::load(Some(&path), variables(&[])).unwrap_err();
         let message = err.to_string();
-        assert!(matches!(err, SettingsError::Refused { ref key, .. } if key == "enable.auto.commit"));
-        assert!(message.contains("line 3"), "{message}");
+        let SettingsError::Refused(refused) = err else { panic!("{message}") };
+        let keys: Vec<&str> = refused.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["enable.auto.commit", "schema.registry.url"], "all of them at once");
+        assert!(message.contains("line 3") && message.contains("line 4"), "{message}");
         assert!(message.contains("the pipeline owns enable.auto.commit"), "{message}");
+        assert!(message.contains("set SCHEMA_REGISTRY_URL instead"), "{message}");
     }
 
     #[test]

@@ -10,11 +10,11 @@ use super::secrets::write_secret;
 use super::security::{CLIENT_USER, MTLS_PORT_OFFSET, TLS_PORT_OFFSET};
 use super::tls::Certificates;
 use super::StackError;
-use superstore_kafka_settings::KafkaSettings;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// The Maven project that names the broker jars (see its comments).
 const POM: &str = include_str!("../resources/kafka/pom.xml");
@@ -346,10 +346,9 @@ impl LocalKafka {
             args.extend(["--add-scram", credential]);
         }
         self.run_tool(&args).map(drop).map_err(|e| match e {
-            StackError::Start { service, detail } => StackError::Start {
-                service,
-                detail: detail.replace(&security.password, "***"),
-            },
+            StackError::Start { service, detail } => {
+                StackError::Start { service, detail: detail.replace(&security.password, "***") }
+            }
             other => other,
         })
     }

@@ -76,7 +76,8 @@ impl LocalPostgres {
     /// secure stack with the server's certificate verified against the
     /// stack's CA, host name included (`verify-full`).
     pub fn url(&self, database: &str) -> Result<String, StackError> {
-        let url = format!("postgres://{USER}:{}@127.0.0.1:{}/{database}", self.password()?, self.port);
+        let url =
+            format!("postgres://{USER}:{}@127.0.0.1:{}/{database}", self.password()?, self.port);
         Ok(match &self.tls {
             None => url,
             Some(tls) => format!("{url}?sslmode=verify-full&sslrootcert={}", tls.ca().display()),
@@ -91,7 +92,8 @@ impl LocalPostgres {
     pub fn configure_access(&self) -> Result<(), StackError> {
         let data = self.data_dir();
         let conf = data.join("postgresql.conf");
-        let text = fs::read_to_string(&conf).map_err(|e| StackError::io("read postgresql.conf", e))?;
+        let text =
+            fs::read_to_string(&conf).map_err(|e| StackError::io("read postgresql.conf", e))?;
         let include = "include_if_exists = 'superstore-tls.conf'";
         if !text.contains(include) {
             fs::write(&conf, format!("{text}\n{include}\n"))
@@ -118,7 +120,8 @@ impl LocalPostgres {
              {host} all all 127.0.0.1/32 scram-sha-256\n\
              {host} all all ::1/128 scram-sha-256\n"
         );
-        fs::write(data.join("pg_hba.conf"), access).map_err(|e| StackError::io("write pg_hba.conf", e))
+        fs::write(data.join("pg_hba.conf"), access)
+            .map_err(|e| StackError::io("write pg_hba.conf", e))
     }
 
     pub fn is_initialized(&self) -> bool {

@@ -130,7 +130,8 @@ pub fn probe(
 ) -> Result<(), StackError> {
     let mut client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(3));
     if let Some(ca) = ca {
-        let pem = std::fs::read(ca).map_err(|e| StackError::io(format!("read {}", ca.display()), e))?;
+        let pem =
+            std::fs::read(ca).map_err(|e| StackError::io(format!("read {}", ca.display()), e))?;
         let certificate =
             reqwest::Certificate::from_pem(&pem).map_err(|e| unreachable(e.to_string()))?;
         client = client.add_root_certificate(certificate);

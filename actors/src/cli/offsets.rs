@@ -109,13 +109,13 @@ fn reset(
     let (group, topic) = (&which.group, &which.topic);
     let (actual, changes) = reset::reset(&pool, &settings, group, topic, to, partitions, dry_run)
         .map_err(|e| match e {
-            ResetError::Kafka(e) => Failure::kafka(settings.bootstrap(), e),
-            ResetError::Database(e) => Failure::database(e),
-            ResetError::NoSuchPartition { .. } | ResetError::OutOfRange { .. } => {
-                Failure::Usage(e.to_string())
-            }
-            ResetError::GroupActive { .. } => Failure::Refused(e.to_string()),
-        })?;
+        ResetError::Kafka(e) => Failure::kafka(settings.bootstrap(), e),
+        ResetError::Database(e) => Failure::database(e),
+        ResetError::NoSuchPartition { .. } | ResetError::OutOfRange { .. } => {
+            Failure::Usage(e.to_string())
+        }
+        ResetError::GroupActive { .. } => Failure::Refused(e.to_string()),
+    })?;
     print_changes(group, topic, &actual, &changes, dry_run);
     Ok(())
 }

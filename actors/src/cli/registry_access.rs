@@ -32,16 +32,19 @@ pub const KEY_LOCATION: &str = "SCHEMA_REGISTRY_SSL_KEY_LOCATION";
 /// The environment's TLS files for the registry.
 pub fn tls() -> ClientTls {
     let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(Into::into);
-    ClientTls { ca: path(CA_LOCATION), certificate: path(CERTIFICATE_LOCATION), key: path(KEY_LOCATION) }
+    ClientTls {
+        ca: path(CA_LOCATION),
+        certificate: path(CERTIFICATE_LOCATION),
+        key: path(KEY_LOCATION),
+    }
 }
 
 /// A client of the registry at `url`, with the environment's credentials
 /// and TLS files.
 pub fn client(url: &str) -> Result<RegistryClient, Failure> {
-    RegistryClient::new(url)
-        .with_basic_auth(credentials()?)
-        .with_tls(&tls())
-        .map_err(|e| Failure::Usage(format!("{e} ({CA_LOCATION}, {CERTIFICATE_LOCATION}, {KEY_LOCATION})")))
+    RegistryClient::new(url).with_basic_auth(credentials()?).with_tls(&tls()).map_err(|e| {
+        Failure::Usage(format!("{e} ({CA_LOCATION}, {CERTIFICATE_LOCATION}, {KEY_LOCATION})"))
+    })
 }
 
 /// What a failed request to the registry at `url` means for the user.
@@ -86,7 +89,10 @@ fn tls_refusal(err: &RegistryClientError) -> Option<(&'static str, String)> {
     if says(&["NotValidForName", "not valid for name"]) {
         let cause = "the registry's certificate does not name the host of the URL (hostname \
                      mismatch)";
-        return Some((cause, "use a host name the certificate holds in SCHEMA_REGISTRY_URL".into()));
+        return Some((
+            cause,
+            "use a host name the certificate holds in SCHEMA_REGISTRY_URL".into(),
+        ));
     }
     if says(&["UnknownIssuer", "BadSignature", "invalid peer certificate"]) {
         let cause = "the registry's certificate is not signed by a CA this client trusts (unknown \
@@ -95,13 +101,17 @@ fn tls_refusal(err: &RegistryClientError) -> Option<(&'static str, String)> {
     }
     if says(&["CertificateRequired", "certificate required", "BadCertificate", "UnknownCA"]) {
         let cause = "the registry requires a client certificate (mutual TLS) it did not accept";
-        let fix = format!("set {CERTIFICATE_LOCATION} and {KEY_LOCATION} to a certificate it trusts");
+        let fix =
+            format!("set {CERTIFICATE_LOCATION} and {KEY_LOCATION} to a certificate it trusts");
         return Some((cause, fix));
     }
     if says(&["invalid HTTP version", "InvalidContentType", "corrupt message"]) {
         let cause = "the port speaks another protocol than the URL's (HTTPS against HTTP, or the \
                      other way)";
-        return Some((cause, "use https:// or http:// in SCHEMA_REGISTRY_URL as the registry serves".into()));
+        return Some((
+            cause,
+            "use https:// or http:// in SCHEMA_REGISTRY_URL as the registry serves".into(),
+        ));
     }
     None
 }

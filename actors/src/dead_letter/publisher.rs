@@ -15,12 +15,12 @@ use crate::staging::sql::{self, PendingDeadLetter};
 use crate::supervision::restart_backoff;
 use actix::prelude::*;
 use futures::future::join_all;
-use superstore_kafka_settings::KafkaSettings;
 use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 /// Rows read from the outbox at a time.
 const ROWS_PER_ROUND: i64 = 500;

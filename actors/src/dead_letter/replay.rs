@@ -17,13 +17,13 @@ use super::header;
 use crate::kafka::{self, KafkaError};
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use superstore_kafka_settings::KafkaSettings;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use superstore_kafka_settings::KafkaSettings;
 
 /// What to replay, from where, to where.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use crate::staging::sql;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use superstore_database::PgPool;
 use superstore_database::redact;
+use superstore_database::PgPool;
 use superstore_registry::{BasicAuth, ClientTls, RegistryClient};
 
 /// The longest a check may take before it counts as failed.

@@ -14,11 +14,11 @@ use super::resume::read_stored;
 use crate::kafka::{self, KafkaError, TopicIdentity};
 use crate::staging::sql::{self, StoredPosition};
 use diesel::Connection;
-use superstore_kafka_settings::KafkaSettings;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use std::str::FromStr;
 use std::time::Duration;
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 /// Where to move the offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,12 +80,8 @@ pub async fn run_pipeline(
     crate::metrics::prime_pipeline(&settings.topic);
     let dead_letters = start_dead_letters(&settings)?;
     let source = start_stages(&settings, &ledger, &escalation, finished_tx);
-    match LagProbe::new(
-        &settings.kafka,
-        &settings.topic,
-        settings.assigned.clone(),
-        ledger.clone(),
-    ) {
+    match LagProbe::new(&settings.kafka, &settings.topic, settings.assigned.clone(), ledger.clone())
+    {
         Ok(probe) => probe.spawn(LAG_REFRESH),
         Err(e) => tracing::warn!(error = %e, "no lag probe: superstore_consumer_lag stays empty"),
     }

@@ -71,7 +71,9 @@ pub struct RegistryClient {
 }
 
 fn http_client() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().timeout(Duration::from_secs(15)).connect_timeout(Duration::from_secs(5))
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .connect_timeout(Duration::from_secs(5))
 }
 
 impl RegistryClient {

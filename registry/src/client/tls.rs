@@ -42,7 +42,11 @@ impl ClientTls {
     ) -> Result<reqwest::ClientBuilder, TlsFileError> {
         if let Some(ca) = &self.ca {
             let certificates = reqwest::Certificate::from_pem_bundle(&read(ca)?).map_err(|e| {
-                TlsFileError::Pem { path: ca.clone(), what: "CA certificate", reason: e.to_string() }
+                TlsFileError::Pem {
+                    path: ca.clone(),
+                    what: "CA certificate",
+                    reason: e.to_string(),
+                }
             })?;
             if certificates.is_empty() {
                 let reason = "no certificate found".to_owned();
@@ -60,11 +64,12 @@ impl ClientTls {
                 let mut pem = read(certificate)?;
                 pem.push(b'\n');
                 pem.extend(read(key)?);
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|e| TlsFileError::Pem {
-                    path: key.clone(),
-                    what: "certificate and private key",
-                    reason: e.to_string(),
-                })?;
+                let identity =
+                    reqwest::Identity::from_pem(&pem).map_err(|e| TlsFileError::Pem {
+                        path: key.clone(),
+                        what: "certificate and private key",
+                        reason: e.to_string(),
+                    })?;
                 Ok(builder.identity(identity))
             }
             _ => Err(TlsFileError::HalfIdentity),

@@ -16,9 +16,9 @@ mod requests;
 mod tls;
 
 pub use error::ApiError;
-pub use tls::{ServerTls, ServerTlsError};
 pub use limits::DEFAULT_MAX_BODY_BYTES;
 pub use metrics::MetricsPage;
+pub use tls::{ServerTls, ServerTlsError};
 
 use crate::service::Registry;
 use crate::BasicAuth;

@@ -31,7 +31,10 @@ pub enum ServerTlsError {
     Config(#[from] rustls::Error),
 }
 
-fn certificates(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'static>>, ServerTlsError> {
+fn certificates(
+    path: &Path,
+    what: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, ServerTlsError> {
     let failed = |reason: String| ServerTlsError::Pem { path: path.to_owned(), what, reason };
     let certificates = CertificateDer::pem_file_iter(path)
         .map_err(|e| failed(e.to_string()))?
@@ -61,8 +64,8 @@ impl ServerTls {
         // post-quantum default) would add a CMake build of a C library.
         #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder =
-            ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+        let builder = ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?;
         let builder = match client_ca {
             None => builder.with_no_client_auth(),
             Some(ca) => {
