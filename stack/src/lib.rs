@@ -263,6 +263,7 @@ impl LocalStack {
         let _lock = lock::StackLock::acquire(&self.home)?;
         let targets = ScrapeTargets {
             registry: Some(format!("127.0.0.1:{}", self.registry.port)),
+            registry_ca: self.registry.security.as_ref().map(|s| s.certificates.ca()),
             ..targets.clone()
         };
         fs::create_dir_all(&self.prometheus.dir)

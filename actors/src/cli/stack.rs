@@ -41,6 +41,7 @@ fn scrape_targets() -> Result<ScrapeTargets, Failure> {
         pipeline: address(observe::RUN_VARIABLE, observe::RUN_DEFAULT)?,
         generator: address(observe::GENERATE_VARIABLE, observe::GENERATE_DEFAULT)?,
         registry: None,
+        registry_ca: None,
     })
 }
 
