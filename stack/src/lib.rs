@@ -157,7 +157,8 @@ impl LocalStack {
 
     /// What a client of the stack needs, as environment variables: the
     /// three endpoints, and on the secure stack Kafka's SASL settings, the
-    /// registry's credentials and the CA (which the plain stack unsets).
+    /// registry's credentials and the CA (which the plain stack unsets, but
+    /// for the registry's credentials, which are then the user's own).
     /// What `superstore env` prints.
     pub fn client_environment(&self) -> Result<Vec<ClientVariable>, StackError> {
         let endpoints = self.endpoints()?;
@@ -165,7 +166,7 @@ impl LocalStack {
         let secure = self.is_secure();
         let when_secure = |value: String| secure.then_some(value);
         let password = if secure { self.security.kafka_password()? } else { String::new() };
-        Ok(vec![
+        let mut variables = vec![
             ("KAFKA_BOOTSTRAP_SERVERS", Some(endpoints.kafka_bootstrap_servers)),
             ("KAFKA_SECURITY_PROTOCOL", when_secure("SASL_SSL".into())),
             ("KAFKA_SASL_MECHANISM", when_secure("SCRAM-SHA-512".into())),
@@ -176,7 +177,11 @@ impl LocalStack {
             ("SCHEMA_REGISTRY_URL", Some(endpoints.schema_registry_url)),
             ("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", self.registry.user_info()),
             ("SCHEMA_REGISTRY_SSL_CA_LOCATION", when_secure(ca)),
-        ])
+        ];
+        // The plain registry's credentials, if any, are the user's own
+        // (SUPERSTORE_REGISTRY_BASIC_AUTH): leave them as they are.
+        variables.retain(|(name, value)| secure || value.is_some() || !name.contains("USER_INFO"));
+        Ok(variables)
     }
 
     pub fn home(&self) -> &Path {
