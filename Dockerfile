@@ -17,15 +17,17 @@ ARG DBT_POSTGRES_SPEC="~=1.11.0"
 ARG PYTHON_VERSION=3.11
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS build
-# rdkafka-sys builds librdkafka from source (C and C++, make, perl, zlib);
-# Diesel links libpq.
+# rdkafka-sys builds librdkafka from source (C and C++, make, perl, zlib) with
+# TLS and SASL through the system OpenSSL (libssl-dev); Diesel links libpq.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc g++ make perl pkg-config libpq-dev zlib1g-dev \
+      libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY domain domain
 COPY database database
+COPY kafka-settings kafka-settings
 COPY registry registry
 COPY stack stack
 COPY actors actors
@@ -41,10 +43,11 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && install -D target/release/superstore /out/superstore
 
 FROM debian:${DEBIAN_RELEASE}-slim AS superstore
-# libpq5 for Diesel; librdkafka is linked in statically. curl serves the
-# healthchecks of the registry and the pipeline.
+# libpq5 for Diesel, libssl3 for librdkafka's TLS (librdkafka itself is
+# linked in statically). curl serves the healthchecks of the registry and the
+# pipeline.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+ && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 superstore \
  && useradd --system --uid 10001 --gid superstore --home-dir /var/lib/superstore --create-home --shell /usr/sbin/nologin superstore

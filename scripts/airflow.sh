@@ -69,7 +69,7 @@ mkdir -p "$AIRFLOW_HOME"
 # Quietly: commands that never touch the warehouse (list-import-errors) must not
 # need the local stack; scripts/dbt.sh asks again, and fails loudly, when dbt runs.
 if [ -z "${DATABASE_URL:-}" ] && [ -x "$root/target/release/superstore" ]; then
-  DATABASE_URL=$("$root/target/release/superstore" env 2>/dev/null | sed -n 's/^export DATABASE_URL=//p' || true)
+  DATABASE_URL=$( (eval "$("$root/target/release/superstore" env 2>/dev/null)" && printf '%s' "${DATABASE_URL:-}") || true)
   if [ -n "$DATABASE_URL" ]; then export DATABASE_URL; else unset DATABASE_URL; fi
 fi
 

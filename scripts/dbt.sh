@@ -12,19 +12,27 @@ if [ -z "${DATABASE_URL:-}" ]; then
     echo "dbt.sh: DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL" >&2
     exit 1
   }
-  DATABASE_URL=$("$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p')
+  # eval: the secure stack's URL is quoted (it holds `?` and `&`).
+  DATABASE_URL=$(eval "$("$root/target/release/superstore" env)" && printf '%s' "$DATABASE_URL")
 fi
-# profiles.yml reads the connection from DBT_PG* variables, split out of the URL here.
+# profiles.yml reads the connection from DBT_PG* variables, split out of the URL here
+# (TLS included: sslmode, sslrootcert, sslcert and sslkey of the URL's query).
 eval "$("$root/.venv/bin/python" - "$DATABASE_URL" <<'PY'
 import shlex, sys
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 url = urlsplit(sys.argv[1])
+query = {key: values[-1] for key, values in parse_qs(url.query).items()}
 for name, value in {
     "DBT_PGHOST": url.hostname or "127.0.0.1",
     "DBT_PGPORT": str(url.port or 5432),
     "DBT_PGUSER": unquote(url.username or ""),
     "DBT_PGPASSWORD": unquote(url.password or ""),
     "DBT_PGDATABASE": url.path.lstrip("/") or "postgres",
+    # TLS as the URL asks (sslmode=verify-full&sslrootcert=…); libpq's default otherwise.
+    "DBT_PGSSLMODE": query.get("sslmode", "prefer"),
+    "DBT_PGSSLROOTCERT": query.get("sslrootcert", ""),
+    "DBT_PGSSLCERT": query.get("sslcert", ""),
+    "DBT_PGSSLKEY": query.get("sslkey", ""),
 }.items():
     print(f"export {name}={shlex.quote(value)}")
 PY

@@ -18,7 +18,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
       "run ./scripts/setup.sh, or set DATABASE_URL" >&2
     exit 1
   }
-  DATABASE_URL=$("$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p')
+  DATABASE_URL=$(eval "$("$root/target/release/superstore" env)" && printf '%s' "$DATABASE_URL")
   [ -n "$DATABASE_URL" ] \
     || { echo "notebook.sh: the local stack gave no DATABASE_URL: start it with superstore up" >&2; exit 1; }
 fi

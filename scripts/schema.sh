@@ -32,12 +32,15 @@ fi
 
 base_url=${DATABASE_URL:-}
 if [ -z "$base_url" ]; then
-  base_url=$(target/release/superstore env | sed -n 's/^export DATABASE_URL=//p')
+  base_url=$(eval "$(target/release/superstore env)" && printf '%s' "$DATABASE_URL")
 fi
 [ -n "$base_url" ] || { echo "schema.sh: no DATABASE_URL and no local stack (run superstore up)" >&2; exit 3; }
 
 scratch_name="schema_check_$$"
-scratch_url="${base_url%/*}/$scratch_name"
+# Another database of the same server; the query (sslmode=…&sslrootcert=/path) stays.
+server_url=${base_url%%\?*} query=""
+case $base_url in *\?*) query="?${base_url#*\?}" ;; esac
+scratch_url="${server_url%/*}/$scratch_name$query"
 out=$(mktemp -d)
 cleanup() {
   psql "$base_url" -q -c "drop database if exists $scratch_name with (force)" >/dev/null 2>&1 || true

@@ -31,6 +31,8 @@ install_system_packages() {
   command -v pkg-config >/dev/null || missing+=(pkg-config)
   command -v runuser >/dev/null || missing+=(util-linux)
   [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+  # librdkafka's TLS and SASL (SCRAM, PLAIN) through the system OpenSSL.
+  [ -e /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
   [ -n "$(find_pg_tool initdb)" ] || missing+=(postgresql)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v mvn >/dev/null || missing+=(maven)

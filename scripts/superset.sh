@@ -62,7 +62,7 @@ warehouse_url() {
   [ -x "$root/target/release/superstore" ] \
     || die "DATABASE_URL is unset and target/release/superstore is missing: "\
 "run ./scripts/setup.sh, or set DATABASE_URL"
-  "$root/target/release/superstore" env | sed -n 's/^export DATABASE_URL=//p'
+  (eval "$("$root/target/release/superstore" env)" && printf '%s\n' "$DATABASE_URL")
 }
 
 browser() {

@@ -28,7 +28,7 @@ stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   "$bin" status >/dev/null 2>&1 || trap stop_stack EXIT
   "$bin" up
-  database_url=$("$bin" env | sed -n 's/^export DATABASE_URL=//p')
+  database_url=$(eval "$("$bin" env)" && printf '%s' "$DATABASE_URL")
 else
   database_url=$DATABASE_URL
 fi

@@ -5,6 +5,7 @@ PostgreSQL."""
 
 import json
 import os
+import shlex
 import subprocess
 import uuid
 from contextlib import contextmanager
@@ -54,6 +55,18 @@ def run_superstore(*args: str, check: bool = True, timeout: int = 600) -> subpro
     return completed
 
 
+def exported_environment(text: str) -> dict:
+    """The variables `superstore env` exports (its values are shell words: quoted when they
+    hold `?` or `&`, as the secure stack's URL does)."""
+    exported = {}
+    for line in text.splitlines():
+        words = shlex.split(line)
+        if words[:1] == ["export"]:
+            name, _, value = words[1].partition("=")
+            exported[name] = value
+    return exported
+
+
 @pytest.fixture(scope="session")
 def endpoints() -> dict:
     """KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and SCHEMA_REGISTRY_URL of the stack under test."""
@@ -61,11 +74,7 @@ def endpoints() -> dict:
     if all(os.environ.get(n) for n in names):
         return {n: os.environ[n] for n in names}
     run_superstore("up")
-    exported = {}
-    for line in run_superstore("env").stdout.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        exported[name] = value
-    return exported
+    return exported_environment(run_superstore("env").stdout)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from confluent_kafka import Producer
@@ -30,7 +31,8 @@ class Isolated:
 
     def __init__(self, endpoints: dict, name: str):
         self.name = name
-        self.url = endpoints["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+        # Another database of the same server; a query (sslmode, sslrootcert) stays.
+        self.url = urlunsplit(urlsplit(endpoints["DATABASE_URL"])._replace(path="/" + name))
         self.env = {**os.environ, **endpoints, "DATABASE_URL": self.url}
         self.endpoints = endpoints
 

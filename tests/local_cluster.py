@@ -18,7 +18,7 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
-from conftest import ROOT, superstore_binary
+from conftest import ROOT, exported_environment, superstore_binary
 
 BROKERS = 3
 ACTIVE_CONTROLLER_JAVA = ROOT / "tests" / "kafka_tools" / "ActiveController.java"
@@ -76,9 +76,7 @@ class LocalCluster:
             f"superstore up --brokers {BROKERS}: {started.returncode}\n{started.stderr[-3000:]}\n"
             + self.node_logs()
         )
-        for line in self.superstore("env").stdout.splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            self.endpoints[name] = value
+        self.endpoints.update(exported_environment(self.superstore("env").stdout))
 
     def node_logs(self, lines: int = 15) -> str:
         """The last lines of every node's log: down deletes them with the home."""

@@ -125,7 +125,7 @@ def test_a_registry_that_stops_answering_ends_the_run_with_exit_5(endpoints, db,
     timeout: counted by number alone, they never filled the supervision
     window, and the run stalled for good."""
     create_topic(endpoints, topic, partitions=1)
-    port = int(os.environ.get("SUPERSTORE_STALL_TEST_REGISTRY_PORT", "27390"))
+    port = int(os.environ.get("SUPERSTORE_STALL_TEST_REGISTRY_PORT", "27391"))
     registry = subprocess.Popen(
         [str(superstore_binary()), "registry", "--bind", f"127.0.0.1:{port}"], cwd=ROOT,
         env={**os.environ, **endpoints}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -16,13 +16,13 @@
 //! Usage: bench_stages BOOTSTRAP TOPIC COUNT
 
 use chrono::{DateTime, Utc};
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use superstore_actors::kafka::KafkaSettings;
 use superstore_actors::pipeline::decoder::{bound_avro_allocations, decode_datum_directly};
 use superstore_actors::pipeline::envelope::Verdict;
 use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow, TransactionMeta};
@@ -46,10 +46,13 @@ fn consume(
     topic: &str,
     count: usize,
 ) -> Result<Vec<Vec<u8>>, Box<dyn std::error::Error>> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "bench-bare-consumer")
-        .set("enable.auto.commit", "false")
+    // The KAFKA_* variables, as every command reads them.
+    let settings = KafkaSettings::load(None, |name| std::env::var(name).ok())?;
+    let consumer: BaseConsumer = settings
+        .with_bootstrap(bootstrap)
+        .client_config(|config| {
+            config.set("group.id", "bench-bare-consumer").set("enable.auto.commit", "false");
+        })
         .create()?;
     let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
     let mut assignment = TopicPartitionList::new();

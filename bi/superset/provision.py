@@ -37,9 +37,10 @@ def bundle_contents(warehouse_url: str, reader_password: str) -> dict[str, str]:
     for path in sorted(BUNDLE.rglob("*.yaml")):
         name, config = path.relative_to(BUNDLE).as_posix(), yaml.safe_load(path.read_text())
         if name.startswith("databases/"):
+            # The owner's TLS settings (sslmode=verify-full&sslrootcert=…) go with the reader.
             uri = make_url(config["sqlalchemy_uri"]).set(
                 host=warehouse.host, port=warehouse.port or 5432, database=warehouse.database,
-                password=reader_password)
+                password=reader_password, query=warehouse.query)
             config["sqlalchemy_uri"] = uri.render_as_string(hide_password=False)
         if name.startswith("charts/") and config.get("query_context"):
             context = json.loads(config["query_context"])

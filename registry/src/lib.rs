@@ -24,10 +24,11 @@ pub mod service;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
 pub use client::{
-    Refusal, RegistryClient, RegistryClientError, DEFAULT_UNKNOWN_IDS_REMEMBERED,
-    DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC, DEFAULT_UNKNOWN_SCHEMA_TTL,
+    ClientTls, Refusal, RegistryClient, RegistryClientError, TlsFileError,
+    DEFAULT_UNKNOWN_IDS_REMEMBERED, DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC,
+    DEFAULT_UNKNOWN_SCHEMA_TTL,
 };
-pub use http::{serve, serve_with, MetricsPage, ServerSettings};
+pub use http::{serve, serve_with, MetricsPage, ServerSettings, ServerTls, ServerTlsError};
 pub use schema_text::NormalizedSchema;
 
 /// Media type of every request and response body of the API.

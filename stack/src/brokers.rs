@@ -10,8 +10,9 @@
 //! `kafka-cluster/node-N/`); the layout last started is remembered in
 //! `kafka-brokers`, so that `up`, `status`, `env` and `down` need no flag.
 
-use super::kafka::{ClusterQuorum, LocalKafka, Quorum};
+use super::kafka::{ClusterQuorum, KafkaSecurity, LocalKafka, Quorum};
 use super::ownership::User;
+use super::security::{Security, MTLS_PORT_OFFSET, TLS_PORT_OFFSET};
 use super::{ServiceStatus, StackError};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,18 +44,37 @@ impl Brokers {
             .unwrap_or(1)
     }
 
+    fn libs(&self) -> PathBuf {
+        self.home.join("kafka").join("libs")
+    }
+
+    /// The single broker: plain, or the secure stack's, whose data is kept
+    /// apart (`kafka-secure/`) since its storage holds its SCRAM users.
+    fn single(&self, secure: bool) -> LocalKafka {
+        let security = secure.then(|| {
+            let security = Security::new(&self.home);
+            let password = security.kafka_password().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no Kafka password: its clients will be refused");
+                String::new()
+            });
+            KafkaSecurity { certificates: security.certificates(), password }
+        });
+        LocalKafka {
+            dir: self.home.join(if secure { "kafka-secure" } else { "kafka" }),
+            libs: self.libs(),
+            port: self.port,
+            controller_port: self.controller_port,
+            node_id: 1,
+            quorum: Quorum::Single,
+            security,
+        }
+    }
+
     /// The nodes of the layout of `count` brokers.
     fn nodes(&self, count: u16) -> Vec<LocalKafka> {
-        let libs = self.home.join("kafka").join("libs");
+        let libs = self.libs();
         if count <= 1 {
-            return vec![LocalKafka {
-                dir: self.home.join("kafka"),
-                libs,
-                port: self.port,
-                controller_port: self.controller_port,
-                node_id: 1,
-                quorum: Quorum::Single,
-            }];
+            return vec![self.single(Security::new(&self.home).is_secure())];
         }
         let cluster_dir = self.home.join("kafka-cluster");
         let quorum = ClusterQuorum {
@@ -69,6 +89,7 @@ impl Brokers {
                 controller_port: self.controller_port + 2 * i,
                 node_id: i + 1,
                 quorum: Quorum::Cluster(quorum.clone()),
+                security: None,
             })
             .collect()
     }
@@ -89,9 +110,23 @@ impl Brokers {
     }
 
     /// Checks that `count` brokers can be had: one, or three to
-    /// [`MAX_BROKERS`] (a replication factor of 3 needs three), and no node
-    /// of the other layout running.
-    pub fn check(&self, count: u16) -> Result<(), StackError> {
+    /// [`MAX_BROKERS`] (a replication factor of 3 needs three); one only when
+    /// `secure`, its `SSL` listeners clear of the controller; and no node of
+    /// the other layout running.
+    pub fn check(&self, count: u16, secure: bool) -> Result<(), StackError> {
+        if secure && count != 1 {
+            return Err(StackError::Usage(format!(
+                "--brokers {count} --secure: the secure local stack has one broker"
+            )));
+        }
+        let ssl_ports = [MTLS_PORT_OFFSET, TLS_PORT_OFFSET].map(|o| self.port.checked_add(o));
+        if secure && ssl_ports.contains(&Some(self.controller_port)) {
+            return Err(StackError::Usage(format!(
+                "the secure broker's SSL listeners use SUPERSTORE_KAFKA_PORT + {MTLS_PORT_OFFSET} \
+                 and + {TLS_PORT_OFFSET}; move SUPERSTORE_KAFKA_CONTROLLER_PORT (now {}) off them",
+                self.controller_port
+            )));
+        }
         if count == 2 || count == 0 || count > MAX_BROKERS {
             return Err(StackError::Usage(format!(
                 "--brokers {count}: a local cluster has 3 to {MAX_BROKERS} brokers (replication \
@@ -125,7 +160,6 @@ impl Brokers {
         timeout: Duration,
         user: Option<&User>,
     ) -> Result<(), StackError> {
-        self.check(count)?;
         fs::write(self.layout_file(), format!("{count}\n"))
             .map_err(|e| StackError::io("record the number of brokers", e))?;
         let nodes = self.nodes(count);
@@ -147,8 +181,8 @@ impl Brokers {
     /// stopped last, alone, would wait in vain for a quorum to let it shut
     /// down cleanly. Returns whether one had to be killed.
     pub fn stop(&self) -> bool {
-        let nodes: Vec<LocalKafka> =
-            [1, self.count().max(3)].into_iter().flat_map(|count| self.nodes(count)).collect();
+        let mut nodes: Vec<LocalKafka> = vec![self.single(false), self.single(true)];
+        nodes.extend(self.nodes(self.count().max(3)));
         std::thread::scope(|scope| {
             let stops: Vec<_> = nodes.iter().map(|node| scope.spawn(|| node.stop())).collect();
             let killed: Vec<bool> = stops.into_iter().map(|s| s.join().unwrap_or(true)).collect();
@@ -165,8 +199,9 @@ impl Brokers {
             .map(|node| {
                 let service =
                     if cluster { format!("kafka-{}", node.node_id) } else { "kafka".into() };
+                let settings = node.client_settings();
                 let (healthy, detail) =
-                    match super::kafka::broker_answers(&node.bootstrap(), Duration::from_secs(3)) {
+                    match super::kafka::broker_answers(&settings, Duration::from_secs(3)) {
                         Ok(brokers) => (true, format!("{brokers} broker(s) answered")),
                         Err(e) => (false, e),
                     };
@@ -190,11 +225,13 @@ mod tests {
     fn a_cluster_has_one_or_three_to_nine_brokers_on_interleaved_ports() {
         let (brokers, home) = brokers(59092, 59093);
         for count in [0, 2, MAX_BROKERS + 1] {
-            assert!(matches!(brokers.check(count), Err(StackError::Usage(_))), "{count}");
+            assert!(matches!(brokers.check(count, false), Err(StackError::Usage(_))), "{count}");
         }
         for count in [1, 3, MAX_BROKERS] {
-            assert!(brokers.check(count).is_ok(), "{count}");
+            assert!(brokers.check(count, false).is_ok(), "{count}");
         }
+        assert!(brokers.check(1, true).is_ok());
+        assert!(matches!(brokers.check(3, true), Err(StackError::Usage(_))));
         let ports: Vec<(u16, u16)> =
             brokers.nodes(3).iter().map(|n| (n.port, n.controller_port)).collect();
         assert_eq!(ports, [(59092, 59093), (59094, 59095), (59096, 59097)]);
@@ -206,8 +243,9 @@ mod tests {
     #[test]
     fn overlapping_broker_and_controller_ports_are_refused() {
         let (brokers, home) = brokers(59192, 59194);
-        assert!(brokers.check(1).is_ok(), "one node uses two ports");
-        assert!(matches!(brokers.check(3), Err(StackError::Usage(_))));
+        assert!(brokers.check(1, false).is_ok(), "one node uses two ports");
+        assert!(matches!(brokers.check(3, false), Err(StackError::Usage(_))));
+        assert!(matches!(brokers.check(1, true), Err(StackError::Usage(_))), "an SSL listener");
         fs::remove_dir_all(home).unwrap();
     }
 }

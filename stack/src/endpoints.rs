@@ -28,6 +28,12 @@ pub enum EndpointError {
         VARIABLES.join(", ")
     )]
     Partial { missing: Vec<&'static str> },
+    #[error(
+        "the local stack runs with --secure: its clients need its credentials and CA. Fix: run \
+         `eval \"$(superstore env)\"` first (or set all three of {} yourself)",
+        VARIABLES.join(", ")
+    )]
+    SecureStack,
     #[error(transparent)]
     Stack(#[from] StackError),
 }
@@ -39,7 +45,19 @@ fn variable(name: &str) -> Option<String> {
 
 /// The endpoints from the environment, or None when none of the variables is set.
 pub fn from_environment() -> Result<Option<Endpoints>, EndpointError> {
-    let values: Vec<Option<String>> = VARIABLES.iter().map(|name| variable(name)).collect();
+    from_environment_with(None)
+}
+
+/// The same, with `kafka_bootstrap` (a Kafka properties file's
+/// `bootstrap.servers`) standing in for `KAFKA_BOOTSTRAP_SERVERS` when that
+/// is unset.
+pub fn from_environment_with(
+    kafka_bootstrap: Option<&str>,
+) -> Result<Option<Endpoints>, EndpointError> {
+    let mut values: Vec<Option<String>> = VARIABLES.iter().map(|name| variable(name)).collect();
+    if values[0].is_none() {
+        values[0] = kafka_bootstrap.map(str::to_owned).filter(|v| !v.trim().is_empty());
+    }
     match values.as_slice() {
         [Some(kafka), Some(database), Some(registry)] => Ok(Some(Endpoints {
             kafka_bootstrap_servers: kafka.clone(),
@@ -57,10 +75,22 @@ pub fn from_environment() -> Result<Option<Endpoints>, EndpointError> {
 
 /// The environment's endpoints, or the local stack's, started if needed.
 pub fn resolve() -> Result<Endpoints, EndpointError> {
-    if let Some(endpoints) = from_environment()? {
+    resolve_with(None)
+}
+
+/// [`resolve`], with a Kafka properties file's `bootstrap.servers` (see
+/// [`from_environment_with`]).
+pub fn resolve_with(kafka_bootstrap: Option<&str>) -> Result<Endpoints, EndpointError> {
+    if let Some(endpoints) = from_environment_with(kafka_bootstrap)? {
         return Ok(endpoints);
     }
-    Ok(LocalStack::from_environment()?.up(None)?)
+    let stack = LocalStack::from_environment()?;
+    if stack.is_secure() {
+        // Its clients need its credentials and CA, which only the
+        // environment carries to every tool alike.
+        return Err(EndpointError::SecureStack);
+    }
+    Ok(stack.up(None, None)?)
 }
 
 /// The database alone: `DATABASE_URL`, or the local stack's cluster (which

@@ -6,11 +6,15 @@
 
 use super::ownership::{give_tree, User};
 use super::process::{wait_until, Daemon};
+use super::secrets::write_secret;
+use super::security::{CLIENT_USER, MTLS_PORT_OFFSET, TLS_PORT_OFFSET};
+use super::tls::Certificates;
 use super::StackError;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// The Maven project that names the broker jars (see its comments).
 const POM: &str = include_str!("../resources/kafka/pom.xml");
@@ -26,6 +30,14 @@ pub struct LocalKafka {
     pub controller_port: u16,
     pub node_id: u16,
     pub quorum: Quorum,
+    /// Set on the secure stack's node (see `super::security`).
+    pub security: Option<KafkaSecurity>,
+}
+
+/// What the secure node needs: its certificates and its SASL password.
+pub struct KafkaSecurity {
+    pub certificates: Certificates,
+    pub password: String,
 }
 
 /// How a node finds its controllers.
@@ -49,6 +61,25 @@ pub struct ClusterQuorum {
 impl LocalKafka {
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The settings a client of this node needs: none on the plain stack;
+    /// on the secure one, SASL_SSL with SCRAM-SHA-512 and the stack's CA.
+    pub fn client_settings(&self) -> KafkaSettings {
+        let plain = KafkaSettings::default();
+        let settings = match &self.security {
+            None => Ok(plain),
+            Some(security) => KafkaSettings::from_program([
+                ("security.protocol", "SASL_SSL".to_owned()),
+                ("sasl.mechanisms", "SCRAM-SHA-512".to_owned()),
+                ("sasl.username", CLIENT_USER.to_owned()),
+                ("sasl.password", security.password.clone()),
+                ("ssl.ca.location", security.certificates.ca().to_string_lossy().into_owned()),
+            ]),
+        };
+        // Settings of our own making that librdkafka refused: a bug, which
+        // the broker probe then reports as refused.
+        settings.unwrap_or(KafkaSettings::default()).with_bootstrap(&self.bootstrap())
     }
 
     fn libs(&self) -> PathBuf {
@@ -142,6 +173,9 @@ impl LocalKafka {
     /// start-up figure). Clusters keep their own setting.
     fn write_config(&self) -> Result<(), StackError> {
         let (port, controller) = (self.port, self.controller_port);
+        if self.security.is_some() {
+            return self.write_secure_config();
+        }
         let quorum = match &self.quorum {
             Quorum::Single => format!(
                 "node.id=1\n\
@@ -170,7 +204,23 @@ impl LocalKafka {
              controller.listener.names=CONTROLLER\n\
              inter.broker.listener.name=PLAINTEXT\n\
              listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
-             log.dirs={data}\n\
+             {common}",
+            common = self.common_settings(),
+        );
+        fs::write(self.config_file(), config)
+            .map_err(|e| StackError::io("write server.properties", e))?;
+        self.write_log_config()
+    }
+
+    fn write_log_config(&self) -> Result<(), StackError> {
+        fs::write(self.dir.join("log4j2.properties"), LOG4J2)
+            .map_err(|e| StackError::io("write log4j2.properties", e))
+    }
+
+    /// What every node's settings end with: storage, topics, groups.
+    fn common_settings(&self) -> String {
+        format!(
+            "log.dirs={data}\n\
              num.partitions=3\n\
              offsets.topic.num.partitions=10\n\
              {replication}\
@@ -179,11 +229,62 @@ impl LocalKafka {
              auto.create.topics.enable=true\n",
             data = self.data_dir().display(),
             replication = self.replication(),
+        )
+    }
+
+    /// The secure node: clients on `SASL_SSL` (PLAIN and SCRAM), on `SSL`
+    /// with a client certificate required (`MTLS`), and on `SSL` alone
+    /// (`TLS`, also the listener the broker uses to reach itself); the
+    /// controller's listener plaintext on loopback. The file holds the
+    /// server's key and the PLAIN password, so it is 0600.
+    fn write_secure_config(&self) -> Result<(), StackError> {
+        let security = self.security.as_ref().expect("a secure node");
+        let (port, controller) = (self.port, self.controller_port);
+        let (mtls, tls) = (port + MTLS_PORT_OFFSET, port + TLS_PORT_OFFSET);
+        let pem = |path: PathBuf| -> Result<String, StackError> {
+            let text = fs::read_to_string(&path)
+                .map_err(|e| StackError::io(format!("read {}", path.display()), e))?;
+            // One property value: newlines as Java-properties escapes.
+            Ok(text.trim().replace('\n', "\\n"))
+        };
+        let certificates = &security.certificates;
+        let scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+        let config = format!(
+            "# Written by `superstore up --secure`; edits are overwritten.\n\
+             process.roles=broker,controller\n\
+             node.id=1\n\
+             controller.quorum.voters=1@127.0.0.1:{controller}\n\
+             listeners=SASL_SSL://127.0.0.1:{port},MTLS://127.0.0.1:{mtls},\
+             TLS://127.0.0.1:{tls},CONTROLLER://127.0.0.1:{controller}\n\
+             advertised.listeners=SASL_SSL://127.0.0.1:{port},MTLS://127.0.0.1:{mtls},\
+             TLS://127.0.0.1:{tls}\n\
+             listener.security.protocol.map=SASL_SSL:SASL_SSL,MTLS:SSL,TLS:SSL,\
+             CONTROLLER:PLAINTEXT\n\
+             controller.listener.names=CONTROLLER\n\
+             inter.broker.listener.name=TLS\n\
+             listener.name.mtls.ssl.client.auth=required\n\
+             sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512\n\
+             listener.name.sasl_ssl.plain.sasl.jaas.config=\
+             org.apache.kafka.common.security.plain.PlainLoginModule required \
+             user_{CLIENT_USER}=\"{password}\";\n\
+             listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config={scram}\n\
+             listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={scram}\n\
+             ssl.keystore.type=PEM\n\
+             ssl.keystore.certificate.chain={chain}\n\
+             ssl.keystore.key={key}\n\
+             ssl.truststore.type=PEM\n\
+             ssl.truststore.certificates={ca}\n\
+             {common}",
+            password = security.password,
+            chain = pem(certificates.server_certificate())?,
+            key = pem(certificates.server_key())?,
+            ca = pem(certificates.ca())?,
+            common = self.common_settings(),
         );
-        fs::write(self.config_file(), config)
+        let _ = fs::remove_file(self.config_file());
+        write_secret(&self.config_file(), &config)
             .map_err(|e| StackError::io("write server.properties", e))?;
-        fs::write(self.dir.join("log4j2.properties"), LOG4J2)
-            .map_err(|e| StackError::io("write log4j2.properties", e))
+        self.write_log_config()
     }
 
     /// Replication: none on the single broker; on the cluster, every topic
@@ -231,8 +332,25 @@ impl LocalKafka {
         if let Some(initial) = &ids.1 {
             args.extend(["--initial-controllers", initial]);
         }
-        self.run_tool(&args)?;
-        Ok(())
+        let Some(security) = &self.security else {
+            self.run_tool(&args)?;
+            return Ok(());
+        };
+        // The SCRAM credentials of the client user, in the cluster's
+        // metadata from the start (KRaft has no ZooKeeper to add them to).
+        let credentials: Vec<String> = ["SCRAM-SHA-256", "SCRAM-SHA-512"]
+            .iter()
+            .map(|m| format!("{m}=[name={CLIENT_USER},password={}]", security.password))
+            .collect();
+        for credential in &credentials {
+            args.extend(["--add-scram", credential]);
+        }
+        self.run_tool(&args).map(drop).map_err(|e| match e {
+            StackError::Start { service, detail } => {
+                StackError::Start { service, detail: detail.replace(&security.password, "***") }
+            }
+            other => other,
+        })
     }
 
     fn random_uuid(&self) -> Result<String, StackError> {
@@ -303,6 +421,8 @@ impl LocalKafka {
         self.format_storage()?;
         if let Some(user) = user {
             give_tree(&self.data_dir(), user)?;
+            // The secure node's file holds secrets (0600): its reader must own it.
+            give_tree(&self.config_file(), user)?;
         }
         let mut command = self.java();
         // The JVM wants a home; the service user has none of its own.
@@ -319,7 +439,7 @@ impl LocalKafka {
             if let Some(exited) = self.exit_report() {
                 return Err(exited);
             }
-            match broker_answers(&self.bootstrap(), Duration::from_secs(3)) {
+            match broker_answers(&self.client_settings(), Duration::from_secs(3)) {
                 Ok(n) if n >= brokers => Ok(()),
                 Ok(n) => Err(failed(format!("{n} of {brokers} brokers registered"))),
                 Err(e) => Err(failed(e)),
@@ -352,18 +472,8 @@ struct ClusterIds {
     initial_controllers: String,
 }
 
-/// Asks the broker at `bootstrap` for the cluster metadata; the number of
-/// brokers that answered, or why none did. Blocking.
-pub fn broker_answers(bootstrap: &str, timeout: Duration) -> Result<usize, String> {
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "3")
-        .create()
-        .map_err(|e| format!("cannot create a Kafka client: {e}"))?;
-    let metadata = consumer
-        .fetch_metadata(None, timeout)
-        .map_err(|e| format!("cannot reach Kafka at {bootstrap}: {e}"))?;
-    Ok(metadata.brokers().len())
+/// Asks a broker for the cluster metadata with `settings` (the node's
+/// own); the number of brokers that answered, or why none did. Blocking.
+pub fn broker_answers(settings: &KafkaSettings, timeout: Duration) -> Result<usize, String> {
+    superstore_kafka_settings::probe(settings, timeout).map_err(|e| e.to_string())
 }

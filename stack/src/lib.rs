@@ -5,7 +5,9 @@
 //! (`.superstore/`, or `SUPERSTORE_HOME`).
 //!
 //! `up` is idempotent and returns once every service answers; `down` stops
-//! them and keeps their data on disk. [`endpoints`] decides whether a
+//! them and keeps their data on disk. `up --secure` runs the same services
+//! with TLS and authentication on every client connection (see
+//! [`security`]). [`endpoints`] decides whether a
 //! command talks to this stack or to the services the environment names.
 //!
 //! Only the `superstore` binary's command line uses this crate: the
@@ -23,12 +25,15 @@ mod process;
 mod prometheus;
 mod registry;
 mod secrets;
+mod security;
+mod tls;
 
-pub use endpoints::{resolve, EndpointError, Endpoints};
+pub use endpoints::{resolve, resolve_with, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
 
 pub use brokers::MAX_BROKERS;
 pub use ports::StackPorts;
+pub use security::{MTLS_PORT_OFFSET, TLS_PORT_OFFSET};
 use serde::Serialize;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -72,7 +77,12 @@ pub struct LocalStack {
     kafka: brokers::Brokers,
     registry: registry::LocalRegistry,
     prometheus: prometheus::LocalPrometheus,
+    security: security::Security,
 }
+
+/// An environment variable a client of the stack needs: its value, or None
+/// where it must be unset (the secure stack's settings, on the plain one).
+pub type ClientVariable = (&'static str, Option<String>);
 
 impl LocalStack {
     /// The stack in `SUPERSTORE_HOME`, or `.superstore/` under the current directory.
@@ -94,15 +104,31 @@ impl LocalStack {
             .map_err(|e| StackError::io(format!("resolve {}", home.display()), e))?;
         let initialized = postgres::LocalPostgres::new(&home, 0).is_initialized();
         let ports = StackPorts::of_home(&home, initialized).with_environment();
+        let security = security::Security::new(&home);
+        let secure = security.is_secure();
+        let mut postgres = postgres::LocalPostgres::new(&home, ports.postgres);
+        postgres.tls = secure.then(|| security.certificates());
+        let registry_security = match secure {
+            true => Some(registry::RegistrySecurity {
+                certificates: security.certificates(),
+                password: security.registry_password()?,
+            }),
+            false => None,
+        };
         Ok(LocalStack {
-            postgres: postgres::LocalPostgres::new(&home, ports.postgres),
+            postgres,
             kafka: brokers::Brokers::new(&home, ports.kafka, ports.kafka_controller),
-            registry: registry::LocalRegistry { dir: home.join("registry"), port: ports.registry },
+            registry: registry::LocalRegistry {
+                dir: home.join("registry"),
+                port: ports.registry,
+                security: registry_security,
+            },
             prometheus: prometheus::LocalPrometheus {
                 dir: home.join("prometheus"),
                 port: ports.prometheus,
             },
             ports,
+            security,
             home,
         })
     }
@@ -110,6 +136,47 @@ impl LocalStack {
     /// The ports this stack uses (see [`ports`]).
     pub fn ports(&self) -> StackPorts {
         self.ports
+    }
+
+    /// Whether the stack was last started with `--secure`.
+    pub fn is_secure(&self) -> bool {
+        self.security.is_secure()
+    }
+
+    /// Whether any of its services runs.
+    fn is_running(&self) -> bool {
+        self.postgres.is_running()
+            || self.registry.daemon().running_pid().is_some()
+            || self.kafka.status().iter().any(|s| s.healthy)
+    }
+
+    /// What a client of the stack needs, as environment variables: the
+    /// three endpoints, and on the secure stack Kafka's SASL settings, the
+    /// registry's credentials and the CA (which the plain stack unsets, but
+    /// for the registry's credentials, which are then the user's own).
+    /// What `superstore env` prints.
+    pub fn client_environment(&self) -> Result<Vec<ClientVariable>, StackError> {
+        let endpoints = self.endpoints()?;
+        let ca = self.security.certificates().ca().to_string_lossy().into_owned();
+        let secure = self.is_secure();
+        let when_secure = |value: String| secure.then_some(value);
+        let password = if secure { self.security.kafka_password()? } else { String::new() };
+        let mut variables = vec![
+            ("KAFKA_BOOTSTRAP_SERVERS", Some(endpoints.kafka_bootstrap_servers)),
+            ("KAFKA_SECURITY_PROTOCOL", when_secure("SASL_SSL".into())),
+            ("KAFKA_SASL_MECHANISM", when_secure("SCRAM-SHA-512".into())),
+            ("KAFKA_SASL_USERNAME", when_secure(security::CLIENT_USER.into())),
+            ("KAFKA_SASL_PASSWORD", when_secure(password)),
+            ("KAFKA_SSL_CA_LOCATION", when_secure(ca.clone())),
+            ("DATABASE_URL", Some(endpoints.database_url)),
+            ("SCHEMA_REGISTRY_URL", Some(endpoints.schema_registry_url)),
+            ("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", self.registry.user_info()),
+            ("SCHEMA_REGISTRY_SSL_CA_LOCATION", when_secure(ca)),
+        ];
+        // The plain registry's credentials, if any, are the user's own
+        // (SUPERSTORE_REGISTRY_BASIC_AUTH): leave them as they are.
+        variables.retain(|(name, value)| secure || value.is_some() || !name.contains("USER_INFO"));
+        Ok(variables)
     }
 
     pub fn home(&self) -> &Path {
@@ -131,16 +198,42 @@ impl LocalStack {
     /// Starts whatever is not running, migrates the database, and waits
     /// until every service answers. One `up` or `down` at a time per stack.
     /// `brokers`: how many Kafka brokers (1, or a local cluster of 3 or
-    /// more); by default as last started.
-    pub fn up(&self, brokers: Option<u16>) -> Result<Endpoints, StackError> {
-        let brokers = brokers.unwrap_or_else(|| self.kafka.count());
-        self.kafka.check(brokers)?;
+    /// more); by default as last started. `secure`: TLS and authentication
+    /// on every client connection (see [`security`]); by default as last
+    /// started, plain the first time.
+    pub fn up(&self, brokers: Option<u16>, secure: Option<bool>) -> Result<Endpoints, StackError> {
+        let secure = secure.unwrap_or_else(|| self.is_secure());
+        let default_brokers = if secure { 1 } else { self.kafka.count() };
+        let brokers = brokers.unwrap_or(default_brokers);
+        self.kafka.check(brokers, secure)?;
         let _lock = lock::StackLock::acquire(&self.home)?;
+        if secure != self.is_secure() {
+            if self.is_running() {
+                let now = if secure { "plain" } else { "secure" };
+                return Err(StackError::Usage(format!(
+                    "the stack runs {now}; run `superstore down` before switching (each keeps \
+                     its Kafka data; PostgreSQL and the registry are shared)"
+                )));
+            }
+            self.security.remember(secure)?;
+        }
+        if secure {
+            self.security.certificates().ensure()?;
+        }
+        // Built again: what the services are given follows the mode just recorded.
+        Self::at(&self.home)?.start(brokers)
+    }
+
+    /// The body of `up`, under its lock, in the recorded mode.
+    fn start(&self, brokers: u16) -> Result<Endpoints, StackError> {
         tracing::debug!(home = %self.home.display(), "starting the local stack");
         self.postgres.init()?;
         self.ports
             .record_once(&self.home)
             .map_err(|e| StackError::io("record the stack's ports", e))?;
+        if !self.postgres.is_running() {
+            self.postgres.configure_access()?;
+        }
         self.postgres.start()?;
         self.postgres.ensure_database()?;
         let endpoints = self.endpoints()?;
@@ -173,6 +266,7 @@ impl LocalStack {
         let _lock = lock::StackLock::acquire(&self.home)?;
         let targets = ScrapeTargets {
             registry: Some(format!("127.0.0.1:{}", self.registry.port)),
+            registry_ca: self.registry.security.as_ref().map(|s| s.certificates.ca()),
             ..targets.clone()
         };
         fs::create_dir_all(&self.prometheus.dir)
@@ -225,7 +319,7 @@ impl LocalStack {
                 Err(e) => ServiceStatus { detail: e.to_string(), ..database },
             },
         };
-        let registry = match registry::probe(&self.registry.url()) {
+        let registry = match self.registry.probe() {
             Ok(()) => (true, "GET /subjects answered 200".to_owned()),
             Err(e) => (false, e.to_string()),
         };

@@ -13,6 +13,7 @@
 use super::ownership::{check_owned_dir, give_tree, lookup, reachable_by, FALLBACK_PREFIX};
 use super::process::{running_as_root, tail};
 use super::secrets::write_secret;
+use super::tls::Certificates;
 use super::StackError;
 use rand::distr::{Alphanumeric, SampleString};
 use std::fs;
@@ -30,6 +31,8 @@ pub struct LocalPostgres {
     expected_dir: PathBuf,
     pub port: u16,
     pub password_file: PathBuf,
+    /// The stack's certificates when it runs secure: TLS only, verified.
+    pub tls: Option<Certificates>,
 }
 
 impl LocalPostgres {
@@ -51,7 +54,8 @@ impl LocalPostgres {
                 chosen
             }
         };
-        LocalPostgres { dir, expected_dir, port, password_file: home.join("postgres.password") }
+        let password_file = home.join("postgres.password");
+        LocalPostgres { dir, expected_dir, port, password_file, tls: None }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -68,9 +72,56 @@ impl LocalPostgres {
             .map_err(|e| StackError::io(format!("read {}", self.password_file.display()), e))
     }
 
-    /// The URL of a database of this cluster, password included.
+    /// The URL of a database of this cluster, password included; on the
+    /// secure stack with the server's certificate verified against the
+    /// stack's CA, host name included (`verify-full`).
     pub fn url(&self, database: &str) -> Result<String, StackError> {
-        Ok(format!("postgres://{USER}:{}@127.0.0.1:{}/{database}", self.password()?, self.port))
+        let url =
+            format!("postgres://{USER}:{}@127.0.0.1:{}/{database}", self.password()?, self.port);
+        Ok(match &self.tls {
+            None => url,
+            Some(tls) => format!("{url}?sslmode=verify-full&sslrootcert={}", tls.ca().display()),
+        })
+    }
+
+    /// Who may connect, and how, written before every start so that the
+    /// stack's mode decides: `superstore-tls.conf` (included from
+    /// postgresql.conf) and pg_hba.conf. Secure: `ssl = on` and `hostssl`
+    /// entries only, so that a plaintext connection finds no entry and is
+    /// refused.
+    pub fn configure_access(&self) -> Result<(), StackError> {
+        let data = self.data_dir();
+        let conf = data.join("postgresql.conf");
+        let text =
+            fs::read_to_string(&conf).map_err(|e| StackError::io("read postgresql.conf", e))?;
+        let include = "include_if_exists = 'superstore-tls.conf'";
+        if !text.contains(include) {
+            fs::write(&conf, format!("{text}\n{include}\n"))
+                .map_err(|e| StackError::io("write postgresql.conf", e))?;
+        }
+        let (tls_settings, host) = match &self.tls {
+            None => ("ssl = off\n".to_owned(), "host"),
+            Some(tls) => {
+                let server_user = if running_as_root() { lookup(SERVER_USER) } else { None };
+                let (certificate, key) = tls.server_copy(&data, server_user.as_ref())?;
+                let settings = format!(
+                    "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+                    certificate.display(),
+                    key.display()
+                );
+                (settings, "hostssl")
+            }
+        };
+        fs::write(data.join("superstore-tls.conf"), tls_settings)
+            .map_err(|e| StackError::io("write superstore-tls.conf", e))?;
+        let access = format!(
+            "# Written by `superstore up`; edits are overwritten.\n\
+             local all all peer\n\
+             {host} all all 127.0.0.1/32 scram-sha-256\n\
+             {host} all all ::1/128 scram-sha-256\n"
+        );
+        fs::write(data.join("pg_hba.conf"), access)
+            .map_err(|e| StackError::io("write pg_hba.conf", e))
     }
 
     pub fn is_initialized(&self) -> bool {

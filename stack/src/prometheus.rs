@@ -29,6 +29,8 @@ pub struct ScrapeTargets {
     pub pipeline: Option<SocketAddr>,
     pub generator: Option<SocketAddr>,
     pub registry: Option<String>,
+    /// The CA of a registry served over HTTPS (the secure stack's).
+    pub registry_ca: Option<PathBuf>,
 }
 
 pub struct LocalPrometheus {
@@ -127,6 +129,11 @@ impl LocalPrometheus {
                     text,
                     "  - job_name: {job}\n    static_configs:\n      - targets: [\"{target}\"]\n"
                 );
+                if let (true, Some(ca)) = (job == "superstore-registry", &targets.registry_ca) {
+                    let ca = ca.display();
+                    let _ =
+                        write!(text, "    scheme: https\n    tls_config:\n      ca_file: {ca}\n");
+                }
             }
         }
         text

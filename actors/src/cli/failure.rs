@@ -2,6 +2,7 @@
 //! the cause and the fix, and an exit code that scripts can branch on.
 
 use std::process::ExitCode;
+use superstore_actors::kafka::{ConnectionError, KafkaError};
 
 /// Exit codes of `superstore`.
 pub mod code {
@@ -50,7 +51,8 @@ pub enum Failure {
 impl From<superstore_stack::EndpointError> for Failure {
     fn from(err: superstore_stack::EndpointError) -> Self {
         match err {
-            superstore_stack::EndpointError::Partial { .. } => Failure::Usage(err.to_string()),
+            superstore_stack::EndpointError::Partial { .. }
+            | superstore_stack::EndpointError::SecureStack => Failure::Usage(err.to_string()),
             superstore_stack::EndpointError::Stack(e) => Failure::Stack(e),
         }
     }
@@ -68,8 +70,16 @@ impl Failure {
         }
     }
 
-    /// Kafka could not be reached at `bootstrap`.
-    pub fn kafka(bootstrap: &str, cause: impl ToString) -> Self {
+    /// Kafka could not be reached at `bootstrap`, or refused the
+    /// connection: a refusal (credentials, TLS, protocol) is a setting to
+    /// fix (exit 2, one line), not a service to start.
+    pub fn kafka<E: std::error::Error + 'static>(bootstrap: &str, cause: E) -> Self {
+        let dynamic: &(dyn std::error::Error + 'static) = &cause;
+        if let Some(KafkaError::Connection(refused @ ConnectionError::Refused { .. })) =
+            dynamic.downcast_ref::<KafkaError>()
+        {
+            return Failure::Usage(refused.to_string());
+        }
         Failure::Unreachable {
             service: "Kafka",
             cause: cause.to_string(),
@@ -102,7 +112,7 @@ impl Failure {
                 "a migration failed and was rolled back (any before it stay applied): {reason}\n\
                  Fix: act on the reason above, then run `superstore migrate` again"
             )),
-            other => Failure::database(other),
+            other => super::database_access::failure(other),
         }
     }
 

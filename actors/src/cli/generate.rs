@@ -4,6 +4,7 @@
 //! serves `/metrics` on `--metrics-addr`.
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use super::observe;
 use super::registry_access;
 use anyhow::Context as _;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use superstore_actors::generate::GeneratedSource;
 use superstore_actors::kafka::{self, producer::idempotent_producer};
 use superstore_actors::observability::endpoint::MetricsAddr;
@@ -60,6 +61,8 @@ pub struct GenerateArgs {
     /// or SUPERSTORE_METRICS_ADDR when set]
     #[arg(long, env = observe::GENERATE_VARIABLE)]
     pub metrics_addr: Option<MetricsAddr>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 /// One line of `--dry-run` output.
@@ -121,9 +124,9 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         return preview(config);
     }
     let exposition = observe::prepare_generate(args.metrics_addr)?;
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let (endpoints, settings) = kafka_access::resolve(&args.kafka)?;
+    kafka_access::check(&settings)?;
+    let bootstrap = settings.bootstrap().to_owned();
     let registry_url = endpoints.schema_registry_url;
     actix::System::new().block_on(async move {
         observe::serve(exposition, None)?;
@@ -131,10 +134,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         let schema_id =
             registry_access::register_sale_schema(&registry_url, &args.topic, args.schema_version)
                 .await?;
-        kafka::ensure_topic(&bootstrap, &args.topic, args.partitions)
+        kafka::ensure_topic(&settings, &args.topic, args.partitions)
             .await
             .map_err(|e| Failure::kafka(&bootstrap, e))?;
-        let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
+        let producer = idempotent_producer(&settings).context("create the Kafka producer")?;
         let progress = ProgressBar::new(config.count).with_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events \

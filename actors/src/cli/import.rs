@@ -7,6 +7,7 @@
 //! while it publishes (an import is a short batch job: off by default).
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use super::observe;
 use super::registry_access;
 use anyhow::Context as _;
@@ -60,6 +61,8 @@ pub struct ImportArgs {
     /// Where to serve /metrics while publishing (IP:PORT), or `off`.
     #[arg(long, env = IMPORT_METRICS_VARIABLE, default_value = "off")]
     pub metrics_addr: MetricsAddr,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 const IMPORT_METRICS_VARIABLE: &str = "SUPERSTORE_IMPORT_METRICS_ADDR";
@@ -106,9 +109,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
 
 /// Publishes every line; how many lines were read.
 fn publish_lines(args: &ImportArgs, source: Arc<ImportSource>) -> anyhow::Result<u64> {
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let (endpoints, settings) = kafka_access::resolve(&args.kafka)?;
+    kafka_access::check(&settings)?;
+    let bootstrap = settings.bootstrap().to_owned();
     let registry_url = endpoints.schema_registry_url;
     let exposition = observe::prepare(args.metrics_addr, IMPORT_METRICS_VARIABLE)?;
     actix::System::new().block_on(async move {
@@ -119,10 +122,10 @@ fn publish_lines(args: &ImportArgs, source: Arc<ImportSource>) -> anyhow::Result
             LATEST_SCHEMA_VERSION,
         )
         .await?;
-        kafka::ensure_topic(&bootstrap, &args.topic, args.partitions)
+        kafka::ensure_topic(&settings, &args.topic, args.partitions)
             .await
             .map_err(|e| Failure::kafka(&bootstrap, e))?;
-        let producer = idempotent_producer(&bootstrap).context("create the Kafka producer")?;
+        let producer = idempotent_producer(&settings).context("create the Kafka producer")?;
         let progress = ProgressBar::new(source.len_hint().unwrap_or(0)).with_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines ({per_sec}, eta {eta})",

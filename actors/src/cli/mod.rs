@@ -3,9 +3,11 @@
 //! (the environment's or the local stack's), calls a crate, and reports
 //! through [`failure`] with a meaningful exit code.
 
+mod database_access;
 pub mod failure;
 mod generate;
 mod import;
+mod kafka_access;
 mod migrate;
 mod observe;
 mod offsets;
@@ -21,10 +23,10 @@ use clap::{Parser, Subcommand};
 use generate::GenerateArgs;
 use import::ImportArgs;
 use offsets::OffsetsArgs;
+use registry::RegistryArgs;
 use replay::ReplayArgs;
 use run::RunArgs;
 use schemas::SchemasArgs;
-use std::net::SocketAddr;
 use telemetry::LogFormat;
 
 /// The Superstore streaming data platform: sale events from Kafka to a PostgreSQL warehouse.
@@ -58,6 +60,16 @@ pub enum Command {
         /// SUPERSTORE_KAFKA_PORT + 2i, its controller on SUPERSTORE_KAFKA_CONTROLLER_PORT + 2i.
         #[arg(long, env = "SUPERSTORE_KAFKA_BROKERS")]
         brokers: Option<u16>,
+        /// TLS and authentication on every client connection: a CA and certificates made under
+        /// the stack's home, Kafka on SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) with SSL
+        /// listeners on SUPERSTORE_KAFKA_PORT + 2 (mutual TLS) and + 4, the registry over HTTPS
+        /// with basic auth, PostgreSQL with TLS only. Remembered; `--plain` switches back (after
+        /// `superstore down`). `superstore env` prints what clients need.
+        #[arg(long, conflicts_with = "plain")]
+        secure: bool,
+        /// Plaintext and no authentication, on loopback (the default).
+        #[arg(long)]
+        plain: bool,
     },
     /// Stop the local stack (and its Prometheus); its data stays on disk.
     Down {
@@ -71,25 +83,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the `export` lines that point other tools at the running local stack.
+    /// Print the `export` lines that point other tools at the running local stack (with the
+    /// secure stack's credentials and CA).
     Env,
     /// Apply the embedded database migrations.
     Migrate,
-    /// Serve the schema registry (Confluent API) over HTTP.
-    Registry {
-        /// Address to listen on.
-        #[arg(long, env = "SUPERSTORE_REGISTRY_BIND", default_value = "127.0.0.1:8081")]
-        bind: SocketAddr,
-        /// Largest request body (a schema in its JSON envelope) accepted, in bytes; larger ones
-        /// get 413. Basic authentication is on when SUPERSTORE_REGISTRY_BASIC_AUTH=user:password
-        /// is set (environment only).
-        #[arg(
-            long,
-            env = "SUPERSTORE_REGISTRY_MAX_BODY_BYTES",
-            default_value_t = superstore_registry::http::DEFAULT_MAX_BODY_BYTES
-        )]
-        max_body_bytes: usize,
-    },
+    /// Serve the schema registry (Confluent API) over HTTP, or HTTPS with --tls-cert and
+    /// --tls-key.
+    Registry(RegistryArgs),
     /// Publish seeded sale events to Kafka.
     Generate(GenerateArgs),
     /// Publish the lines of CSV or Parquet files in the classic Superstore layout as sale
@@ -110,12 +111,15 @@ pub enum Command {
 /// Runs one command.
 pub fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Up { monitoring, brokers } => stack::up(monitoring, brokers),
+        Command::Up { monitoring, brokers, secure, plain } => {
+            let mode = (secure || plain).then_some(secure);
+            stack::up(monitoring, brokers, mode)
+        }
         Command::Down { monitoring_only } => stack::down(monitoring_only),
         Command::Status { json } => stack::status(json),
         Command::Env => stack::env(),
         Command::Migrate => migrate::run(),
-        Command::Registry { bind, max_body_bytes } => registry::run(bind, max_body_bytes),
+        Command::Registry(args) => registry::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(args),

@@ -4,9 +4,10 @@
 //! in `superstore_actors::pipeline::{resume, reset}`.
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use clap::{Args, Subcommand};
 use std::time::Duration;
-use superstore_actors::kafka::{self, TopicIdentity};
+use superstore_actors::kafka::{self, KafkaSettings, TopicIdentity};
 use superstore_actors::pipeline::reset::{self, OffsetChange, ResetError, ResetTarget};
 use superstore_actors::pipeline::resume::{self, DEFAULT_GROUP};
 use superstore_database::PgPool;
@@ -15,6 +16,8 @@ use superstore_database::PgPool;
 pub struct OffsetsArgs {
     #[command(subcommand)]
     pub command: OffsetsCommand,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -49,27 +52,29 @@ pub enum OffsetsCommand {
     },
 }
 
-fn connect() -> Result<(PgPool, String), Failure> {
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let pool = superstore_database::pool(&endpoints.database_url, 2).map_err(Failure::database)?;
-    Ok((pool, endpoints.kafka_bootstrap_servers))
+fn connect(args: &KafkaArgs) -> Result<(PgPool, KafkaSettings), Failure> {
+    let (endpoints, settings) = kafka_access::resolve(args)?;
+    let pool = super::database_access::pool(&endpoints.database_url, 2)?;
+    kafka_access::check(&settings)?;
+    Ok((pool, settings))
 }
 
 pub fn run(args: OffsetsArgs) -> anyhow::Result<()> {
+    let connected = connect(&args.kafka)?;
     match args.command {
-        OffsetsCommand::Show(which) => show(&which),
+        OffsetsCommand::Show(which) => show(connected, &which),
         OffsetsCommand::Reset { target_group, to, partitions, dry_run } => {
-            reset(&target_group, to, &partitions, dry_run)
+            reset(connected, &target_group, to, &partitions, dry_run)
         }
     }
 }
 
-fn show(which: &GroupTopic) -> anyhow::Result<()> {
-    let (pool, bootstrap) = connect()?;
+fn show((pool, settings): (PgPool, KafkaSettings), which: &GroupTopic) -> anyhow::Result<()> {
+    let bootstrap = settings.bootstrap();
     let stored = resume::read_stored(&pool, &which.group, &which.topic, Duration::from_secs(10))
         .map_err(Failure::database)?;
-    let actual = kafka::describe_topic(&bootstrap, &which.topic, Duration::from_secs(15))
-        .map_err(|e| Failure::kafka(&bootstrap, e))?;
+    let actual = kafka::describe_topic(&settings, &which.topic, Duration::from_secs(15))
+        .map_err(|e| Failure::kafka(bootstrap, e))?;
     println!("group {} on topic {} (topic id now {})", which.group, which.topic, actual.id);
     for (partition, (start, end)) in &actual.watermarks {
         let at = stored.iter().find(|s| s.partition == *partition);
@@ -95,22 +100,22 @@ fn id_or_unknown(id: &Option<String>) -> &str {
 }
 
 fn reset(
+    (pool, settings): (PgPool, KafkaSettings),
     which: &GroupTopic,
     to: ResetTarget,
     partitions: &[i32],
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    let (pool, bootstrap) = connect()?;
     let (group, topic) = (&which.group, &which.topic);
-    let (actual, changes) = reset::reset(&pool, &bootstrap, group, topic, to, partitions, dry_run)
+    let (actual, changes) = reset::reset(&pool, &settings, group, topic, to, partitions, dry_run)
         .map_err(|e| match e {
-            ResetError::Kafka(e) => Failure::kafka(&bootstrap, e),
-            ResetError::Database(e) => Failure::database(e),
-            ResetError::NoSuchPartition { .. } | ResetError::OutOfRange { .. } => {
-                Failure::Usage(e.to_string())
-            }
-            ResetError::GroupActive { .. } => Failure::Refused(e.to_string()),
-        })?;
+        ResetError::Kafka(e) => Failure::kafka(settings.bootstrap(), e),
+        ResetError::Database(e) => Failure::database(e),
+        ResetError::NoSuchPartition { .. } | ResetError::OutOfRange { .. } => {
+            Failure::Usage(e.to_string())
+        }
+        ResetError::GroupActive { .. } => Failure::Refused(e.to_string()),
+    })?;
     print_changes(group, topic, &actual, &changes, dry_run);
     Ok(())
 }

@@ -1,13 +1,14 @@
 //! How every command reaches the schema registry: the URL it resolved, the
 //! basic-auth credentials the environment gives (`SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO`,
-//! `user:password`, as Confluent's clients take `basic.auth.user.info`), how
-//! the registry's refusals are said (cause, fix, exit code), and the warning,
-//! once per command, that a registry at level NONE checks nothing.
+//! `user:password`, as Confluent's clients take `basic.auth.user.info`), the
+//! TLS files it names (`SCHEMA_REGISTRY_SSL_*_LOCATION`), how the registry's
+//! refusals are said (cause, fix, exit code), and the warning, once per
+//! command, that a registry at level NONE checks nothing.
 
 use super::failure::Failure;
 use std::sync::atomic::{AtomicBool, Ordering};
 use superstore_database::redact;
-use superstore_registry::{BasicAuth, RegistryClient, RegistryClientError};
+use superstore_registry::{BasicAuth, ClientTls, RegistryClient, RegistryClientError};
 
 /// The client side's credentials: `user:password`.
 pub const USER_INFO: &str = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
@@ -22,15 +23,40 @@ pub fn credentials() -> Result<Option<BasicAuth>, Failure> {
     }
 }
 
-/// A client of the registry at `url`, with the environment's credentials.
+/// The CA that replaces the system's roots, and the client certificate and
+/// key of mutual TLS (Confluent's `schema.registry.ssl.*.location`).
+pub const CA_LOCATION: &str = "SCHEMA_REGISTRY_SSL_CA_LOCATION";
+pub const CERTIFICATE_LOCATION: &str = "SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION";
+pub const KEY_LOCATION: &str = "SCHEMA_REGISTRY_SSL_KEY_LOCATION";
+
+/// The environment's TLS files for the registry.
+pub fn tls() -> ClientTls {
+    let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(Into::into);
+    ClientTls {
+        ca: path(CA_LOCATION),
+        certificate: path(CERTIFICATE_LOCATION),
+        key: path(KEY_LOCATION),
+    }
+}
+
+/// A client of the registry at `url`, with the environment's credentials
+/// and TLS files.
 pub fn client(url: &str) -> Result<RegistryClient, Failure> {
-    Ok(RegistryClient::new(url).with_basic_auth(credentials()?))
+    RegistryClient::new(url).with_basic_auth(credentials()?).with_tls(&tls()).map_err(|e| {
+        Failure::Usage(format!("{e} ({CA_LOCATION}, {CERTIFICATE_LOCATION}, {KEY_LOCATION})"))
+    })
 }
 
 /// What a failed request to the registry at `url` means for the user.
 pub fn failure(url: &str, err: RegistryClientError) -> Failure {
     match err {
-        RegistryClientError::Unreachable { .. } => Failure::registry(url, err),
+        RegistryClientError::Unreachable { .. } => match tls_refusal(&err) {
+            Some((cause, fix)) => Failure::Usage(format!(
+                "the schema registry at {} refused the connection: {cause}. Fix: {fix}",
+                redact(url)
+            )),
+            None => Failure::registry(url, err),
+        },
         RegistryClientError::Api { status: 401, .. } => {
             let given = if std::env::var_os(USER_INFO).is_some() { "are refused" } else { "unset" };
             Failure::Usage(format!(
@@ -47,6 +73,47 @@ pub fn failure(url: &str, err: RegistryClientError) -> Failure {
         )),
         other => Failure::Refused(other.to_string()),
     }
+}
+
+/// The cause and the fix of a TLS failure that waiting cannot cure, read
+/// from the error's chain (rustls and hyper say what failed).
+fn tls_refusal(err: &RegistryClientError) -> Option<(&'static str, String)> {
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        chain.push_str(&e.to_string());
+        chain.push('\n');
+        source = e.source();
+    }
+    let says = |words: &[&str]| words.iter().any(|w| chain.contains(w));
+    if says(&["NotValidForName", "not valid for name"]) {
+        let cause = "the registry's certificate does not name the host of the URL (hostname \
+                     mismatch)";
+        return Some((
+            cause,
+            "use a host name the certificate holds in SCHEMA_REGISTRY_URL".into(),
+        ));
+    }
+    if says(&["UnknownIssuer", "BadSignature", "invalid peer certificate"]) {
+        let cause = "the registry's certificate is not signed by a CA this client trusts (unknown \
+                     CA)";
+        return Some((cause, format!("set {CA_LOCATION} to the CA certificate that signed it")));
+    }
+    if says(&["CertificateRequired", "certificate required", "BadCertificate", "UnknownCA"]) {
+        let cause = "the registry requires a client certificate (mutual TLS) it did not accept";
+        let fix =
+            format!("set {CERTIFICATE_LOCATION} and {KEY_LOCATION} to a certificate it trusts");
+        return Some((cause, fix));
+    }
+    if says(&["invalid HTTP version", "InvalidContentType", "corrupt message"]) {
+        let cause = "the port speaks another protocol than the URL's (HTTPS against HTTP, or the \
+                     other way)";
+        return Some((
+            cause,
+            "use https:// or http:// in SCHEMA_REGISTRY_URL as the registry serves".into(),
+        ));
+    }
+    None
 }
 
 static WARNED_UNCHECKED: AtomicBool = AtomicBool::new(false);

@@ -3,6 +3,7 @@
 //! did.
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use chrono::{DateTime, NaiveDate, Utc};
 use superstore_actors::dead_letter::{self, replay};
 
@@ -32,6 +33,8 @@ pub struct ReplayArgs {
     #[arg(long, env = "SUPERSTORE_REPLAY_MAX_IN_FLIGHT_BYTES")]
     #[arg(default_value_t = replay::DEFAULT_MAX_IN_FLIGHT_BYTES)]
     pub max_in_flight_bytes: u64,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
@@ -44,10 +47,11 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers;
+    let (_, settings) = kafka_access::resolve(&args.kafka)?;
+    kafka_access::check(&settings)?;
+    let bootstrap = settings.bootstrap().to_owned();
     let plan = replay::ReplayPlan {
-        bootstrap: bootstrap.clone(),
+        kafka: settings,
         dlq_topic: args
             .dlq_topic
             .clone()

@@ -6,12 +6,14 @@
 //! was last built (read from PostgreSQL, for the alert on a stalled schedule).
 
 use super::failure::Failure;
+use super::kafka_access::{self, KafkaArgs};
 use super::observe::{self, Exposition};
 use super::registry_access;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_actors::kafka::consumer_settings::DEFAULT_SESSION_TIMEOUT_MS;
+use superstore_actors::kafka::KafkaSettings;
 use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::observability::readiness::Readiness;
 use superstore_actors::observability::warehouse_build::WarehouseBuildProbe;
@@ -118,6 +120,8 @@ pub struct RunArgs {
     /// Where to serve /metrics, /health/live and /health/ready (IP:PORT), or `off`.
     #[arg(long, env = observe::RUN_VARIABLE, default_value = observe::RUN_DEFAULT)]
     pub metrics_addr: MetricsAddr,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 fn default_policy() -> RestartPolicy {
@@ -159,10 +163,11 @@ fn refuse_if_staging_lags(pool: &PgPool) -> Result<(), Failure> {
 fn pipeline_settings(
     args: &RunArgs,
     endpoints: &Endpoints,
+    kafka: KafkaSettings,
     pool: PgPool,
 ) -> Result<PipelineSettings, Failure> {
     Ok(PipelineSettings {
-        bootstrap: endpoints.kafka_bootstrap_servers.clone(),
+        kafka,
         registry: registry_access::client(&endpoints.schema_registry_url)?
             .with_unknown_schema_ttl(Duration::from_secs(args.unknown_schema_ttl_secs))
             .with_unknown_schema_lookups_per_sec(args.unknown_schema_lookups_per_sec),
@@ -220,17 +225,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         return Err(Failure::Usage("--batch-size must be at least 1".into()).into());
     }
     let exposition = observe::prepare(args.metrics_addr, observe::RUN_VARIABLE)?;
-    let endpoints = superstore_stack::resolve().map_err(Failure::from)?;
-    let pool = superstore_database::pool_with_timeouts(
+    let (endpoints, kafka_settings) = kafka_access::resolve(&args.kafka)?;
+    let pool = super::database_access::pool_with_timeouts(
         &endpoints.database_url,
         4,
         session_timeouts(&args),
-    )
-    .map_err(Failure::database)?;
+    )?;
     refuse_if_staging_lags(&pool)?;
-    let bootstrap = endpoints.kafka_bootstrap_servers.clone();
-    kafka::probe(&bootstrap, Duration::from_secs(10)).map_err(|e| Failure::kafka(&bootstrap, e))?;
-    let settings = pipeline_settings(&args, &endpoints, pool)?;
+    kafka_access::check(&kafka_settings)?;
+    let settings = pipeline_settings(&args, &endpoints, kafka_settings, pool)?;
     let ledger = Arc::new(Ledger::default());
     let started = Instant::now();
     let stop_reason = actix::System::new().block_on(run_in_system(
@@ -256,18 +259,19 @@ async fn run_in_system(
 ) -> anyhow::Result<StopReason> {
     let registry = &settings.registry;
     registry.subjects().await.map_err(|e| registry_access::failure(&registry_url, e))?;
-    let bootstrap = settings.bootstrap.clone();
-    kafka::ensure_topic(&bootstrap, &settings.topic, 3)
+    let kafka_settings = settings.kafka.clone();
+    let bootstrap = kafka_settings.bootstrap();
+    kafka::ensure_topic(&kafka_settings, &settings.topic, 3)
         .await
-        .map_err(|e| Failure::kafka(&bootstrap, e))?;
+        .map_err(|e| Failure::kafka(bootstrap, e))?;
     // One partition: dead letters keep the order they were quarantined in.
-    if let Err(e) = kafka::ensure_topic(&bootstrap, &settings.dlq_topic, 1).await {
+    if let Err(e) = kafka::ensure_topic(&kafka_settings, &settings.dlq_topic, 1).await {
         tracing::warn!(error = %e, "the dead-letter topic is not there yet; it is retried");
     }
     // Blocking, before anything runs: refuses offsets that do not fit the topic.
     let (pool, group, topic) = (&settings.pool, &settings.group, &settings.topic);
-    settings.topic_id = resume::verify(pool, &bootstrap, group, topic)
-        .map_err(|e| resume_failure(&bootstrap, e))?
+    settings.topic_id = resume::verify(pool, &kafka_settings, group, topic)
+        .map_err(|e| resume_failure(bootstrap, e))?
         .id;
     let readiness = Readiness {
         topic: settings.topic.clone(),
@@ -275,6 +279,7 @@ async fn run_in_system(
         pool: settings.pool.clone(),
         registry_url,
         registry_credentials: registry_access::credentials()?,
+        registry_tls: registry_access::tls(),
     };
     if exposition.is_some() {
         WarehouseBuildProbe::new(settings.pool.clone()).spawn(WAREHOUSE_REFRESH);
@@ -286,13 +291,13 @@ async fn run_in_system(
 
 /// How a pipeline that stopped early is told to the user.
 fn pipeline_failure(err: PipelineError, settings: &PipelineSettings) -> anyhow::Error {
-    let (pool, bootstrap) = (&settings.pool, &settings.bootstrap);
+    let (pool, kafka_settings) = (&settings.pool, &settings.kafka);
     let (group, topic) = (&settings.group, &settings.topic);
     match err {
         PipelineError::GaveUp(gave_up) => Failure::GaveUp(gave_up).into(),
         PipelineError::Halted(SourceHalt::OffsetsInvalid(why)) => {
             // The check before a run gives the whole picture, with the fix.
-            match resume::verify(pool, bootstrap, group, topic) {
+            match resume::verify(pool, kafka_settings, group, topic) {
                 Err(ResumeError::Refused(refused)) => Failure::Refused(refused.to_string()),
                 _ => Failure::Refused(format!(
                     "{why}. Fix: `superstore offsets show --topic {topic}` shows the stored \

@@ -6,15 +6,17 @@ use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_database::redact;
 use superstore_stack::{LocalStack, ScrapeTargets, StackError};
 
-pub fn up(monitoring: bool, brokers: Option<u16>) -> anyhow::Result<()> {
+pub fn up(monitoring: bool, brokers: Option<u16>, secure: Option<bool>) -> anyhow::Result<()> {
     let targets = if monitoring { Some(scrape_targets()?) } else { None };
     let stack = LocalStack::from_environment().map_err(Failure::from)?;
-    let endpoints = stack.up(brokers).map_err(|e| match e {
+    let endpoints = stack.up(brokers, secure).map_err(|e| match e {
         StackError::Usage(why) => Failure::Usage(why),
         e => Failure::from(e),
     })?;
     let prometheus = targets.map(|targets| stack.start_monitoring(&targets)).transpose()?;
-    println!("local stack is up in {}", stack.home().display());
+    let stack = LocalStack::from_environment().map_err(Failure::from)?;
+    let how = if stack.is_secure() { " (secure: TLS and authentication)" } else { "" };
+    println!("local stack is up in {}{how}", stack.home().display());
     println!("  kafka       {}", endpoints.kafka_bootstrap_servers);
     println!("  postgres    {}", redact(&endpoints.database_url));
     println!("  registry    {}", redact(&endpoints.schema_registry_url));
@@ -59,6 +61,7 @@ fn scrape_targets() -> Result<ScrapeTargets, Failure> {
         pipeline: address(observe::RUN_VARIABLE, observe::RUN_DEFAULT)?,
         generator: address(observe::GENERATE_VARIABLE, observe::GENERATE_DEFAULT)?,
         registry: None,
+        registry_ca: None,
     })
 }
 
@@ -100,10 +103,24 @@ pub fn status(json: bool) -> anyhow::Result<()> {
     }
 }
 
+/// The `export` (and, for what the plain stack does not use, `unset`) lines
+/// for `eval` in a shell.
 pub fn env() -> anyhow::Result<()> {
-    let endpoints = LocalStack::from_environment()?.endpoints()?;
-    println!("export KAFKA_BOOTSTRAP_SERVERS={}", endpoints.kafka_bootstrap_servers);
-    println!("export DATABASE_URL={}", endpoints.database_url);
-    println!("export SCHEMA_REGISTRY_URL={}", endpoints.schema_registry_url);
+    for (name, value) in LocalStack::from_environment()?.client_environment()? {
+        match value {
+            Some(value) => println!("export {name}={}", shell_word(&value)),
+            None => println!("unset {name}"),
+        }
+    }
     Ok(())
+}
+
+/// `value` as one shell word: as it is when it holds nothing a shell reads
+/// specially, single-quoted otherwise (the secure stack's URL holds `?` and `&`).
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_owned();
+    }
+    format!("'{}'", value.replace('\'', "'\\''"))
 }

@@ -20,12 +20,12 @@ use crate::staging::sql::{self, PendingDeadLetter};
 use crate::supervision::restart_backoff;
 use actix::prelude::*;
 use futures::future::join_all;
-use rdkafka::config::ClientConfig;
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 /// Rows read from the outbox at a time, at most (see the bytes bound too).
 const ROWS_PER_ROUND: i64 = 500;
@@ -33,7 +33,7 @@ const DRAIN_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct DeadLetterSettings {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub pool: PgPool,
     pub group_id: String,
     pub topic: String,
@@ -70,13 +70,16 @@ pub struct DeadLetters {
 
 impl DeadLetters {
     pub fn new(settings: DeadLetterSettings) -> Result<Self, rdkafka::error::KafkaError> {
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", &settings.bootstrap)
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("linger.ms", "5")
-            // A dead letter that cannot be written within 30 s waits for the next round.
-            .set("message.timeout.ms", "30000")
+        let producer = settings
+            .kafka
+            .client_config(|config| {
+                config
+                    .set("enable.idempotence", "true")
+                    .set("acks", "all")
+                    .set("linger.ms", "5")
+                    // A dead letter that cannot be written within 30 s waits for the next round.
+                    .set("message.timeout.ms", "30000");
+            })
             .create()?;
         let settings = Arc::new(settings);
         let next_try = Instant::now();

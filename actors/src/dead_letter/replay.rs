@@ -20,18 +20,18 @@ use crate::kafka::{self, record_headers, KafkaError};
 use crate::pipeline::envelope::Header;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use superstore_kafka_settings::KafkaSettings;
 
 /// What to replay, from where, to where.
 #[derive(Debug, Clone)]
 pub struct ReplayPlan {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub dlq_topic: String,
     pub target_topic: String,
     /// Only dead letters quarantined for this reason code.
@@ -136,15 +136,18 @@ struct DeadLetterReader {
 
 impl DeadLetterReader {
     fn open(plan: &ReplayPlan) -> Result<Self, ReplayError> {
-        let dlq = kafka::describe_topic(&plan.bootstrap, &plan.dlq_topic, Duration::from_secs(15))?;
+        let dlq = kafka::describe_topic(&plan.kafka, &plan.dlq_topic, Duration::from_secs(15))?;
         // librdkafka's prefetch counts against memory too: a quarter of the bound.
         let prefetch_kbytes = (plan.max_in_flight_bytes / 4 / 1024).clamp(1024, 65_536);
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &plan.bootstrap)
-            .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
-            .set("enable.auto.commit", "false")
-            .set("queued.max.messages.kbytes", prefetch_kbytes.to_string())
-            .set("log_level", "3")
+        let consumer: BaseConsumer = plan
+            .kafka
+            .client_config(|config| {
+                config
+                    .set("group.id", format!("superstore-replay-{}", uuid::Uuid::new_v4()))
+                    .set("enable.auto.commit", "false")
+                    .set("queued.max.messages.kbytes", prefetch_kbytes.to_string())
+                    .set("log_level", "3");
+            })
             .create()
             .map_err(KafkaError::from)?;
         let mut assignment = TopicPartitionList::new();
@@ -237,10 +240,11 @@ fn choose(plan: &ReplayPlan, message: &BorrowedMessage<'_>) -> Option<(String, R
 }
 
 fn replay_producer(plan: &ReplayPlan) -> Result<FutureProducer, ReplayError> {
-    Ok(ClientConfig::new()
-        .set("bootstrap.servers", &plan.bootstrap)
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
+    Ok(plan
+        .kafka
+        .client_config(|config| {
+            config.set("enable.idempotence", "true").set("acks", "all");
+        })
         .create()
         .map_err(KafkaError::from)?)
 }
@@ -285,7 +289,7 @@ mod tests {
 
     fn plan(reason: Option<&str>, since: Option<&str>) -> ReplayPlan {
         ReplayPlan {
-            bootstrap: String::new(),
+            kafka: KafkaSettings::default(),
             dlq_topic: "t.dlq".into(),
             target_topic: "t".into(),
             reason: reason.map(str::to_owned),

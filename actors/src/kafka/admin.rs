@@ -2,15 +2,16 @@
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use std::time::Duration;
+use superstore_kafka_settings::{ConnectionError, KafkaSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaError {
-    #[error("cannot reach Kafka at {bootstrap}: {source}")]
-    Unreachable { bootstrap: String, source: rdkafka::error::KafkaError },
+    /// Unreachable, or refused: a refusal is the user's to fix (see
+    /// `superstore_kafka_settings::connection`).
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
     #[error("cannot create topic {topic}: {reason}")]
     CreateTopic { topic: String, reason: String },
     #[error("cannot describe topic {topic}: {reason}")]
@@ -19,22 +20,23 @@ pub enum KafkaError {
     Client(#[from] rdkafka::error::KafkaError),
 }
 
-/// Asks the cluster for its metadata; returns the number of brokers.
-/// Blocking: call it off the async threads.
-pub fn probe(bootstrap: &str, timeout: Duration) -> Result<usize, KafkaError> {
-    let consumer: BaseConsumer =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).set("log_level", "3").create()?;
-    let metadata = consumer
-        .fetch_metadata(None, timeout)
-        .map_err(|source| KafkaError::Unreachable { bootstrap: bootstrap.to_owned(), source })?;
-    Ok(metadata.brokers().len())
+/// Asks the cluster for its metadata; returns the number of brokers. A
+/// refused connection (credentials, TLS) ends it at once. Blocking: call it
+/// off the async threads.
+pub fn probe(settings: &KafkaSettings, timeout: Duration) -> Result<usize, KafkaError> {
+    let brokers = superstore_kafka_settings::probe(settings, timeout)?;
+    tracing::debug!(bootstrap = settings.bootstrap(), how = %settings.describe(), "Kafka answers");
+    Ok(brokers)
 }
 
 /// Creates `topic` with `partitions` if it is missing, with the cluster's
 /// default replication factor. An existing topic is left as it is.
-pub async fn ensure_topic(bootstrap: &str, topic: &str, partitions: i32) -> Result<(), KafkaError> {
-    let admin: AdminClient<DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).create()?;
+pub async fn ensure_topic(
+    settings: &KafkaSettings,
+    topic: &str,
+    partitions: i32,
+) -> Result<(), KafkaError> {
+    let admin: AdminClient<DefaultClientContext> = settings.client_config(|_| {}).create()?;
     let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = admin.create_topics([&new_topic], &options).await?;

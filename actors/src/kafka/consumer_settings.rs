@@ -11,6 +11,7 @@
 
 use rdkafka::config::ClientConfig;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// How long the group waits for a silent member before it gives its
 /// partitions to others (`session.timeout.ms`), unless set otherwise.
@@ -56,7 +57,8 @@ pub fn default_instance_id(topic: &str) -> String {
 
 /// What the pipeline's consumer is given from its command line.
 pub struct ConsumerSettings<'a> {
-    pub bootstrap: &'a str,
+    /// The brokers and the user's settings (security, tuning).
+    pub kafka: &'a KafkaSettings,
     pub group_id: &'a str,
     /// `group.instance.id`: this instance's stable name in its group
     /// (static membership, KIP-345), or `None` for a dynamic member.
@@ -83,10 +85,12 @@ impl ConsumerSettings<'_> {
     }
 
     pub fn client_config(&self) -> ClientConfig {
+        self.kafka.client_config(|config| self.set_ours(config))
+    }
+
+    fn set_ours(&self, config: &mut ClientConfig) {
         let millis = |d: Duration| d.as_millis().to_string();
-        let mut config = ClientConfig::new();
         config
-            .set("bootstrap.servers", self.bootstrap)
             .set("group.id", self.group_id)
             // Offsets live in PostgreSQL, in the transaction of the rows;
             // Kafka's are written for lag tools only.
@@ -111,7 +115,6 @@ impl ConsumerSettings<'_> {
         if let Some(instance_id) = self.instance_id {
             config.set("group.instance.id", instance_id);
         }
-        config
     }
 
     /// At most a third of the session (Kafka's rule of thumb), so that a
@@ -126,8 +129,9 @@ mod tests {
     use super::*;
 
     fn settings(session: u64, poll: u64) -> ConsumerSettings<'static> {
+        static KAFKA: std::sync::OnceLock<KafkaSettings> = std::sync::OnceLock::new();
         ConsumerSettings {
-            bootstrap: "127.0.0.1:1",
+            kafka: KAFKA.get_or_init(|| KafkaSettings::default().with_bootstrap("127.0.0.1:1")),
             group_id: "g",
             instance_id: Some("host-a"),
             session_timeout: Duration::from_millis(session),

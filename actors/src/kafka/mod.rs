@@ -11,4 +11,5 @@ pub mod record_headers;
 pub mod topic_id;
 
 pub use admin::{ensure_topic, probe, KafkaError};
+pub use superstore_kafka_settings::{ConnectionError, KafkaSettings};
 pub use topic_id::{describe_topic, TopicIdentity};

@@ -12,12 +12,12 @@ use super::KafkaError;
 use rdkafka::admin::AdminClient;
 use rdkafka::bindings as rd;
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// A topic as Kafka knows it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,13 +30,12 @@ pub struct TopicIdentity {
 
 /// Describes `topic`: its id, its partitions and their watermarks. Blocking.
 pub fn describe_topic(
-    bootstrap: &str,
+    settings: &KafkaSettings,
     topic: &str,
     timeout: Duration,
 ) -> Result<TopicIdentity, KafkaError> {
-    let (id, partitions) = topic_id_and_partitions(bootstrap, topic, timeout)?;
-    let consumer: BaseConsumer =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).set("log_level", "3").create()?;
+    let (id, partitions) = topic_id_and_partitions(settings, topic, timeout)?;
+    let consumer: BaseConsumer = settings.client_config(quiet).create()?;
     let mut watermarks = BTreeMap::new();
     for partition in partitions {
         watermarks.insert(partition, consumer.fetch_watermarks(topic, partition, timeout)?);
@@ -83,14 +82,18 @@ fn text(ptr: *const c_char) -> String {
 }
 
 /// Kafka's id of `topic` and its partition numbers, by DescribeTopics.
+/// Errors only in librdkafka's log: the caller reports what failed.
+fn quiet(config: &mut rdkafka::config::ClientConfig) {
+    config.set("log_level", "3");
+}
+
 fn topic_id_and_partitions(
-    bootstrap: &str,
+    settings: &KafkaSettings,
     topic: &str,
     timeout: Duration,
 ) -> Result<(String, Vec<i32>), KafkaError> {
     let failed = |reason: String| KafkaError::DescribeTopic { topic: topic.to_owned(), reason };
-    let admin: AdminClient<DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).set("log_level", "3").create()?;
+    let admin: AdminClient<DefaultClientContext> = settings.client_config(quiet).create()?;
     let rk = admin.inner().native_ptr();
     let name = CString::new(topic).map_err(|_| failed("the name holds a NUL".into()))?;
     let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);

@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use superstore_database::{redact, PgPool};
-use superstore_registry::{BasicAuth, RegistryClient};
+use superstore_registry::{BasicAuth, ClientTls, RegistryClient};
 
 /// The longest a check may take before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -24,6 +24,8 @@ pub struct Readiness {
     pub registry_url: String,
     /// The pipeline's own credentials for the registry, when it asks for them.
     pub registry_credentials: Option<BasicAuth>,
+    /// The pipeline's TLS files for the registry.
+    pub registry_tls: ClientTls,
 }
 
 /// One check's verdict.
@@ -83,7 +85,12 @@ impl Readiness {
     async fn registry(&self) -> Check {
         // A client of this probe's own: it lives and dies on the server's thread.
         let client = RegistryClient::new(&self.registry_url)
-            .with_basic_auth(self.registry_credentials.clone());
+            .with_basic_auth(self.registry_credentials.clone())
+            .with_tls(&self.registry_tls);
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => return Check { ok: false, detail: e.to_string() },
+        };
         match tokio::time::timeout(CHECK_TIMEOUT, client.subjects()).await {
             Ok(Ok(_)) => Check { ok: true, detail: "answered GET /subjects".into() },
             Ok(Err(e)) => Check { ok: false, detail: redact(&e.to_string()) },

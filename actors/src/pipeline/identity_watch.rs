@@ -11,12 +11,13 @@ use super::source::SourceHalt;
 use crate::kafka;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 pub const CHECK_EVERY: Duration = Duration::from_secs(15);
 
 /// What the watch compares, and where it says stop.
 pub struct IdentityWatch {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub topic: String,
     pub topic_id: String,
     pub halt: Arc<Mutex<Option<SourceHalt>>>,
@@ -28,9 +29,9 @@ impl IdentityWatch {
     pub async fn run(self) {
         loop {
             tokio::time::sleep(CHECK_EVERY).await;
-            let (bootstrap, topic) = (self.bootstrap.clone(), self.topic.clone());
+            let (settings, topic) = (self.kafka.clone(), self.topic.clone());
             let described = tokio::task::spawn_blocking(move || {
-                kafka::describe_topic(&bootstrap, &topic, Duration::from_secs(10))
+                kafka::describe_topic(&settings, &topic, Duration::from_secs(10))
             })
             .await;
             let Ok(Ok(now)) = described else { continue };

@@ -12,10 +12,10 @@
 
 use super::assignment::AssignedPartitions;
 use super::ledger::Ledger;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use std::sync::Arc;
 use std::time::Duration;
+use superstore_kafka_settings::KafkaSettings;
 
 /// How long one watermark request may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -29,14 +29,15 @@ pub struct LagProbe {
 
 impl LagProbe {
     pub fn new(
-        bootstrap: &str,
+        kafka: &KafkaSettings,
         topic: &str,
         assigned: AssignedPartitions,
         ledger: Arc<Ledger>,
     ) -> Result<Self, rdkafka::error::KafkaError> {
-        let client = ClientConfig::new()
-            .set("bootstrap.servers", bootstrap)
-            .set("log_level", "3")
+        let client = kafka
+            .client_config(|config| {
+                config.set("log_level", "3");
+            })
             .create()?;
         Ok(LagProbe { client, topic: topic.to_owned(), assigned, ledger })
     }

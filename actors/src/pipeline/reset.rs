@@ -14,11 +14,11 @@ use super::resume::read_stored;
 use crate::kafka::{self, KafkaError, TopicIdentity};
 use crate::staging::sql::{self, StoredPosition};
 use diesel::Connection;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use std::str::FromStr;
 use std::time::Duration;
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 /// Where to move the offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +117,12 @@ pub fn plan(
 }
 
 /// The members of `group` in Kafka (client id @ host), if it has any.
-fn group_members(bootstrap: &str, group: &str) -> Result<Vec<String>, KafkaError> {
-    let consumer: BaseConsumer =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).set("log_level", "3").create()?;
+fn group_members(settings: &KafkaSettings, group: &str) -> Result<Vec<String>, KafkaError> {
+    let consumer: BaseConsumer = settings
+        .client_config(|config| {
+            config.set("log_level", "3");
+        })
+        .create()?;
     let list = consumer.fetch_group_list(Some(group), Duration::from_secs(10))?;
     Ok(list
         .groups()
@@ -133,18 +136,18 @@ fn group_members(bootstrap: &str, group: &str) -> Result<Vec<String>, KafkaError
 /// how); returns the topic and the changes. Blocking.
 pub fn reset(
     pool: &PgPool,
-    bootstrap: &str,
+    kafka_settings: &KafkaSettings,
     group: &str,
     topic: &str,
     target: ResetTarget,
     only: &[i32],
     dry_run: bool,
 ) -> Result<(TopicIdentity, Vec<OffsetChange>), ResetError> {
-    let members = group_members(bootstrap, group)?;
+    let members = group_members(kafka_settings, group)?;
     if !members.is_empty() {
         return Err(ResetError::GroupActive { group: group.into(), members });
     }
-    let actual = kafka::describe_topic(bootstrap, topic, Duration::from_secs(15))?;
+    let actual = kafka::describe_topic(kafka_settings, topic, Duration::from_secs(15))?;
     if dry_run {
         let stored = read_stored(pool, group, topic, Duration::from_secs(10))
             .map_err(ResetError::Database)?;

@@ -12,7 +12,7 @@
 //! by Kafka's committed ones: if they cannot be read, the read is retried,
 //! then the run stops.
 
-use crate::kafka::{self, KafkaError, TopicIdentity};
+use crate::kafka::{self, KafkaError, KafkaSettings, TopicIdentity};
 use crate::staging::sql::{self, StoredPosition};
 use crate::supervision::restart_backoff;
 use std::fmt;
@@ -194,13 +194,13 @@ pub fn read_stored(
 /// before topic ids were kept get this topic's id. Blocking.
 pub fn verify(
     pool: &PgPool,
-    bootstrap: &str,
+    kafka_settings: &KafkaSettings,
     group: &str,
     topic: &str,
 ) -> Result<TopicIdentity, ResumeError> {
     let stored =
         read_stored(pool, group, topic, Duration::from_secs(30)).map_err(ResumeError::Database)?;
-    let actual = kafka::describe_topic(bootstrap, topic, Duration::from_secs(15))?;
+    let actual = kafka::describe_topic(kafka_settings, topic, Duration::from_secs(15))?;
     let mismatches = mismatches(&stored, &actual);
     if !mismatches.is_empty() {
         let (group, topic) = (group.to_owned(), topic.to_owned());

@@ -29,12 +29,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use superstore_database::{PgPool, SessionTimeouts};
 use superstore_domain::schema_latest;
+use superstore_kafka_settings::KafkaSettings;
 use superstore_registry::RegistryClient;
 
 /// What one run is asked to do.
 #[derive(Clone)]
 pub struct PipelineSettings {
-    pub bootstrap: String,
+    /// The brokers and the user's settings, for every client of the run.
+    pub kafka: KafkaSettings,
     pub registry: RegistryClient,
     pub pool: PgPool,
     /// The writer keeps a connection of its own, made from this URL.
@@ -102,12 +104,8 @@ pub async fn run_pipeline(
     let dead_letters = start_dead_letters(&settings)?;
     let writer_backend = WriterBackend::default();
     let source = start_stages(&settings, &ledger, &escalation, finished_tx, &writer_backend);
-    match LagProbe::new(
-        &settings.bootstrap,
-        &settings.topic,
-        settings.assigned.clone(),
-        ledger.clone(),
-    ) {
+    match LagProbe::new(&settings.kafka, &settings.topic, settings.assigned.clone(), ledger.clone())
+    {
         Ok(probe) => probe.spawn(LAG_REFRESH),
         Err(e) => tracing::warn!(error = %e, "no lag probe: superstore_consumer_lag stays empty"),
     }
@@ -140,7 +138,7 @@ const FINAL_DRAIN_WAIT: Duration = Duration::from_secs(30);
 
 fn start_dead_letters(settings: &PipelineSettings) -> Result<Addr<DeadLetters>, PipelineError> {
     let dead_letters = DeadLetters::new(DeadLetterSettings {
-        bootstrap: settings.bootstrap.clone(),
+        kafka: settings.kafka.clone(),
         pool: settings.pool.clone(),
         group_id: settings.group.clone(),
         topic: settings.topic.clone(),
@@ -268,7 +266,7 @@ fn start_stages(
 /// What the source is given of the run's settings.
 fn source_settings(s: &PipelineSettings) -> SourceSettings {
     SourceSettings {
-        bootstrap: s.bootstrap.clone(),
+        kafka: s.kafka.clone(),
         group_id: s.group.clone(),
         instance_id: s.instance_id.clone(),
         topic: s.topic.clone(),

@@ -27,10 +27,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use superstore_database::PgPool;
+use superstore_kafka_settings::KafkaSettings;
 
 #[derive(Clone)]
 pub struct SourceSettings {
-    pub bootstrap: String,
+    pub kafka: KafkaSettings,
     pub group_id: String,
     /// This instance's `group.instance.id`, if it is a static member.
     pub instance_id: Option<String>,
@@ -163,7 +164,7 @@ impl Source {
             outages: BrokerOutages::default(),
         };
         let settings = ConsumerSettings {
-            bootstrap: &self.settings.bootstrap,
+            kafka: &self.settings.kafka,
             group_id: &self.settings.group_id,
             instance_id: self.settings.instance_id.as_deref(),
             session_timeout: self.settings.session_timeout,
@@ -203,7 +204,7 @@ impl Actor for Source {
             halt: self.halt.clone(),
         };
         let watch = IdentityWatch {
-            bootstrap: self.settings.bootstrap.clone(),
+            kafka: self.settings.kafka.clone(),
             topic: self.settings.topic.clone(),
             topic_id: self.settings.topic_id.clone(),
             halt: self.halt.clone(),

@@ -8,11 +8,13 @@
 mod compatibility;
 mod lookup_budget;
 mod schema_cache;
+mod tls;
 mod unknown_ids;
 
 pub use compatibility::Refusal;
 pub use lookup_budget::DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC;
 pub use schema_cache::DEFAULT_UNKNOWN_SCHEMA_TTL;
+pub use tls::{ClientTls, TlsFileError};
 pub use unknown_ids::DEFAULT_UNKNOWN_IDS_REMEMBERED;
 
 use crate::{BasicAuth, CONTENT_TYPE};
@@ -43,6 +45,8 @@ pub enum RegistryClientError {
          client's cap on such lookups); a replay of the record asks again"
     )]
     NotAsked { id: i32, per_second: u32 },
+    #[error("the TLS settings for the schema registry cannot be used: {0}")]
+    Tls(#[from] TlsFileError),
 }
 
 impl RegistryClientError {
@@ -83,15 +87,17 @@ pub struct RegistryClient {
     unknown_lookups: Arc<Mutex<LookupBudget>>,
 }
 
+fn http_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .connect_timeout(Duration::from_secs(5))
+}
+
 impl RegistryClient {
     pub fn new(base_url: &str) -> Self {
         RegistryClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(15))
-                .connect_timeout(Duration::from_secs(5))
-                .build()
-                .expect("a plain HTTP client builds"),
+            http: http_client().build().expect("an HTTP client with the system's roots builds"),
             credentials: None,
             schemas: Arc::new(SchemaCache::new(
                 DEFAULT_UNKNOWN_SCHEMA_TTL,
@@ -102,6 +108,16 @@ impl RegistryClient {
                 Instant::now(),
             ))),
         }
+    }
+
+    /// Trusts and presents what `tls` names (a CA instead of the system's
+    /// roots, a client certificate for mutual TLS).
+    pub fn with_tls(mut self, tls: &ClientTls) -> Result<Self, RegistryClientError> {
+        if *tls == ClientTls::default() {
+            return Ok(self);
+        }
+        self.http = tls.apply(http_client())?.build().map_err(|error| self.unreachable(&error))?;
+        Ok(self)
     }
 
     /// Sends these basic-auth credentials with every request.

@@ -13,10 +13,12 @@ mod handlers;
 mod limits;
 pub mod metrics;
 mod requests;
+mod tls;
 
 pub use error::ApiError;
 pub use limits::DEFAULT_MAX_BODY_BYTES;
 pub use metrics::MetricsPage;
+pub use tls::{ServerTls, ServerTlsError};
 
 use crate::service::Registry;
 use crate::BasicAuth;
@@ -36,6 +38,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Renders `/metrics`; None serves no metrics page.
     pub metrics_page: Option<MetricsPage>,
+    /// HTTPS; None serves plain HTTP.
+    pub tls: Option<ServerTls>,
 }
 
 impl std::fmt::Debug for ServerSettings {
@@ -44,6 +48,7 @@ impl std::fmt::Debug for ServerSettings {
             .field("basic_auth", &self.basic_auth)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("metrics_page", &self.metrics_page.is_some())
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -54,6 +59,7 @@ impl Default for ServerSettings {
             basic_auth: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             metrics_page: None,
+            tls: None,
         }
     }
 }
@@ -110,7 +116,7 @@ pub fn serve_with(
     let limit = settings.max_body_bytes;
     let metrics_page = settings.metrics_page;
     metrics::describe();
-    Ok(HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         let mut app = App::new().app_data(registry.clone());
         if let Some(credentials) = &credentials {
             app = app.app_data(credentials.clone());
@@ -129,7 +135,9 @@ pub fn serve_with(
             .configure(routes)
             .default_service(web::to(no_route))
     })
-    .workers(2)
-    .listen(listener)?
-    .run())
+    .workers(2);
+    Ok(match settings.tls {
+        None => server.listen(listener)?.run(),
+        Some(tls) => server.listen_rustls_0_23(listener, (*tls.config).clone())?.run(),
+    })
 }
