@@ -21,6 +21,7 @@
 //! to `decimal(16, 4)` is therefore accepted under BACKWARD and refused under
 //! FORWARD and FULL.
 
+use super::field_paths::logical_nodes;
 use serde_json::Value;
 
 /// Whether the reader of a checked pair rescales older decimals.
@@ -59,10 +60,7 @@ pub(super) fn refusals(writer: &str, reader: &str, reader_kind: Reader) -> Vec<S
     else {
         return Vec::new();
     };
-    let mut written = Vec::new();
-    collect(&writer, "", &mut written);
-    let mut read = Vec::new();
-    collect(&reader, "", &mut read);
+    let (written, read) = (decimals(&writer), decimals(&reader));
     written
         .iter()
         .filter_map(|(path, was)| {
@@ -103,38 +101,15 @@ fn refusal(field: &str, was: DecimalType, now: DecimalType, reader: Reader) -> O
         .then(|| format!("field '{field}' changed from {was} to {now}: {}", problems.join("; ")))
 }
 
-/// Every decimal reachable in `schema`, keyed by the dotted path of record
-/// field names that leads to it (`sales`, `line.price`).
-fn collect(schema: &Value, path: &str, into: &mut Vec<(String, DecimalType)>) {
-    match schema {
-        Value::Array(branches) => branches.iter().for_each(|b| collect(b, path, into)),
-        Value::Object(map) => {
-            if map.get("logicalType").and_then(Value::as_str) == Some("decimal") {
-                let precision = map.get("precision").and_then(Value::as_u64).unwrap_or(0);
-                let scale = map.get("scale").and_then(Value::as_u64).unwrap_or(0);
-                into.push((path.to_owned(), DecimalType { precision, scale }));
-                return;
-            }
-            if let Some(Value::Array(fields)) = map.get("fields") {
-                for field in fields {
-                    let (Some(name), Some(kind)) =
-                        (field.get("name").and_then(Value::as_str), field.get("type"))
-                    else {
-                        continue;
-                    };
-                    let nested =
-                        if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
-                    collect(kind, &nested, into);
-                }
-            }
-            for key in ["type", "items", "values"] {
-                if let Some(inner @ (Value::Object(_) | Value::Array(_))) = map.get(key) {
-                    collect(inner, path, into);
-                }
-            }
-        }
-        _ => {}
-    }
+/// Every decimal reachable in `schema`, by field path (`sales`, `line.price`).
+fn decimals(schema: &Value) -> Vec<(String, DecimalType)> {
+    logical_nodes(schema, &|node| {
+        (node.get("logicalType").and_then(Value::as_str) == Some("decimal")).then(|| {
+            let precision = node.get("precision").and_then(Value::as_u64).unwrap_or(0);
+            let scale = node.get("scale").and_then(Value::as_u64).unwrap_or(0);
+            DecimalType { precision, scale }
+        })
+    })
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@
 
 mod corrections;
 mod decimals;
+mod field_paths;
 mod names;
 mod problem;
 mod reader_writer;

@@ -13,6 +13,7 @@
 //! types. A time logical type dropped or added (a plain `long` on one side)
 //! is left to Avro's rules: the reader then sees the number as written.
 
+use super::field_paths::logical_nodes;
 use serde_json::Value;
 
 /// The logical types whose unit or kind a reader cannot tell from the bytes.
@@ -32,10 +33,7 @@ const TIME_TYPES: [&str; 9] = [
 /// `reader`: one sentence per field. Schemas that are not JSON give none
 /// (the main check reports them).
 pub(super) fn refusals(writer: &Value, reader: &Value) -> Vec<String> {
-    let mut written = Vec::new();
-    collect(writer, "", &mut written);
-    let mut read = Vec::new();
-    collect(reader, "", &mut read);
+    let (written, read) = (time_types(writer), time_types(reader));
     written
         .iter()
         .filter_map(|(path, was)| {
@@ -53,37 +51,12 @@ pub(super) fn refusals(writer: &Value, reader: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Every time logical type reachable in `schema`, keyed by the dotted path
-/// of record field names that leads to it (`event_time`, `line.shipped_at`).
-fn collect(schema: &Value, path: &str, into: &mut Vec<(String, String)>) {
-    match schema {
-        Value::Array(branches) => branches.iter().for_each(|b| collect(b, path, into)),
-        Value::Object(map) => {
-            let logical = map.get("logicalType").and_then(Value::as_str);
-            if let Some(kind) = logical.filter(|kind| TIME_TYPES.contains(kind)) {
-                into.push((path.to_owned(), kind.to_owned()));
-                return;
-            }
-            if let Some(Value::Array(fields)) = map.get("fields") {
-                for field in fields {
-                    let (Some(name), Some(kind)) =
-                        (field.get("name").and_then(Value::as_str), field.get("type"))
-                    else {
-                        continue;
-                    };
-                    let nested =
-                        if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
-                    collect(kind, &nested, into);
-                }
-            }
-            for key in ["type", "items", "values"] {
-                if let Some(inner @ (Value::Object(_) | Value::Array(_))) = map.get(key) {
-                    collect(inner, path, into);
-                }
-            }
-        }
-        _ => {}
-    }
+/// Every time logical type reachable in `schema`, by field path.
+fn time_types(schema: &Value) -> Vec<(String, String)> {
+    logical_nodes(schema, &|node| {
+        let logical = node.get("logicalType").and_then(Value::as_str)?;
+        TIME_TYPES.contains(&logical).then(|| logical.to_owned())
+    })
 }
 
 #[cfg(test)]
