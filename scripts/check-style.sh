@@ -4,7 +4,9 @@
 #   - no line of Rust longer than 100 characters (rustfmt leaves long strings
 #     and comments alone);
 #   - only the `superstore` binary's command line (actors/src/cli, main.rs)
-#     uses the local stack crate: the pipeline and the registry never do.
+#     uses the local stack crate: the pipeline and the registry never do;
+#   - no module cycle and no two files of one name inside a crate
+#     (check_module_layout.py says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +25,7 @@ if [ -n "$stray" ]; then
   echo "$stray" >&2
   status=1
 fi
+python3 scripts/check_module_layout.py || status=1
+
 [ $status -eq 0 ] && echo "style: lines within 100 characters; the local stack stays with the CLI"
 exit $status

@@ -16,13 +16,17 @@
 //! stack.
 
 pub mod dead_letter;
-pub mod generate;
+pub mod flow;
+pub mod generated_source;
 pub mod import;
+pub mod intake;
 pub mod kafka;
 pub mod metrics;
 pub mod observability;
-pub mod pipeline;
+pub mod offsets;
 pub mod publish;
+pub mod runner;
+pub mod stages;
 pub mod staging;
 pub mod supervision;
 pub mod wire;

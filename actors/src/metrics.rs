@@ -18,8 +18,8 @@
 //! The calls go through the `metrics` facade: without an installed recorder
 //! (`--metrics-addr off`, unit tests) they cost nothing.
 
-use crate::pipeline::quarantine::QuarantineReason;
-use crate::staging::BatchOutcome;
+use crate::flow::outcomes::BatchOutcome;
+use crate::flow::quarantine::QuarantineReason;
 use metrics::Unit;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use std::time::Duration;

@@ -24,10 +24,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use superstore_actors::pipeline::decoder::{
+use superstore_actors::flow::envelope::Verdict;
+use superstore_actors::stages::decoder::{
     bound_avro_allocations, decode_datum, decode_datum_as_written, decode_datum_directly,
 };
-use superstore_actors::pipeline::envelope::Verdict;
 use superstore_actors::staging::rows::{RecordMeta, StagedRow};
 use superstore_actors::wire;
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};

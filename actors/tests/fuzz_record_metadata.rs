@@ -15,10 +15,10 @@ use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::time::{Duration, Instant};
+use superstore_actors::flow::envelope::Header;
+use superstore_actors::flow::headers_json::{headers_from_json, headers_to_json};
+use superstore_actors::intake::received::representable_timestamp;
 use superstore_actors::kafka::record_headers;
-use superstore_actors::pipeline::envelope::Header;
-use superstore_actors::pipeline::received::representable_timestamp;
-use superstore_actors::staging::headers::{headers_from_json, headers_to_json};
 use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow, TransactionMeta};
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 

@@ -4,10 +4,11 @@
 //! the same batch. A first copy that PostgreSQL refuses leaves its id free:
 //! the next copy, in the same batch or a later one, is staged.
 
-use superstore_actors::pipeline::envelope::{Coordinates, Envelope, Verdict};
+use superstore_actors::flow::envelope::{Coordinates, Envelope, Verdict};
+use superstore_actors::flow::outcomes::BatchOutcome;
 use superstore_actors::staging::batch::PreparedBatch;
 use superstore_actors::staging::committed_ids::CommittedIds;
-use superstore_actors::staging::{self, BatchOutcome, Subscription};
+use superstore_actors::staging::{self, Subscription};
 use superstore_database::connect;
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 use superstore_domain::{validate, SaleEvent};

@@ -4,11 +4,12 @@
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use superstore_actors::pipeline::envelope::{Coordinates, Envelope, Verdict};
-use superstore_actors::pipeline::quarantine::{Quarantine, QuarantineReason};
+use superstore_actors::flow::envelope::{Coordinates, Envelope, Verdict};
+use superstore_actors::flow::quarantine::{Quarantine, QuarantineReason};
+use superstore_actors::offsets::stored_offsets as sql;
 use superstore_actors::staging::batch::PreparedBatch;
 use superstore_actors::staging::committed_ids::CommittedIds;
-use superstore_actors::staging::{self, sql, Subscription};
+use superstore_actors::staging::{self, Subscription};
 use superstore_database::connect;
 
 fn database_url() -> String {

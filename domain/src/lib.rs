@@ -15,6 +15,7 @@ mod avro;
 pub mod classic;
 mod enums;
 pub mod generator;
+mod logical_types;
 mod money;
 mod resolution;
 mod sale;

@@ -8,8 +8,8 @@
 //! the schema's (an `Option`, or `#[serde(default)]` with a `Default` that
 //! matches), which `SaleEvent::default()` carries; `cargo test` checks it.
 
-use crate::avro::logical;
 use crate::enums::{Category, PaymentMethod, Region, Segment, ShipMode};
+use crate::logical_types as logical;
 use crate::money::{Discount, Money, Quantity};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -29,7 +29,7 @@ pub use client::{
     DEFAULT_UNKNOWN_SCHEMA_TTL,
 };
 pub use http::{serve, serve_with, MetricsPage, ServerSettings, ServerTls, ServerTlsError};
-pub use schema_text::NormalizedSchema;
+pub use schema_text::{InvalidSchema, NormalizedSchema};
 
 /// Media type of every request and response body of the API.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";

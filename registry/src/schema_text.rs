@@ -1,7 +1,12 @@
 //! What the registry accepts as a schema, and the one form it stores it in.
 
-use crate::service::RegistryError;
 use apache_avro::Schema;
+
+/// Why a text is not a schema the registry can store: not JSON, or JSON
+/// that is not Avro. The service reports it as its `InvalidSchema` error.
+#[derive(Debug, thiserror::Error)]
+#[error("Invalid schema: {0}")]
+pub struct InvalidSchema(pub String);
 
 /// A schema that parsed as Avro, kept as compact JSON in its original field
 /// order. Two submissions that differ only in whitespace normalize to the
@@ -13,12 +18,12 @@ pub struct NormalizedSchema {
 
 impl NormalizedSchema {
     /// Parses `raw` as JSON, then as an Avro schema.
-    pub fn parse(raw: &str) -> Result<Self, RegistryError> {
-        let json: serde_json::Value = serde_json::from_str(raw)
-            .map_err(|e| RegistryError::InvalidSchema(format!("not valid JSON: {e}")))?;
+    pub fn parse(raw: &str) -> Result<Self, InvalidSchema> {
+        let json: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| InvalidSchema(format!("not valid JSON: {e}")))?;
         let text = serde_json::to_string(&json).expect("a parsed JSON value serializes");
         Schema::parse_str(&text)
-            .map_err(|e| RegistryError::InvalidSchema(format!("not a valid Avro schema: {e}")))?;
+            .map_err(|e| InvalidSchema(format!("not a valid Avro schema: {e}")))?;
         Ok(NormalizedSchema { text })
     }
 

@@ -9,7 +9,6 @@
 //! a symbolic link (`lchown`), and only directories the stack owns: under
 //! its home, or the PostgreSQL fallback under /var/tmp that `up` chose.
 
-use super::process::running_as_root;
 use super::StackError;
 use std::ffi::CString;
 use std::fs;
@@ -137,6 +136,12 @@ pub fn give_tree(path: &Path, user: &User) -> Result<(), StackError> {
         }
     }
     Ok(())
+}
+
+/// Whether this process runs as root (the PostgreSQL tools then need `runuser`).
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
 }
 
 #[cfg(test)]

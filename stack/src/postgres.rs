@@ -10,8 +10,9 @@
 //! `postgres` (see `ownership`). The password files are 0600 from creation,
 //! and the copy `initdb` reads is deleted right after it.
 
+use super::ownership::running_as_root;
 use super::ownership::{check_owned_dir, give_tree, lookup, reachable_by, FALLBACK_PREFIX};
-use super::process::{running_as_root, tail};
+use super::process::tail;
 use super::secrets::write_secret;
 use super::tls::Certificates;
 use super::StackError;

@@ -158,12 +158,6 @@ pub fn wait_until<E>(timeout: Duration, mut check: impl FnMut() -> Result<(), E>
     }
 }
 
-/// Whether this process runs as root (the PostgreSQL tools then need `runuser`).
-pub fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,8 @@ use super::kafka_access::{self, KafkaArgs};
 use clap::{Args, Subcommand};
 use std::time::Duration;
 use superstore_actors::kafka::{self, KafkaSettings, TopicIdentity};
-use superstore_actors::pipeline::reset::{self, OffsetChange, ResetError, ResetTarget};
-use superstore_actors::pipeline::resume::{self, DEFAULT_GROUP};
+use superstore_actors::offsets::reset::{self, OffsetChange, ResetError, ResetTarget};
+use superstore_actors::offsets::resume::{self, DEFAULT_GROUP};
 use superstore_database::PgPool;
 
 #[derive(Debug, Clone, Args)]

@@ -15,7 +15,8 @@
 //! `superstore replay --from-dlq` ([`replay`]) re-publishes dead letters to
 //! the sales topic once an operator has fixed what refused them.
 
-pub mod publisher;
+pub mod outbox;
+pub mod outbox_rows;
 pub mod replay;
 
 /// The dead-letter topic of `topic` unless one is named.

@@ -16,8 +16,8 @@
 //! letters, the records that are still refused.
 
 use super::header;
+use crate::flow::envelope::Header;
 use crate::kafka::{self, record_headers, KafkaError};
-use crate::pipeline::envelope::Header;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use rdkafka::consumer::{BaseConsumer, Consumer};

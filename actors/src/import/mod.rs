@@ -14,13 +14,13 @@
 //! footer is an [`ImportError`], and nothing is sent.
 
 mod csv_lines;
+mod file_source;
 mod parquet_lines;
 pub mod refusals;
 mod row_ids;
-mod source;
 
+pub use file_source::ImportSource;
 pub use refusals::{write_report, RefusedLine};
-pub use source::ImportSource;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

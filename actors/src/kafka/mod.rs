@@ -6,7 +6,6 @@
 pub mod admin;
 pub mod consumer_settings;
 pub mod outage_log;
-pub mod producer;
 pub mod record_headers;
 pub mod topic_id;
 

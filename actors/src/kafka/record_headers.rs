@@ -10,7 +10,7 @@
 //! librdkafka hands a header name back as a C string: a key holding a NUL
 //! byte is read up to that byte. Nothing else is lost.
 
-use crate::pipeline::envelope::Header;
+use crate::flow::envelope::Header;
 use rdkafka::bindings::{rd_kafka_header_add, rd_kafka_header_get_all, rd_kafka_headers_t};
 use rdkafka::message::{BorrowedHeaders, Headers as _, OwnedHeaders};
 use rdkafka::types::RDKafkaRespErr;

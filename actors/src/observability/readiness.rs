@@ -5,8 +5,8 @@
 //! orchestrator) sees why at a glance. The endpoint has no authentication,
 //! so every detail is redacted: the registry's URL may carry a password.
 
-use crate::pipeline::assignment::AssignedPartitions;
-use crate::staging::sql;
+use crate::intake::assignment::AssignedPartitions;
+use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -70,7 +70,7 @@ impl Readiness {
         let pool = self.pool.clone();
         let answered = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get_timeout(CHECK_TIMEOUT).map_err(|e| e.to_string())?;
-            sql::ping(&mut conn).map_err(|e| e.to_string())
+            ping(&mut conn).map_err(|e| e.to_string())
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
@@ -103,4 +103,9 @@ impl Readiness {
             },
         }
     }
+}
+
+/// A round trip to the server, for the readiness check.
+pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("select 1").execute(conn).map(|_| ())
 }

@@ -11,10 +11,11 @@
 //! again: a warehouse that cannot be read is no fresher, and the gauge must
 //! not leave the exposition (it would, once idle) while the build ages.
 
-use crate::staging::sql;
 use chrono::{DateTime, Utc};
+use diesel::prelude::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use superstore_database::schema::warehouse::builds as warehouse_builds;
 use superstore_database::PgPool;
 
 /// How long the probe waits for a connection of the pool.
@@ -60,7 +61,7 @@ impl WarehouseBuildProbe {
     /// The newest build in `warehouse.builds`, or why it cannot be read.
     fn read(&self) -> Result<Option<DateTime<Utc>>, String> {
         let mut conn = self.pool.get_timeout(CONNECTION_TIMEOUT).map_err(|e| e.to_string())?;
-        sql::last_warehouse_build(&mut conn).map_err(|e| e.to_string())
+        last_warehouse_build(&mut conn).map_err(|e| e.to_string())
     }
 
     /// One reading, served.
@@ -85,4 +86,11 @@ impl WarehouseBuildProbe {
             }
         }
     }
+}
+
+/// When the warehouse was last built successfully (the newest row of
+/// warehouse.builds, which the Airflow DAG's last task writes); None before
+/// the first build.
+pub fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    warehouse_builds::table.select(diesel::dsl::max(warehouse_builds::built_at)).first(conn)
 }

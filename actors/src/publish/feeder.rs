@@ -9,7 +9,7 @@
 //! no allocation of its own. When the run stops early (a failed delivery),
 //! the channel closes and the feeder stops with it.
 
-use super::source::{EventSource, SourceError, SourceItem};
+use super::event_source::{EventSource, SourceError, SourceItem};
 use crate::wire;
 use std::ops::Range;
 use std::sync::mpsc;

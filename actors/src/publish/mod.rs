@@ -8,15 +8,17 @@
 //! Generated and imported events take this one path, and then the pipeline's.
 
 mod delivery;
+pub mod event_source;
 mod feeder;
+mod plan;
+pub mod producer;
 mod publisher;
-mod run;
-pub mod source;
+mod send_loop;
 mod watermark;
 
 pub use delivery::{DeliveryLedger, PublishProducer};
-pub use publisher::{PublishError, PublishPlan, PublishReport};
-pub use source::{EventSource, SharedSource, SourceError, SourceItem, SourceItems};
+pub use event_source::{EventSource, SharedSource, SourceError, SourceItem, SourceItems};
+pub use plan::{PublishError, PublishPlan, PublishReport};
 
 use crate::supervision::{RestartPolicy, Supervision};
 use actix::Supervisor;

@@ -4,9 +4,9 @@
 //! batch commits, so the transaction only copies them out (building rows
 //! inside it was a quarter of its time, `scripts/bench.sh`).
 
-use super::headers::headers_to_json;
 use super::rows::{RecordMeta, StagedRow};
-use crate::pipeline::envelope::{Envelope, Verdict};
+use crate::flow::envelope::{Envelope, Verdict};
+use crate::flow::headers_json::headers_to_json;
 
 #[derive(Debug, Default)]
 pub struct PreparedBatch {

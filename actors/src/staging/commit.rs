@@ -2,16 +2,18 @@
 //! rows ([`write_accepted`]), [`write_rejected_events`], [`write_ingest_batch`]
 //! and [`write_consumer_offsets`], called in that order by [`commit`].
 
+use super::accepted_rows::{Accepted, Quarantined};
 use super::batch::PreparedBatch;
 use super::committed_ids::CommittedIds;
 use super::event_copies::write_accepted;
-use super::headers::headers_to_json;
-use super::row_writer::{Accepted, Quarantined};
 use super::rows::TransactionMeta;
 use super::sql::{self, BatchAudit, RejectedRow};
-use super::{BatchOutcome, StoreError, Subscription};
-use crate::pipeline::envelope::{Envelope, Verdict};
-use crate::pipeline::quarantine::{Quarantine, QuarantineReason};
+use super::{StoreError, Subscription};
+use crate::flow::envelope::{Envelope, Verdict};
+use crate::flow::headers_json::headers_to_json;
+use crate::flow::outcomes::BatchOutcome;
+use crate::flow::quarantine::{Quarantine, QuarantineReason};
+use crate::offsets::stored_offsets;
 use diesel::pg::PgConnection;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -92,8 +94,8 @@ fn lock_offsets(
     let Subscription { group_id, topic, topic_id } = subscription;
     let partitions: BTreeSet<i32> = envelopes.iter().map(|e| e.coordinates.partition).collect();
     let partitions: Vec<i32> = partitions.into_iter().collect();
-    sql::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
-    Ok(sql::lock_stored_offsets(conn, group_id, topic)?)
+    stored_offsets::claim_offset_rows(conn, group_id, topic, topic_id, &partitions)?;
+    Ok(stored_offsets::lock_stored_offsets(conn, group_id, topic)?)
 }
 
 /// The fresh records (by index in `batch`) that go to
@@ -205,7 +207,7 @@ fn write_consumer_offsets(
     let mut next = stored;
     for (&partition, &(_, last)) in ranges {
         let Subscription { group_id, topic, topic_id } = subscription;
-        sql::store_offset(conn, group_id, topic, topic_id, partition, last + 1)?;
+        stored_offsets::store_offset(conn, group_id, topic, topic_id, partition, last + 1)?;
         next.insert(partition, last + 1);
     }
     Ok(next.into_iter().collect())

@@ -3,17 +3,17 @@
 //! id is committed in staging, by an earlier transaction ([`CommittedIds`])
 //! or by an earlier copy in this one.
 //!
-//! The first copy of each id goes to PostgreSQL ([`RowWriter`]: one COPY
+//! The first copy of each id goes to PostgreSQL ([`RowInsert`]: one COPY
 //! while no id is known, so re-sent events do not cost the fast path).
 //! Later copies wait for its verdict: once it is staged (or found staged)
 //! they are duplicates; if PostgreSQL refused it, the next copy is tried in
 //! its place, because that copy may be the corrected one.
 
+use super::accepted_rows::{Accepted, Quarantined, RowInsert};
 use super::committed_ids::CommittedIds;
-use super::row_writer::{Accepted, Quarantined, RowWriter};
 use super::rows::TransactionMeta;
 use super::StoreError;
-use crate::pipeline::envelope::{Envelope, Verdict};
+use crate::flow::envelope::{Envelope, Verdict};
 use diesel::pg::PgConnection;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -47,7 +47,7 @@ pub(super) fn write_accepted<'a>(
     while !pending.is_empty() {
         let (round, later) = first_copies(pending);
         let (inserted, refused) =
-            RowWriter::new(topic, &round, transaction.clone())?.write(conn)?;
+            RowInsert::new(topic, &round, transaction.clone())?.write(conn)?;
         outcome.inserted += inserted as u64;
         outcome.duplicates += (round.len() - refused.len() - inserted) as u64;
         let refused_ids: HashSet<Uuid> = refused.iter().map(|(e, _)| event_id(e)).collect();

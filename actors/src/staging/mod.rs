@@ -18,20 +18,20 @@
 //! Once the transaction has committed (or failed), the store records the
 //! batch's metrics (`crate::metrics`): what it committed, or the failure.
 
+mod accepted_rows;
 pub mod batch;
 mod commit;
 pub mod committed_ids;
-pub mod copy_cells;
+pub mod copy_row_serializer;
 mod event_copies;
 pub mod failure;
 pub mod guard;
-pub mod headers;
-mod row_writer;
 pub mod rows;
 pub mod sql;
+pub mod writer;
 
+use crate::flow::outcomes::BatchOutcome;
 use crate::metrics::{self, CommitFailure};
-use crate::pipeline::quarantine::QuarantineReason;
 use actix::prelude::*;
 use batch::PreparedBatch;
 use committed_ids::CommittedIds;
@@ -60,25 +60,6 @@ impl StoreError {
             StoreError::Layout(_) => CommitFailure::Layout,
         }
     }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct BatchOutcome {
-    /// Records of the message that are now settled (committed or already committed).
-    pub settled: u64,
-    /// Their bytes, as the source counted them in flight.
-    pub settled_bytes: u64,
-    pub n_in: u64,
-    /// `n_in` by partition.
-    pub n_in_by_partition: Vec<(i32, u64)>,
-    pub inserted: u64,
-    pub duplicates: u64,
-    pub rejected: Vec<(QuarantineReason, u64)>,
-    /// The stored next offset of each partition of the batch, after commit.
-    pub next_offsets: Vec<(i32, i64)>,
-    /// The event ids in staging once the batch has committed (inserted, or
-    /// found there already).
-    pub staged_ids: Vec<uuid::Uuid>,
 }
 
 #[derive(Message)]

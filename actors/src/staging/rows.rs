@@ -11,7 +11,7 @@
 //! transaction knows ([`TransactionMeta`]) are added as the COPY text is
 //! written, from cells built once per transaction.
 
-use super::copy_cells::{CellError, Cells};
+use super::copy_row_serializer::{CellError, Cells};
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -58,7 +58,7 @@ fn column_index(name: &str) -> Option<usize> {
 }
 
 /// Cells of staging.sales_events: the COPY text of each column, placed in
-/// the Diesel table's order as they are built (`super::copy_cells`). A
+/// the Diesel table's order as they are built (`super::copy_row_serializer`). A
 /// record's row holds the columns of its sale and its [`RecordMeta`]; the
 /// transaction's holds those of its [`TransactionMeta`].
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +196,7 @@ mod tests {
 
     fn escaped(s: &str) -> String {
         let mut out = String::new();
-        crate::staging::copy_cells::push_escaped(&mut out, s);
+        crate::staging::copy_row_serializer::push_escaped(&mut out, s);
         out
     }
 

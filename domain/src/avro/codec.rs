@@ -13,34 +13,14 @@
 use super::datum_writer;
 use super::decimals::{rescale_bytes, to_scale};
 use super::time_units::{to_domain_unit, to_schema_unit};
+use super::AvroMappingError;
 use super::{sale_schema, LATEST_SCHEMA_VERSION};
 use crate::money::DECIMAL_SCALE;
 use crate::sale::SaleEvent;
-use crate::validation::{RejectReason, Rejection};
 use apache_avro::schema::{RecordSchema, Schema};
 use apache_avro::types::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AvroMappingError {
-    /// An enum symbol the model does not know.
-    #[error("{0}")]
-    UnknownSymbol(String),
-    /// A value the model cannot hold, or a record it cannot read.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-impl From<AvroMappingError> for Rejection {
-    fn from(err: AvroMappingError) -> Self {
-        let reason = match err {
-            AvroMappingError::UnknownSymbol(_) => RejectReason::UnknownEnumSymbol,
-            AvroMappingError::Invalid(_) => RejectReason::InvalidFieldValue,
-        };
-        Rejection::new(reason, err.to_string())
-    }
-}
 
 /// apache-avro's serde is not human-readable unless something in the
 /// process switched it on; the logical types rely on that.

@@ -1,7 +1,7 @@
 //! The sale event in Avro: the released schemas of `schemas/sale/`,
 //! compiled in (every `vN.avsc` found at build time, see `build.rs`), and the
 //! mapping between a [`crate::SaleEvent`] and their values, which goes
-//! through serde ([`codec`], with the logical types in [`logical`] and the
+//! through serde ([`codec`], with the logical types in [`crate::logical_types`] and the
 //! decimal scales in [`decimals`], the time units in [`time_units`]);
 //! [`same_schema`] says when a writer schema may be read as the reader
 //! schema itself; [`datum_reader`] reads a datum of the
@@ -12,13 +12,14 @@ mod codec;
 mod datum_reader;
 mod datum_writer;
 pub(crate) mod decimals;
-pub(crate) mod logical;
+mod mapping_error;
 mod same_schema;
 pub(crate) mod time_units;
 
-pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum, AvroMappingError};
+pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum};
 pub use datum_reader::{reads_directly, sale_from_datum};
 pub(crate) use decimals::to_reader_scale;
+pub use mapping_error::AvroMappingError;
 pub use same_schema::same_schema_with_logical_types;
 pub(crate) use time_units::reader_in_writer_units;
 

@@ -5,16 +5,16 @@
 //! fetched by id ([`schema_cache`]), and asks the compatibility questions in
 //! a way every such registry answers ([`compatibility`]).
 
+mod client_tls;
 mod compatibility;
 mod lookup_budget;
 mod schema_cache;
-mod tls;
 mod unknown_ids;
 
+pub use client_tls::{ClientTls, TlsFileError};
 pub use compatibility::Refusal;
 pub use lookup_budget::DEFAULT_UNKNOWN_SCHEMA_LOOKUPS_PER_SEC;
 pub use schema_cache::DEFAULT_UNKNOWN_SCHEMA_TTL;
-pub use tls::{ClientTls, TlsFileError};
 pub use unknown_ids::DEFAULT_UNKNOWN_IDS_REMEMBERED;
 
 use crate::{BasicAuth, CONTENT_TYPE};

@@ -40,7 +40,6 @@ mod reader_writer;
 #[cfg(test)]
 mod tests;
 mod time_units;
-mod unions;
 
 use apache_avro::{Error as AvroError, Schema};
 use corrections::strip_logical_types;

@@ -7,18 +7,18 @@
 //! sizes ([`limits`]), both set by [`ServerSettings`], and a count of every
 //! request with `/metrics` served beside the API ([`metrics`]).
 
+mod api_error;
 mod auth;
-mod error;
 mod handlers;
 mod limits;
 pub mod metrics;
 mod requests;
-mod tls;
+mod server_tls;
 
-pub use error::ApiError;
+pub use api_error::ApiError;
 pub use limits::DEFAULT_MAX_BODY_BYTES;
 pub use metrics::MetricsPage;
-pub use tls::{ServerTls, ServerTlsError};
+pub use server_tls::{ServerTls, ServerTlsError};
 
 use crate::service::Registry;
 use crate::BasicAuth;

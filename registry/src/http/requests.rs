@@ -34,7 +34,7 @@ pub fn schema_body(body: &[u8]) -> Result<NormalizedSchema, RegistryError> {
     if !request.references.is_empty() {
         return Err(RegistryError::InvalidSchema("schema references are not supported".into()));
     }
-    NormalizedSchema::parse(&request.schema)
+    Ok(NormalizedSchema::parse(&request.schema)?)
 }
 
 /// The body of a config update.

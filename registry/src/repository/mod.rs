@@ -3,9 +3,9 @@
 //! deleted or reused is the service's business, and its errors speak of
 //! rows and connections, never of HTTP.
 
-mod config;
+mod compatibility_rows;
 
-pub use config::{delete_level, set_level, stored_level};
+pub use compatibility_rows::{delete_level, set_level, stored_level};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

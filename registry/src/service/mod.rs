@@ -7,11 +7,11 @@
 //! Every method is blocking (Diesel): the HTTP layer runs them off its
 //! async threads.
 
-mod config;
+mod compatibility_levels;
 mod deletes;
-mod error;
+mod registry_error;
 
-pub use error::RegistryError;
+pub use registry_error::RegistryError;
 
 use crate::compatibility::{incompatibilities, Version};
 use crate::repository as repo;
@@ -182,7 +182,7 @@ fn verdict(
     selector: Option<VersionSelector>,
     must_exist: bool,
 ) -> Outcome<Vec<String>> {
-    let level = config::effective_level(conn, subject)?;
+    let level = compatibility_levels::effective_level(conn, subject)?;
     let history = repo::live_history(conn, subject)?;
     if history.is_empty() && must_exist {
         return Err(RegistryError::SubjectNotFound(subject.to_owned()));

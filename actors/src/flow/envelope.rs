@@ -1,0 +1,97 @@
+//! What travels between the stages: every consumed Kafka record, wrapped
+//! with its coordinates and, as it moves along, its verdict. No stage drops
+//! an envelope: each record reaches the writer as accepted, rejected or
+//! duplicate, so that every offset is accounted for in the batch that
+//! commits it.
+
+use crate::flow::quarantine::Quarantine;
+use actix::Message;
+use chrono::{DateTime, Utc};
+use superstore_domain::{Sale, SaleEvent};
+
+/// Where a record sits in Kafka.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Coordinates {
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// How far a record got.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Consumed, not yet decoded.
+    Raw,
+    /// Decoded into the reader schema's shape, not yet validated.
+    Decoded { event: Box<SaleEvent>, schema_id: i32 },
+    /// Passed every domain rule.
+    Valid { sale: Box<Sale>, schema_id: i32 },
+    /// Seen before (by `event_id`): nothing to insert.
+    Duplicate,
+    /// Refused, to be quarantined with its bytes.
+    Rejected(Quarantine),
+}
+
+/// One header of a Kafka record: a key, and bytes or nothing. The key is
+/// bytes too: it comes from the producer, which may not have sent UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub coordinates: Coordinates,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+    /// The record's own timestamp, if it has one.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The record's headers, in order.
+    pub headers: Vec<Header>,
+    pub verdict: Verdict,
+}
+
+impl Envelope {
+    pub fn reject(&mut self, quarantine: Quarantine) {
+        self.verdict = Verdict::Rejected(quarantine);
+    }
+
+    /// The bytes the record brought from Kafka (its key, value and
+    /// headers): what the source's in-flight limit counts.
+    pub fn size_bytes(&self) -> u64 {
+        let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
+        let headers: u64 = self.headers.iter().map(|h| h.key.len() as u64 + len(&h.value)).sum();
+        len(&self.key) + len(&self.payload) + headers
+    }
+}
+
+/// A chunk of envelopes handed from one stage to the next, in offset order
+/// per partition.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Records(pub Vec<Envelope>);
+
+/// Sent down the chain behind the last records on shutdown: each stage
+/// forwards it after everything before it, and the writer answers it once
+/// its open batch is committed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush(pub tokio::sync::oneshot::Sender<()>);
+
+/// Hands `message` to the next stage, holding this stage's mailbox until the
+/// next one has taken it: with bounded mailboxes, that is the backpressure.
+pub fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
+where
+    A: actix::Actor<Context = actix::Context<A>>,
+    B: actix::Actor + actix::Handler<M>,
+    B::Context: actix::dev::ToEnvelope<B, M>,
+    M: actix::Message<Result = ()> + Send + 'static,
+{
+    use actix::AsyncContext;
+    let next = next.clone();
+    ctx.wait(actix::fut::wrap_future(async move {
+        if let Err(e) = next.send(message).await {
+            tracing::error!(error = %e, "the next pipeline stage is gone");
+        }
+    }));
+}

@@ -1,0 +1,77 @@
+//! What the long-running parts of a run report when they finish a piece of
+//! work: a committed batch, a drain of the dead-letter outbox, a stopped
+//! source. The ledger, the metrics and the runner's summary read them.
+
+use crate::flow::quarantine::QuarantineReason;
+
+#[derive(Debug, Clone, Default)]
+pub struct BatchOutcome {
+    /// Records of the message that are now settled (committed or already committed).
+    pub settled: u64,
+    /// Their bytes, as the source counted them in flight.
+    pub settled_bytes: u64,
+    pub n_in: u64,
+    /// `n_in` by partition.
+    pub n_in_by_partition: Vec<(i32, u64)>,
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<(QuarantineReason, u64)>,
+    /// The stored next offset of each partition of the batch, after commit.
+    pub next_offsets: Vec<(i32, i64)>,
+    /// The event ids in staging once the batch has committed (inserted, or
+    /// found there already).
+    pub staged_ids: Vec<uuid::Uuid>,
+}
+
+/// What a drain of the dead-letter outbox did: for the final drain, what
+/// the outbox publisher did since it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    pub published: u64,
+    /// Rows still waiting, and why the last attempt failed, if it did.
+    pub pending: u64,
+    pub error: Option<String>,
+}
+
+/// Why the source stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Idle,
+    Signal,
+}
+
+/// Why the source stopped the run without finishing it: restarting would
+/// not help, so the command ends with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceHalt {
+    /// Stopping on a signal, the final flush was not confirmed: the open
+    /// batch was rolled back whole, and the next run resumes from the
+    /// stored offsets.
+    #[error(
+        "stopping, the final flush was not confirmed ({0}); the open batch was rolled back \
+         whole and the next run resumes from the stored offsets"
+    )]
+    FlushLost(String),
+    /// The stored offsets no longer fit the topic: it was deleted and
+    /// created again while the pipeline ran, or an offset is outside a
+    /// partition's log. Resuming would skip records without a word.
+    #[error("the stored offsets do not fit the topic: {0}")]
+    OffsetsInvalid(String),
+    /// PostgreSQL's offsets could not be read at an assignment, even after
+    /// retries; Kafka's committed offsets are not a substitute.
+    #[error("cannot read the stored offsets from PostgreSQL: {0}")]
+    OffsetsUnreadable(String),
+    /// Another live instance joined the group under this one's
+    /// `group.instance.id`: Kafka fenced this one, for good.
+    #[error(
+        "another pipeline joined group {group} with the same instance id {instance_id}, and \
+         Kafka handed it this instance's partitions"
+    )]
+    Fenced { group: String, instance_id: String },
+    /// The consumer failed for good (a fatal error of librdkafka).
+    #[error("the Kafka consumer failed for good: {0}")]
+    ConsumerFailed(String),
+}
+
+/// How the source ended: stopped as asked, or halted.
+pub type SourceOutcome = Result<StopReason, SourceHalt>;

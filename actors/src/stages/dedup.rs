@@ -1,0 +1,104 @@
+//! Stage 4, dedup: drops re-sent events whose `event_id` is already
+//! committed in staging.
+//!
+//! It reads the [`CommittedIds`] cache, which the staging store fills once a
+//! transaction has committed and which this stage rebuilds from the newest
+//! rows of `staging.sales_events` on start: the memory is a projection of
+//! the event log, so a restart forgets nothing that was committed. A record
+//! whose first copy is still on its way (not yet committed) passes: the
+//! commit settles the two copies in order, and staging's primary key stays
+//! the final guard for ids older than the window.
+//!
+//! Accepts: `Records` (acts on `Valid` envelopes), `Flush`.
+//! Emits: the same envelopes, a `Valid` one whose id is committed turned
+//! `Duplicate`.
+
+use crate::flow::envelope::{pass_on, Flush, Records, Verdict};
+use crate::staging::committed_ids::CommittedIds;
+use crate::staging::sql;
+use crate::staging::writer::Writer;
+use actix::prelude::*;
+use superstore_database::PgPool;
+use uuid::Uuid;
+
+pub struct Dedup {
+    pool: PgPool,
+    committed: CommittedIds,
+    writer: Addr<Writer>,
+}
+
+impl Dedup {
+    pub fn new(pool: PgPool, committed: CommittedIds, writer: Addr<Writer>) -> Self {
+        Dedup { pool, committed, writer }
+    }
+
+    /// Adds the newest ids of the event log to the cache.
+    fn install(&mut self, loaded: Result<Vec<Uuid>, String>) {
+        match loaded {
+            Ok(newest) => {
+                self.committed.preload(newest);
+                let ids = self.committed.len();
+                tracing::info!(ids, "dedup window rebuilt from staging");
+            }
+            // Not fatal: staging's primary key still refuses the duplicates.
+            Err(e) => {
+                let fallback = "cannot rebuild the dedup window; relying on the primary key";
+                tracing::warn!(error = %e, "{fallback}")
+            }
+        }
+    }
+}
+
+/// The newest `limit` ids of the event log, newest first.
+fn newest_ids(pool: &PgPool, limit: usize) -> Result<Vec<Uuid>, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    sql::newest_event_ids(&mut conn, limit).map_err(|e| e.to_string())
+}
+
+impl Actor for Dedup {
+    type Context = Context<Self>;
+
+    /// Loads the window on a thread of its own, so that the other stages
+    /// start meanwhile; this one takes no record before its window is
+    /// loaded.
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(4);
+        let (pool, limit) = (self.pool.clone(), self.committed.capacity());
+        let (loaded_tx, loaded) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = loaded_tx.send(newest_ids(&pool, limit));
+        });
+        let loaded = async move {
+            loaded.await.unwrap_or_else(|_| Err("the loading thread stopped".to_owned()))
+        };
+        ctx.wait(loaded.into_actor(self).map(|loaded, dedup, _| dedup.install(loaded)));
+    }
+}
+
+impl Supervised for Dedup {}
+
+impl Handler<Records> for Dedup {
+    type Result = ();
+
+    fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
+        let valid_ids = envelopes.iter().filter_map(|envelope| match &envelope.verdict {
+            Verdict::Valid { sale, .. } => Some(sale.event_id),
+            _ => None,
+        });
+        let mut known = self.committed.contains_each(valid_ids).into_iter();
+        for envelope in &mut envelopes {
+            if matches!(envelope.verdict, Verdict::Valid { .. }) && known.next() == Some(true) {
+                envelope.verdict = Verdict::Duplicate;
+            }
+        }
+        pass_on(ctx, &self.writer, Records(envelopes));
+    }
+}
+
+impl Handler<Flush> for Dedup {
+    type Result = ();
+
+    fn handle(&mut self, flush: Flush, ctx: &mut Context<Self>) {
+        pass_on(ctx, &self.writer, flush);
+    }
+}

@@ -1,0 +1,332 @@
+//! A serde serializer that writes a struct's fields as the cells of one COPY
+//! row, in COPY's text format, without building a JSON value first (which
+//! cost about half of the staging transaction's time: a map and a string
+//! per field of every event). Nested structs give their fields, each named
+//! by its own name, as in [`crate::staging::rows`]. Each cell lands in the slot of
+//! its column ([`Cells::slot`]); a field that is no column is kept by name.
+//!
+//! Leaves are written the way a JSON value of the same field would be
+//! copied: text as it is (escaped), numbers as written, `true`/`false` as
+//! `t`/`f`, `None` as NULL; a sequence or a map (the headers) becomes its
+//! JSON text, for a `jsonb` column.
+
+use serde::ser::{self, Impossible, Serialize};
+use std::fmt::{Display, Write as _};
+
+/// One row's cells: COPY text in one buffer, a span of it per column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cells {
+    text: String,
+    spans: Vec<Option<(usize, usize)>>,
+    /// Fields that are no column.
+    pub others: Vec<String>,
+}
+
+impl Cells {
+    pub fn with_columns(n: usize) -> Self {
+        Cells { text: String::with_capacity(512), spans: vec![None; n], others: Vec::new() }
+    }
+
+    /// The COPY text of column `i`, if the row has a value for it.
+    pub fn slot(&self, i: usize) -> Option<&str> {
+        self.spans.get(i).copied().flatten().map(|(start, end)| &self.text[start..end])
+    }
+
+    /// Writes the fields of `value` (a struct) into their columns;
+    /// `column` gives a field's column by name.
+    pub fn write<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        column: fn(&str) -> Option<usize>,
+    ) -> Result<(), CellError> {
+        value.serialize(Leaf { cells: self, column, name: None })
+    }
+
+    fn begin(&self) -> usize {
+        self.text.len()
+    }
+
+    fn end(&mut self, name: Option<&'static str>, column: fn(&str) -> Option<usize>, start: usize) {
+        let Some(name) = name else { return };
+        match column(name) {
+            Some(i) => self.spans[i] = Some((start, self.text.len())),
+            None => self.others.push(name.to_owned()),
+        }
+    }
+
+    /// Escapes what was written since `start`, if anything needs it.
+    fn escape_since(&mut self, start: usize) {
+        if needs_escape(&self.text[start..]) {
+            let raw = self.text.split_off(start);
+            push_escaped(&mut self.text, &raw);
+        }
+    }
+}
+
+/// Whether `s` holds a character COPY's text format escapes.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t'))
+}
+
+/// `s` in COPY's text format. A NUL stays as it is, for PostgreSQL to
+/// refuse (the row is then isolated and quarantined).
+pub fn push_escaped(out: &mut String, s: &str) {
+    if !needs_escape(s) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            other => out.push(other),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CellError(String);
+
+impl ser::Error for CellError {
+    fn custom<T: Display>(msg: T) -> Self {
+        CellError(msg.to_string())
+    }
+}
+
+/// One value: the row itself (no name), or the field `name`.
+struct Leaf<'c> {
+    cells: &'c mut Cells,
+    column: fn(&str) -> Option<usize>,
+    name: Option<&'static str>,
+}
+
+impl Leaf<'_> {
+    /// Writes a scalar cell with `write`.
+    fn cell(self, write: impl FnOnce(&mut String)) -> Result<(), CellError> {
+        if self.name.is_none() {
+            return Err(CellError("a row must be a struct".into()));
+        }
+        let start = self.cells.begin();
+        write(&mut self.cells.text);
+        self.cells.end(self.name, self.column, start);
+        Ok(())
+    }
+
+    fn display(self, value: impl Display) -> Result<(), CellError> {
+        self.cell(|text| write!(text, "{value}").expect("writing to a String"))
+    }
+
+    /// A sequence or a map: its JSON text, gathered through serde_json.
+    fn json(self, value: serde_json::Value) -> Result<(), CellError> {
+        self.cell(|text| push_escaped(text, &value.to_string()))
+    }
+}
+
+macro_rules! display_cells {
+    ($($method:ident: $ty:ty),*) => {
+        $(fn $method(self, v: $ty) -> Result<(), CellError> { self.display(v) })*
+    };
+}
+
+impl<'c> ser::Serializer for Leaf<'c> {
+    type Ok = ();
+    type Error = CellError;
+    type SerializeSeq = JsonSeq<'c>;
+    type SerializeTuple = Impossible<(), CellError>;
+    type SerializeTupleStruct = Impossible<(), CellError>;
+    type SerializeTupleVariant = Impossible<(), CellError>;
+    type SerializeMap = JsonMap<'c>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), CellError>;
+
+    display_cells!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+        serialize_f32: f32, serialize_f64: f64);
+
+    fn serialize_bool(self, v: bool) -> Result<(), CellError> {
+        self.cell(|text| text.push(if v { 't' } else { 'f' }))
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), CellError> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), CellError> {
+        self.cell(|text| push_escaped(text, v))
+    }
+
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), CellError> {
+        if self.name.is_none() {
+            return Err(CellError("a row must be a struct".into()));
+        }
+        let start = self.cells.begin();
+        write!(self.cells.text, "{value}").expect("writing to a String");
+        self.cells.escape_since(start);
+        self.cells.end(self.name, self.column, start);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), CellError> {
+        Err(CellError(format!("{}: bytes have no column type here", self.name.unwrap_or("row"))))
+    }
+
+    fn serialize_none(self) -> Result<(), CellError> {
+        self.cell(|text| text.push_str("\\N"))
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), CellError> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), CellError> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), CellError> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        v: &'static str,
+    ) -> Result<(), CellError> {
+        self.serialize_str(v)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        self.json(to_json(value)?)
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<JsonSeq<'c>, CellError> {
+        Ok(JsonSeq { leaf: self, items: Vec::with_capacity(len.unwrap_or(0)) })
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CellError> {
+        Err(CellError("tuples have no column".into()))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CellError> {
+        Err(CellError("tuple structs have no column".into()))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CellError> {
+        Err(CellError("tuple variants have no column".into()))
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<JsonMap<'c>, CellError> {
+        Ok(JsonMap { leaf: self, map: serde_json::Map::new(), key: None })
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, CellError> {
+        Ok(self)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CellError> {
+        Err(CellError("struct variants have no column".into()))
+    }
+}
+
+/// A struct: each field is a leaf named by the field (nested ones flatten).
+impl ser::SerializeStruct for Leaf<'_> {
+    type Ok = ();
+    type Error = CellError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        value.serialize(Leaf { cells: self.cells, column: self.column, name: Some(name) })
+    }
+
+    fn end(self) -> Result<(), CellError> {
+        Ok(())
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, CellError> {
+    serde_json::to_value(value).map_err(|e| CellError(e.to_string()))
+}
+
+pub struct JsonSeq<'c> {
+    leaf: Leaf<'c>,
+    items: Vec<serde_json::Value>,
+}
+
+impl ser::SerializeSeq for JsonSeq<'_> {
+    type Ok = ();
+    type Error = CellError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CellError> {
+        self.items.push(to_json(value)?);
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), CellError> {
+        self.leaf.json(serde_json::Value::Array(self.items))
+    }
+}
+
+pub struct JsonMap<'c> {
+    leaf: Leaf<'c>,
+    map: serde_json::Map<String, serde_json::Value>,
+    key: Option<String>,
+}
+
+impl ser::SerializeMap for JsonMap<'_> {
+    type Ok = ();
+    type Error = CellError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CellError> {
+        match to_json(key)? {
+            serde_json::Value::String(key) => self.key = Some(key),
+            other => self.key = Some(other.to_string()),
+        }
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CellError> {
+        let key = self.key.take().ok_or_else(|| CellError("a map value without a key".into()))?;
+        self.map.insert(key, to_json(value)?);
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), CellError> {
+        self.leaf.json(serde_json::Value::Object(self.map))
+    }
+}
