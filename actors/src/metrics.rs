@@ -1,6 +1,7 @@
 //! The metrics of the pipeline and the publisher: their names, labels and
-//! meanings are a contract with dashboards and alert rules (the README lists
-//! them in one table), so they are declared here once, and recorded through
+//! meanings are a contract with dashboards and alert rules, so they are
+//! declared here once ([`DECLARED`], from which the book's metrics page is
+//! generated and the `# HELP` lines are served), and recorded through
 //! the named functions below from the few places where each fact becomes
 //! true.
 //!
@@ -70,23 +71,118 @@ impl CommitFailure {
     }
 }
 
+/// How Prometheus types a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+impl Kind {
+    /// The name of the type in the exposition (`# TYPE` lines).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        }
+    }
+}
+
+/// One metric a dashboard or an alert rule may rely on.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub unit: Option<Unit>,
+    /// The labels of its series, in the order they are recorded.
+    pub labels: &'static [&'static str],
+    /// Its `# HELP` text.
+    pub help: &'static str,
+}
+
+const fn declared(
+    name: &'static str,
+    kind: Kind,
+    labels: &'static [&'static str],
+    help: &'static str,
+) -> Declared {
+    Declared { name, kind, unit: None, labels, help }
+}
+
+/// Every metric of the pipeline and the publisher.
+pub const DECLARED: [Declared; 11] = [
+    declared(
+        EVENTS_CONSUMED,
+        Kind::Counter,
+        &["topic", "partition"],
+        "Kafka records taken in a committed batch (sum of n_in)",
+    ),
+    declared(EVENTS_STAGED, Kind::Counter, &["topic"], "Rows committed to staging.sales_events"),
+    declared(
+        EVENTS_REJECTED,
+        Kind::Counter,
+        &["topic", "reason"],
+        "Records committed to staging.rejected_events, by reason",
+    ),
+    declared(
+        EVENTS_DUPLICATE,
+        Kind::Counter,
+        &["topic"],
+        "Events dropped as duplicates in a committed batch",
+    ),
+    declared(
+        CONSUMER_LAG,
+        Kind::Gauge,
+        &["topic", "partition"],
+        "High watermark minus the next offset to stage",
+    ),
+    Declared {
+        unit: Some(Unit::Seconds),
+        ..declared(BATCH_COMMIT_SECONDS, Kind::Histogram, &[], "Time of one staging transaction")
+    },
+    Declared {
+        unit: Some(Unit::Count),
+        ..declared(BATCH_SIZE, Kind::Histogram, &[], "Records per committed batch")
+    },
+    declared(
+        BATCH_COMMIT_ERRORS,
+        Kind::Counter,
+        &["topic", "kind"],
+        "Failed batch commits (rolled back whole), by kind",
+    ),
+    declared(
+        ACTOR_RESTARTS,
+        Kind::Counter,
+        &["actor"],
+        "Restarts or retries by the supervision policy, by actor",
+    ),
+    declared(EVENTS_PUBLISHED, Kind::Counter, &["topic"], "Events acknowledged by Kafka"),
+    Declared {
+        unit: Some(Unit::Seconds),
+        ..declared(
+            WAREHOUSE_LAST_BUILD,
+            Kind::Gauge,
+            &[],
+            "Unix time of the warehouse's last successful build (warehouse.builds); 0 before \
+             the first",
+        )
+    },
+];
+
 /// The `# HELP` lines, once per process.
 pub fn describe() {
-    describe_counter!(EVENTS_CONSUMED, "Kafka records taken in a committed batch (sum of n_in)");
-    describe_counter!(EVENTS_STAGED, "Rows committed to staging.sales_events");
-    describe_counter!(EVENTS_REJECTED, "Records committed to staging.rejected_events, by reason");
-    describe_counter!(EVENTS_DUPLICATE, "Events dropped as duplicates in a committed batch");
-    describe_gauge!(CONSUMER_LAG, "High watermark minus the next offset to stage");
-    describe_histogram!(BATCH_COMMIT_SECONDS, Unit::Seconds, "Time of one staging transaction");
-    describe_histogram!(BATCH_SIZE, Unit::Count, "Records per committed batch");
-    describe_counter!(BATCH_COMMIT_ERRORS, "Failed batch commits (rolled back whole), by kind");
-    describe_counter!(ACTOR_RESTARTS, "Restarts or retries by the supervision policy, by actor");
-    describe_counter!(EVENTS_PUBLISHED, "Events acknowledged by Kafka");
-    describe_gauge!(
-        WAREHOUSE_LAST_BUILD,
-        Unit::Seconds,
-        "Unix time of the warehouse's last successful build (warehouse.builds); 0 before the first"
-    );
+    for metric in DECLARED {
+        match (metric.kind, metric.unit) {
+            (Kind::Counter, None) => describe_counter!(metric.name, metric.help),
+            (Kind::Counter, Some(unit)) => describe_counter!(metric.name, unit, metric.help),
+            (Kind::Gauge, None) => describe_gauge!(metric.name, metric.help),
+            (Kind::Gauge, Some(unit)) => describe_gauge!(metric.name, unit, metric.help),
+            (Kind::Histogram, None) => describe_histogram!(metric.name, metric.help),
+            (Kind::Histogram, Some(unit)) => describe_histogram!(metric.name, unit, metric.help),
+        }
+    }
 }
 
 fn rejected(topic: &str, reason: QuarantineReason) -> metrics::Counter {

@@ -148,7 +148,7 @@ impl LocalKafka {
     }
 
     fn java(&self) -> Command {
-        let java = std::env::var_os("JAVA_HOME")
+        let java = std::env::var_os(crate::variables::JAVA_HOME)
             .map(|home| Path::new(&home).join("bin/java"))
             .filter(|p| p.is_file())
             .unwrap_or_else(|| PathBuf::from("java"));

@@ -27,6 +27,7 @@ mod registry;
 mod secrets;
 mod security;
 mod tls;
+pub mod variables;
 
 pub use endpoints::{resolve, resolve_with, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
@@ -87,7 +88,7 @@ pub type ClientVariable = (&'static str, Option<String>);
 impl LocalStack {
     /// The stack in `SUPERSTORE_HOME`, or `.superstore/` under the current directory.
     pub fn from_environment() -> Result<Self, StackError> {
-        let home = match std::env::var_os("SUPERSTORE_HOME") {
+        let home = match std::env::var_os(crate::variables::HOME) {
             Some(dir) => PathBuf::from(dir),
             None => std::env::current_dir()
                 .map_err(|e| StackError::io("read the current directory", e))?

@@ -10,6 +10,7 @@
 //! `up` says how to move it ([`StackPorts::in_ephemeral_range`]).
 //! `SUPERSTORE_*_PORT` variables override both, for one command.
 
+use crate::variables;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -62,11 +63,11 @@ impl StackPorts {
             std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
         };
         StackPorts {
-            postgres: port("SUPERSTORE_POSTGRES_PORT", self.postgres),
-            kafka: port("SUPERSTORE_KAFKA_PORT", self.kafka),
-            kafka_controller: port("SUPERSTORE_KAFKA_CONTROLLER_PORT", self.kafka_controller),
-            registry: port("SUPERSTORE_REGISTRY_PORT", self.registry),
-            prometheus: port("SUPERSTORE_PROMETHEUS_PORT", self.prometheus),
+            postgres: port(variables::POSTGRES_PORT, self.postgres),
+            kafka: port(variables::KAFKA_PORT, self.kafka),
+            kafka_controller: port(variables::KAFKA_CONTROLLER_PORT, self.kafka_controller),
+            registry: port(variables::REGISTRY_PORT, self.registry),
+            prometheus: port(variables::PROMETHEUS_PORT, self.prometheus),
         }
     }
 

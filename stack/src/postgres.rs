@@ -309,7 +309,7 @@ impl LocalPostgres {
 /// newest `/usr/lib/postgresql/*/bin` (where Debian puts them).
 fn find_tool(tool: &str) -> Result<PathBuf, StackError> {
     let mut candidates = Vec::new();
-    if let Ok(dir) = std::env::var("PG_BIN_DIR") {
+    if let Ok(dir) = std::env::var(crate::variables::PG_BIN_DIR) {
         candidates.push(PathBuf::from(dir));
     }
     if let Some(path) = std::env::var_os("PATH") {

@@ -142,7 +142,7 @@ impl LocalPrometheus {
 
 /// The Prometheus binary: `PROMETHEUS_BIN`, or `prometheus` on the PATH.
 fn binary() -> Result<PathBuf, StackError> {
-    if let Some(configured) = std::env::var_os("PROMETHEUS_BIN") {
+    if let Some(configured) = std::env::var_os(crate::variables::PROMETHEUS_BIN) {
         return Ok(PathBuf::from(configured));
     }
     let on_path = std::env::var_os("PATH").and_then(|paths| {

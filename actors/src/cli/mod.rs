@@ -4,6 +4,8 @@
 //! through [`failure`] with a meaningful exit code.
 
 mod database_access;
+#[cfg(test)]
+mod environment;
 pub mod failure;
 mod generate;
 mod import;
@@ -11,6 +13,8 @@ mod kafka_access;
 mod migrate;
 mod observe;
 mod offsets;
+#[cfg(test)]
+mod reference_pages;
 mod registry;
 mod registry_access;
 mod replay;

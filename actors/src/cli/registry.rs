@@ -14,7 +14,7 @@ use superstore_actors::observability::{endpoint, recorder};
 use superstore_registry::{BasicAuth, MetricsPage, ServerSettings, ServerTls};
 
 /// The server side's credentials: `user:password`.
-const BASIC_AUTH: &str = "SUPERSTORE_REGISTRY_BASIC_AUTH";
+pub const BASIC_AUTH: &str = "SUPERSTORE_REGISTRY_BASIC_AUTH";
 
 /// How `superstore registry` serves.
 #[derive(Debug, Clone, clap::Args)]

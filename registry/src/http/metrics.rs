@@ -12,6 +12,10 @@ use actix_web::{http::Method, web, HttpResponse};
 use std::sync::Arc;
 
 pub const REQUESTS: &str = "superstore_registry_requests_total";
+/// The labels of [`REQUESTS`], in the order they are recorded.
+pub const REQUESTS_LABELS: [&str; 3] = ["method", "route", "status"];
+/// The `# HELP` text of [`REQUESTS`].
+pub const REQUESTS_HELP: &str = "Registry HTTP requests, by method, route and status";
 
 /// Renders the Prometheus text exposition of the process's metrics.
 pub type MetricsPage = Arc<dyn Fn() -> String + Send + Sync>;
@@ -20,7 +24,7 @@ pub type MetricsPage = Arc<dyn Fn() -> String + Send + Sync>;
 const UNMATCHED: &str = "unmatched";
 
 pub(super) fn describe() {
-    metrics::describe_counter!(REQUESTS, "Registry HTTP requests, by method, route and status");
+    metrics::describe_counter!(REQUESTS, REQUESTS_HELP);
 }
 
 /// The method as a label: the methods of the API, anything else as `other`.
