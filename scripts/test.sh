@@ -2,7 +2,8 @@
 # The test command: checks the house rules first (they fail fast), sets
 # everything up, starts the local stack (or uses the services named by
 # KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and SCHEMA_REGISTRY_URL), checks that
-# the Diesel schema is what the migrations give, and runs every test suite:
+# the Diesel schema is what the migrations give, builds the book and checks its links, and
+# runs every test suite:
 # Rust unit and integration tests, the alert rules' unit tests (promtool),
 # then the end-to-end, interop and observability tests with pytest.
 set -euo pipefail
@@ -16,6 +17,9 @@ cargo fmt --all --check
 ./scripts/setup.sh
 printf '\033[1m==> house rules: clippy, warnings denied\033[0m\n'
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+printf '\033[1m==> the book: mdbook build, internal links checked\033[0m\n'
+./scripts/book.sh
 
 printf '\033[1m==> alert rules: promtool check and unit tests; the compose Prometheus config\033[0m\n'
 promtool check rules deploy/prometheus/alerts.yml

@@ -138,7 +138,7 @@ pub fn warn_if_unchecked(level: &str, scope: Option<&str>, url: &str) {
     eprintln!(
         "warning: the compatibility level of {what} at {} is NONE: the registry accepts any \
          schema, however incompatible, and consumers may fail to read what producers write. \
-         Fix: {fix} (see the README, \"Using your own registry\")",
+         Fix: {fix} (see docs/src/operate/registry.md)",
         redact(url)
     );
 }
