@@ -57,9 +57,15 @@ fn commands<'a>(command: &'a Command, name: &str) -> Vec<(String, &'a Command)> 
     all
 }
 
-/// A table cell: one line, pipes escaped.
+/// A table cell: one line, pipes escaped, and `<` outside code spans
+/// escaped so that Markdown does not read `<hostname>` as HTML.
 fn cell(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|");
+    line.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 0 { part.replace('<', "&lt;") } else { part.to_owned() })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 /// The arguments a reader sets: not `--help`/`--version`, not hidden.
