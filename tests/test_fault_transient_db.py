@@ -1,10 +1,10 @@
 """Transient database errors while a batch is written: a lock held past the
 pipeline's `lock_timeout` or `statement_timeout`, its connection terminated
-by an administrator, the database switched to read-only. Each used to be
-taken for a refusal of the batch's rows, which were quarantined as
-`refused_by_database`. Now only data errors (SQLSTATE classes 22 and 23, for
-the one row that causes them) quarantine; these are retried with backoff
-until they pass, and nothing is quarantined or lost."""
+by an administrator, the database switched to read-only. None of them is a
+refusal of the batch's rows: only data errors (SQLSTATE classes 22 and 23,
+for the one row that causes them) quarantine, as `refused_by_database`;
+these are retried with backoff until they pass, and nothing is quarantined
+or lost."""
 
 import subprocess
 import threading

@@ -169,7 +169,7 @@ impl LocalKafka {
     /// broker's default (3 s) holds a new consumer group's first join in
     /// case more members arrive, which only a multi-member group deploying
     /// all at once gains from; a local pipeline is one member, and the delay
-    /// was the whole of its start-up time (the issue of `scripts/bench.sh`'s
+    /// would be the whole of its start-up time (`scripts/bench.sh`'s
     /// start-up figure). Clusters keep their own setting.
     fn write_config(&self) -> Result<(), StackError> {
         let (port, controller) = (self.port, self.controller_port);

@@ -3,8 +3,8 @@
 //! are confirmed together with every event before them.
 //!
 //! The confirmations past the mark sit in a ring of flags, one per index
-//! from the mark on: confirming costs O(1), where a sorted set cost a tree
-//! insert and removal per event on the publish hot path. The ring holds at
+//! from the mark on: confirming costs O(1), where a sorted set would cost a
+//! tree insert and removal per event on the publish hot path. The ring holds at
 //! most the indices in flight.
 
 use std::collections::VecDeque;

@@ -2,7 +2,8 @@
 //! order, and the staging row of each valid one, built as the records
 //! arrived. The writer builds them on its own thread while the previous
 //! batch commits, so the transaction only copies them out (building rows
-//! inside it was a quarter of its time, `scripts/bench.sh`).
+//! inside it would add a quarter to its time, by `scripts/bench.sh`'s
+//! stage figures).
 
 use super::rows::{RecordMeta, StagedRow};
 use crate::flow::envelope::{Envelope, Verdict};

@@ -69,8 +69,8 @@ pub(super) fn commit(
 /// the stored offset of their partition), each once. A rebalance while the
 /// batch was open makes the source resume from the stored offsets and read
 /// again records whose first copy is already in this batch: with both
-/// copies the batch's counts no longer added up, and its audit row broke
-/// the check `n_in = inserted + rejected + duplicates` on every retry. The
+/// copies the batch's counts would not add up, and its audit row would
+/// break the check `n_in = inserted + rejected + duplicates` on every retry. The
 /// first copy is kept; the others are settled with the batch, like
 /// already committed records.
 fn fresh_once(envelopes: &[Envelope], stored: &HashMap<i32, i64>) -> Vec<usize> {

@@ -1,7 +1,7 @@
 //! A serde serializer that writes a struct's fields as the cells of one COPY
 //! row, in COPY's text format, without building a JSON value first (which
-//! cost about half of the staging transaction's time: a map and a string
-//! per field of every event). Nested structs give their fields, each named
+//! would cost about half of the staging transaction's time: a map and a
+//! string per field of every event). Nested structs give their fields, each named
 //! by its own name, as in [`crate::staging::rows`]. Each cell lands in the slot of
 //! its column ([`Cells::slot`]); a field that is no column is kept by name.
 //!

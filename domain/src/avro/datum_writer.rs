@@ -1,8 +1,8 @@
 //! A serde serializer that writes the Avro binary datum of a value by its
 //! schema, on the publish hot path (`write_sale_datum` at the newest
 //! version). apache-avro's schema-aware serializer looks every field up in
-//! a hash map by name and clones the enclosing namespace for each one; that
-//! made encoding an event cost twice as much as generating it. This writer
+//! a hash map by name and clones the enclosing namespace for each one, which
+//! makes encoding an event cost twice as much as generating it. This writer
 //! walks the schema's fields in order and only checks that the field serde
 //! hands it is the one the schema expects next (a short comparison), so the
 //! serde form stays the one declaration of the mapping.

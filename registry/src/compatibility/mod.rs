@@ -9,9 +9,9 @@
 //! The reader/writer check itself is ours ([`reader_writer`]), written to
 //! give Apache Avro's verdicts (its Java checker is the one Confluent's
 //! registry runs), and held to them by `registry/tests/avro_corpus.rs` on a
-//! corpus of pairs. apache-avro 0.21's checker, used until now, refused
+//! corpus of pairs. apache-avro 0.21's own checker is not used: it refuses
 //! changes Avro accepts: a union written and a plain number read with
-//! promotion ([`unions`]), a named type renamed with an alias ([`names`]),
+//! promotion (`reader_writer::unions`), a named type renamed with an alias ([`names`]),
 //! an enum whose reader declares a default for symbols it lacks, and any
 //! `decimal` at all. Logical types are stripped to their underlying type
 //! before checking, as Avro's checker ignores them ([`corrections`]).
