@@ -19,9 +19,9 @@
     would cost every scheduled build a catalog query for a change made once;
     and dropping tables is something the person upgrading asks for and sees,
     not a side effect of a routine build. It is safe to run on any warehouse,
-    so an upgrade procedure may always include it. Forgotten, the first build
-    fails loudly instead of mixing labels: the dimensions' accepted_values
-    tests refuse the symbols.
+    so an upgrade procedure may always include it. Forgotten, builds fail
+    loudly until it is run: the dimensions' accepted_values tests refuse the
+    symbols left in them, and fct_sales the wider amounts (on_schema_change).
 #}
 {% macro drop_core_built_before_labels() %}
     {%- set core = generate_schema_name('core', none) | trim -%}
