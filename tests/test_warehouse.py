@@ -1,6 +1,7 @@
 """The dbt warehouse on top of staging: it builds and tests, its docs
-generate, and its incremental models are idempotent, proven by comparing
-incremental builds with a full refresh row for row."""
+generate, its incremental models are idempotent, proven by comparing
+incremental builds with a full refresh row for row, and the one-time upgrade
+of a core built before labels drops that core and nothing newer."""
 
 import datetime as dt
 import json
@@ -23,6 +24,7 @@ CORE_AND_MARTS = [
     ("marts", "customer_summary"),
 ]
 FULL_REFRESH_SUFFIX = "full_refresh"
+UPGRADE_SUFFIX = "upgrade"
 
 
 def dbt(*args: str, suffix: str = "") -> subprocess.CompletedProcess:
@@ -159,6 +161,33 @@ def test_facts_take_only_the_batches_every_dimension_has_built(endpoints, db, to
 
     dbt("run", "--select", "core")
     assert db.execute(unbuilt, (topic, "fct_sales")).fetchall() == [], "the next build takes it"
+
+
+def test_the_upgrade_operation_drops_only_a_core_built_before_labels(endpoints, db, topic):
+    # A copy of its own (core_upgrade, ...), built whole. The operation leaves a
+    # current core alone; a core with two-decimal amounts, as an earlier
+    # release built it, it drops with its marts, and the next build is whole.
+    for layer in ("stg", "core", "marts"):
+        db.execute(f"drop schema if exists {layer}_{UPGRADE_SUFFIX} cascade")
+    ingest(topic, 200, "2025-10-01")
+    dbt("build", "--exclude-resource-type", "test", suffix=UPGRADE_SUFFIX)
+    tables = "select count(*) from information_schema.tables where table_schema = %s and table_name = %s"
+    scale = "select numeric_scale from information_schema.columns" \
+            f" where table_schema = 'core_{UPGRADE_SUFFIX}' and table_name = 'fct_sales' and column_name = 'sales_amount'"
+
+    dbt("run-operation", "drop_core_built_before_labels", suffix=UPGRADE_SUFFIX)
+    for schema, table in CORE_AND_MARTS:
+        assert scalar(db, tables, f"{schema}_{UPGRADE_SUFFIX}", table) == 1, f"{table} of a current core is kept"
+
+    db.execute(f"alter table core_{UPGRADE_SUFFIX}.fct_sales alter column sales_amount type numeric(12, 2)")
+    dbt("run-operation", "drop_core_built_before_labels", suffix=UPGRADE_SUFFIX)
+    for schema, table in CORE_AND_MARTS:
+        assert scalar(db, tables, f"{schema}_{UPGRADE_SUFFIX}", table) == 0, f"{table} of an old core is dropped"
+
+    dbt("build", "--exclude-resource-type", "test", suffix=UPGRADE_SUFFIX)
+    assert scalar(db, scale) == 4, "rebuilt with four decimals"
+    assert scalar(db, f"select count(*) from core_{UPGRADE_SUFFIX}.fct_sales") == \
+        scalar(db, "select count(*) from staging.sales_events"), "rebuilt whole from staging"
 
 
 def test_source_freshness_and_docs_generate(endpoints):

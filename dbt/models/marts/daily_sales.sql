@@ -8,7 +8,7 @@ with sales as (
     select * from {{ ref('fct_sales') }}
 {%- if is_incremental() %}
     where order_date_key = any(array(
-        {{ touched_order_dates(['dim_product', 'dim_location']) | indent(8) }}
+        {{ order_dates_to_recompute(['dim_product', 'dim_location']) | indent(8) }}
     ))
 {%- endif %}
 
