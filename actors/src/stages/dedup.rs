@@ -3,8 +3,9 @@
 //!
 //! It reads the [`CommittedIds`] cache, which the staging store fills once a
 //! transaction has committed and which this stage rebuilds from the newest
-//! rows of `staging.sales_events` on start: the memory is a projection of
-//! the event log, so a restart forgets nothing that was committed. A record
+//! rows of `staging.sales_events` on start, in the background: the memory
+//! is a projection of the event log, so a restart forgets nothing that was
+//! committed. A record
 //! whose first copy is still on its way (not yet committed) passes: the
 //! commit settles the two copies in order, and staging's primary key stays
 //! the final guard for ids older than the window.
@@ -58,9 +59,12 @@ fn newest_ids(pool: &PgPool, limit: usize) -> Result<Vec<Uuid>, String> {
 impl Actor for Dedup {
     type Context = Context<Self>;
 
-    /// Loads the window on a thread of its own, so that the other stages
-    /// start meanwhile; this one takes no record before its window is
-    /// loaded.
+    /// Loads the window on a thread of its own while records flow: on a
+    /// large staging the load takes seconds, and the first commit must not
+    /// wait for it. Until it is in, a re-sent event whose id is not yet in
+    /// the window passes on, and the store settles it as a duplicate against
+    /// staging's primary key (the insert that skips known ids), so the
+    /// result is the same, only slower for those records.
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(4);
         let (pool, limit) = (self.pool.clone(), self.committed.capacity());
@@ -71,7 +75,7 @@ impl Actor for Dedup {
         let loaded = async move {
             loaded.await.unwrap_or_else(|_| Err("the loading thread stopped".to_owned()))
         };
-        ctx.wait(loaded.into_actor(self).map(|loaded, dedup, _| dedup.install(loaded)));
+        ctx.spawn(loaded.into_actor(self).map(|loaded, dedup, _| dedup.install(loaded)));
     }
 }
 
