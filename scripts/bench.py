@@ -49,8 +49,31 @@ LATENCY_LINGERS_MS = (DEFAULT_LINGER_MS, 250)
 PEAK_RSS = """
 import resource, subprocess, sys
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(command: str) -> float:
+    """CPU time of every live process named `command`, with that of the
+    children they reaped (PostgreSQL's backends that have exited)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        if name == command:
+            fields = text[text.rindex(")") + 2:].split()
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / TICKS
+
+
+def server_cpu() -> dict:
+    """CPU seconds so far of the local stack's PostgreSQL and Kafka (a JVM)."""
+    return {"postgres": cpu_seconds("postgres"), "broker": cpu_seconds("java")}
 
 
 def run(*args: str, env: dict) -> str:
@@ -120,10 +143,12 @@ def stages(env: dict, topic: str, count: int) -> dict:
 def pipeline(env: dict, url: str, topic: str, count: int) -> dict:
     """`superstore run --until-idle`, timed from launch by the commit timestamps."""
     started = time.time()
-    # The peak RSS of the run alone: measured by a Python process of its own.
+    servers_before = server_cpu()
+    # The peak RSS and CPU time of the run alone: measured by a Python process of its own.
     out = run(sys.executable, "-c", PEAK_RSS, str(BIN), "run", "--until-idle", "--topic", topic,
               "--metrics-addr", "off", env={**env, "DATABASE_URL": url})
-    peak_kb = int(out.splitlines()[-1])
+    servers = {k: v - servers_before[k] for k, v in server_cpu().items()}
+    peak_kb, run_cpu = out.splitlines()[-1].split()
     with psycopg.connect(url) as db:
         batches = db.execute(
             "select extract(epoch from pg_xact_commit_timestamp(xmin))::float8,"
@@ -139,7 +164,11 @@ def pipeline(env: dict, url: str, topic: str, count: int) -> dict:
         "wall": count / (last - started),
         "steady": steady_events / (last - first) if last > first else float("nan"),
         "startup": first - started,
-        "rss_mb": peak_kb / 1024,
+        "rss_mb": int(peak_kb) / 1024,
+        # CPU per event, in µs: the pipeline's process, PostgreSQL, the broker serving it.
+        "cpu_run_us": float(run_cpu) / count * 1e6,
+        "cpu_postgres_us": servers["postgres"] / count * 1e6,
+        "cpu_broker_consume_us": servers["broker"] / count * 1e6,
         "batches": len(batches),
         # Time inside the staging transactions: from its start (now()) to its commit.
         "write_s": sum(commit - begun for commit, begun, _ in batches),
@@ -362,7 +391,9 @@ def main() -> None:
     staged_before = staged_count(url)
     print(f"benchmark: {n} events on topic {topic}, {staged_before:,} staged before,"
           f" load average {load:.2f}", flush=True)
+    broker_before = server_cpu()["broker"]
     generator_rate = generate(env, topic, n, seed=14)
+    broker_produce_us = (server_cpu()["broker"] - broker_before) / n * 1e6
     stage_figures = stages(env, topic, n)
     run_figures = pipeline(env, url, topic, n)
     copies = copy_ceilings(url, topic)
@@ -372,12 +403,16 @@ def main() -> None:
                            latency_seconds, linger, seed=stamp + linger)
            for linger in LATENCY_LINGERS_MS}
     rows = table(n, generator_rate, stage_figures, run_figures, copies, naive, lat)
+    rows += cost_rows(n, stage_figures, run_figures, broker_produce_us, url)
     rows.append((f"preload: {staged_before:,} events staged first (s)", preloaded or 0.0,
                  "template through the pipeline, the rest by SQL"))
     print_table(rows, os.getloadavg()[0])
     if args.smoke:
         missing = [label for label, value, _ in rows if value != value]
-        missing += [label for label, value, _ in rows if not value and "preload" not in label]
+        # The servers' CPU is read from this machine's processes: only the local stack's.
+        remote = not env.get("SUPERSTORE_BENCH_LOCAL")
+        missing += [label for label, value, _ in rows if not value and "preload" not in label
+                    and not (remote and label.startswith(("cost:", "model", "  model")))]
         if missing:
             sys.exit(f"smoke: rows not measured: {missing}")
         print(f"smoke: all {len(rows)} rows measured")
@@ -405,6 +440,30 @@ def print_curve(points: list, load: float) -> None:
               f" {figures['startup']:>13.2f} {figures['rss_mb']:>14.0f}")
     print(f"goals: steady >= 0.80 of empty at 10M, start-up < 1 s, peak RSS <= 256 MB;"
           f" load average at the end: {load:.2f}")
+
+
+def cost_rows(n: int, st: dict, rf: dict, broker_produce_us: float, url: str) -> list:
+    """What one event costs each part, the figures the capacity model is built on,
+    and the model's prediction of this run's steady state against the measure."""
+    with psycopg.connect(url) as db:
+        row_bytes = db.execute(
+            "select pg_total_relation_size('staging.sales_events')::float8"
+            " / greatest(count(*), 1) from staging.sales_events").fetchone()[0]
+    cpu = rf["cpu_run_us"] + rf["cpu_postgres_us"] + rf["cpu_broker_consume_us"]
+    cores = os.cpu_count() or 1
+    predicted = cores / cpu * 1e6
+    return [
+        ("cost: pipeline CPU per event (µs)", rf["cpu_run_us"], "superstore run, all threads"),
+        ("cost: PostgreSQL CPU per event (µs)", rf["cpu_postgres_us"], "every backend"),
+        ("cost: broker CPU per event consumed (µs)", rf["cpu_broker_consume_us"], "Kafka's JVM"),
+        ("cost: broker CPU per event produced (µs)", broker_produce_us, "while generating"),
+        ("cost: Avro value on Kafka (bytes/event)", st["consumed_value_bytes"][0] / n,
+         "before replication"),
+        ("cost: staging on disk (bytes/event)", row_bytes, "table, indexes and TOAST"),
+        (f"model: steady state on {cores} cores (events/s)", predicted,
+         f"cores / {cpu:.1f} µs of CPU per event"),
+        ("  model / measured steady state", predicted / rf["steady"], "goal within 0.8-1.2"),
+    ]
 
 
 def per_row_us(rate: float) -> float:

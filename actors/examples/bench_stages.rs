@@ -72,6 +72,7 @@ fn consume(
     let seconds = first.map_or(0.0, |f| f.elapsed().as_secs_f64());
     println!("consumed {}", payloads.len());
     println!("consumer_seconds {seconds:.6}");
+    println!("consumed_value_bytes {}", payloads.iter().map(Vec::len).sum::<usize>());
     Ok(payloads)
 }
 
