@@ -24,8 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import ROOT
-from faults import isolated_database, wait_for
+from support.superstore import ROOT
+from support.faults import isolated_database, wait_for
 
 DAG_ID = "superstore_warehouse"
 COMPONENTS = ("scheduler", "dag-processor", "api-server")

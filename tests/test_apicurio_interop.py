@@ -18,8 +18,8 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import ROOT, preview, superstore_binary
-from test_interop_confluent import as_contract, consume_all
+from support.sale_contract import as_contract
+from support.superstore import ROOT, consume_all, preview, superstore_binary
 
 APICURIO = ROOT / "scripts" / "apicurio.sh"
 V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()

@@ -19,8 +19,8 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import ConfigResource, NewTopic
 
-from faults import stop, wait_for
-from local_cluster import BROKERS, LocalCluster
+from support.faults import stop, wait_for
+from support.local_cluster import BROKERS, LocalCluster
 
 RATE = 400  # events per second
 KILLED_FOR = 15  # seconds before a killed node is restarted
@@ -133,7 +133,7 @@ def test_the_pipeline_rides_out_two_broker_failovers_exactly_once(cluster):
     assert code == 0, err[-3000:]
     assert out.startswith(f"stopped: consumed {EVENTS}, accepted {EVENTS}, rejected 0, duplicates 0"), out
 
-    from conftest import end_offsets
+    from support.superstore import end_offsets
 
     # What `run` created, and Kafka's own group topic, are on three brokers too.
     for created in (f"{topic}.dlq", "__consumer_offsets"):

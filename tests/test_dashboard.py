@@ -22,8 +22,8 @@ import urllib.parse
 import pytest
 import yaml
 
-from conftest import ENVIRONMENT_AT_START, ROOT, run_superstore, superstore_binary
-from observing import drained, free_address, get, ready, scrape, start_run, stop, wait_for
+from support.superstore import ENVIRONMENT_AT_START, ROOT, run_superstore, superstore_binary
+from support.observing import drained, free_address, get, ready, scrape, start_run, stop, wait_for
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "superstore.json"
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"

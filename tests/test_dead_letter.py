@@ -14,7 +14,7 @@ import uuid
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
 
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, stop, wait_for
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, stop, wait_for
 
 T0 = 1_764_400_000_000  # record timestamps of our choosing (ms)
 

@@ -13,8 +13,8 @@ import sys
 import threading
 import time
 
-from conftest import ROOT, end_offsets, run_superstore, superstore_binary
-from faults import Publisher, assert_conservation, create_topic, isolated_database, staged_count
+from support.superstore import ROOT, end_offsets, run_superstore, superstore_binary
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, staged_count
 
 COUNT = 30_000
 

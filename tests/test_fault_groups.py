@@ -6,8 +6,8 @@ records once under its own name, and both finish with exact counts."""
 
 import random
 
-from conftest import end_offsets, run_superstore
-from faults import assert_conservation, isolated_database, stop, wait_for
+from support.superstore import end_offsets, run_superstore
+from support.faults import assert_conservation, isolated_database, stop, wait_for
 
 
 def stored(isolated, topic: str, group: str) -> dict:

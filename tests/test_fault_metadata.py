@@ -12,7 +12,7 @@ import tempfile
 
 from confluent_kafka import Producer
 
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale
 
 BAD_KEY = b"\xff\xfeg"
 

@@ -6,7 +6,7 @@ cost one quarantined record, nothing more."""
 
 import datetime as dt
 
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count
 
 
 def epoch_days(year: int, month: int, day: int) -> int:

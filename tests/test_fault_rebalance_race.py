@@ -16,8 +16,8 @@ import time
 
 from confluent_kafka import Consumer
 
-from conftest import end_offsets, run_superstore
-from faults import assert_conservation, isolated_database, stop, wait_for
+from support.superstore import end_offsets, run_superstore
+from support.faults import assert_conservation, isolated_database, stop, wait_for
 
 EVENTS = 12_000
 RATE = 1_000

@@ -15,8 +15,8 @@ from urllib.parse import quote
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from conftest import end_offsets, run_superstore
-from faults import (
+from support.superstore import end_offsets, run_superstore
+from support.faults import (
     Publisher,
     assert_conservation,
     create_topic,

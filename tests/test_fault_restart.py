@@ -11,8 +11,8 @@ import threading
 import time
 import uuid
 
-from conftest import run_superstore
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, stop, wait_for
+from support.superstore import run_superstore
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, stop, wait_for
 
 
 def batches(isolated, topic: str) -> int:

@@ -11,8 +11,8 @@ import subprocess
 import threading
 import time
 
-from conftest import ROOT, superstore_binary
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
+from support.superstore import ROOT, superstore_binary
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
 
 EVENTS = 200
 

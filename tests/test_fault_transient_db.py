@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
 
 EVENTS = 300
 

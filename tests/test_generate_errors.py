@@ -5,7 +5,7 @@ import os
 import socket
 import subprocess
 
-from conftest import ROOT, superstore_binary
+from support.superstore import ROOT, superstore_binary
 
 
 def closed_port() -> int:

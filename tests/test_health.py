@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import ROOT, end_offsets, run_superstore, stored_offsets, superstore_binary
-from observing import (
+from support.superstore import ROOT, end_offsets, run_superstore, stored_offsets, superstore_binary
+from support.observing import (
     assert_counters_equal_the_audit_tables,
     drained,
     free_address,

@@ -10,11 +10,9 @@ import subprocess
 import uuid
 from decimal import Decimal
 
-import pytest
+from support.dataset import dataset_file
+from support.superstore import ROOT, run_superstore, run_until_idle, scalar
 
-from conftest import ROOT, run_superstore, run_until_idle, scalar
-
-DATASET_DIR = ROOT / "data" / "superstore"
 # What the warehouse shows: the dataset's labels, never the Avro symbols.
 WAREHOUSE_LABELS = [
     ("select distinct ship_mode from core.fct_sales", {"Standard Class", "Second Class", "First Class", "Same Day"}),
@@ -22,16 +20,6 @@ WAREHOUSE_LABELS = [
     ("select distinct region from marts.daily_sales", {"Central", "East", "South", "West"}),
     ("select distinct category from marts.daily_sales", {"Furniture", "Office Supplies", "Technology"}),
 ]
-
-
-def dataset_file(name: str):
-    path = DATASET_DIR / name
-    if not path.is_file():
-        pytest.fail(
-            f"{path} is missing: scripts/setup.sh fetches it (scripts/fetch-dataset.sh, "
-            "which needs npm or HTTPS access to registry.npmjs.org)"
-        )
-    return path
 
 
 def figures_from_the_file(path) -> dict:

@@ -10,8 +10,8 @@ import subprocess
 
 from confluent_kafka.admin import AdminClient
 
-from conftest import ROOT, run_superstore, run_until_idle, superstore_binary
-from test_import import dataset_file
+from support.dataset import dataset_file
+from support.superstore import ROOT, run_superstore, run_until_idle, superstore_binary
 
 HEADER = [
     "Row ID", "Order ID", "Order Date", "Ship Date", "Ship Mode", "Customer ID", "Customer Name", "Segment",

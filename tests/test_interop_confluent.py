@@ -2,76 +2,13 @@
 SchemaRegistryClient and AvroDeserializer read what `superstore generate`
 published, and every field matches the contract of schemas/sale/*.avsc."""
 
-import datetime as dt
-import uuid
-from decimal import Decimal
-
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import preview, run_superstore
-
-SHIP_MODES = {"STANDARD_CLASS", "SECOND_CLASS", "FIRST_CLASS", "SAME_DAY"}
-SEGMENTS = {"CONSUMER", "CORPORATE", "HOME_OFFICE"}
-REGIONS = {"CENTRAL", "EAST", "SOUTH", "WEST"}
-CATEGORIES = {"FURNITURE", "OFFICE_SUPPLIES", "TECHNOLOGY"}
-PAYMENT_METHODS = {"CASH", "CARD", "MOBILE_WALLET", "GIFT_CARD", "UNKNOWN"}
-
-
-def consume_all(bootstrap: str, topic: str, expected: int) -> list:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"interop-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    metadata = consumer.list_topics(topic, timeout=10)
-    partitions = [TopicPartition(topic, p, 0) for p in metadata.topics[topic].partitions]
-    consumer.assign(partitions)
-    messages = []
-    idle_polls = 0
-    while len(messages) < expected and idle_polls < 30:
-        message = consumer.poll(1.0)
-        if message is None:
-            idle_polls += 1
-            continue
-        assert message.error() is None, message.error()
-        messages.append(message)
-    consumer.close()
-    return messages
-
-
-def as_contract(decoded: dict, scale: int) -> dict:
-    """A decoded event in the JSON shape of `generate --dry-run`, checking each type on the way:
-    decimals carry the `scale` of the schema they were written with."""
-    assert isinstance(decoded["event_id"], uuid.UUID)
-    assert isinstance(decoded["event_time"], dt.datetime) and decoded["event_time"].utcoffset() == dt.timedelta(0)
-    assert isinstance(decoded["order_date"], dt.date) and isinstance(decoded["ship_date"], dt.date)
-    assert decoded["ship_mode"] in SHIP_MODES
-    assert decoded["customer"]["segment"] in SEGMENTS
-    assert decoded["location"]["region"] in REGIONS
-    assert decoded["product"]["category"] in CATEGORIES
-    for money in ("sales", "profit", "discount"):
-        assert isinstance(decoded[money], Decimal), money
-        assert decoded[money].as_tuple().exponent == -scale, f"{money} keeps {scale} decimals"
-    assert isinstance(decoded["quantity"], int)
-    assert decoded["payment_method"] in PAYMENT_METHODS
-    assert decoded["loyalty_id"] is None or decoded["loyalty_id"].startswith("LOY-")
-    return {
-        **decoded,
-        "event_id": str(decoded["event_id"]),
-        "event_time": decoded["event_time"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "order_date": decoded["order_date"].isoformat(),
-        "ship_date": decoded["ship_date"].isoformat(),
-        "sales": str(decoded["sales"]),
-        "profit": str(decoded["profit"]),
-        "discount": str(decoded["discount"]),
-    }
+from support.sale_contract import as_contract
+from support.superstore import consume_all, preview, run_superstore
 
 
 @pytest.mark.parametrize(("version", "scale"), [("3", 4), ("2", 2)])

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import run_superstore
+from support.superstore import consume_all, run_superstore
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")) and not os.environ.get("SUPERSTORE_TEST_LOCAL_STACK"),
@@ -62,8 +62,6 @@ def test_up_status_down_up_keeps_the_data(endpoints, topic):
     assert code == 0
     assert versions(registry, subject) == [1], "the registry kept its subjects"
     assert register(registry, subject, schema) == schema_id, "and its ids"
-
-    from test_interop_confluent import consume_all
 
     kept = consume_all(endpoints["KAFKA_BOOTSTRAP_SERVERS"], topic, 25)
     assert len(kept) == 25, "Kafka kept the topic's messages"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_superstore, superstore_binary
+from support.superstore import ROOT, run_superstore, superstore_binary
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")) and not os.environ.get("SUPERSTORE_TEST_LOCAL_STACK"),

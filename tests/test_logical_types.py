@@ -12,8 +12,8 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from conftest import ROOT
-from faults import Publisher, assert_conservation, create_topic, isolated_database, sale
+from support.superstore import ROOT
+from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale
 
 V3 = (ROOT / "schemas" / "sale" / "v3.avsc").read_text()
 MICROS = V3.replace('"timestamp-millis"', '"timestamp-micros"')

@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, end_offsets, preview, run_superstore, superstore_binary
-from faults import isolated_database
-from observing import (
+from support.superstore import ROOT, end_offsets, preview, run_superstore, superstore_binary
+from support.faults import isolated_database
+from support.observing import (
     assert_counters_equal_the_audit_tables,
     drained,
     free_address,

@@ -9,7 +9,7 @@ import uuid
 import psycopg
 import pytest
 
-from conftest import ROOT, superstore_binary
+from support.superstore import ROOT, superstore_binary
 
 DECIMALS = "20261129110001"
 DECIMALS_DOWN = ROOT / "migrations" / "2026-11-29-110001_staging_sale_v3_decimals" / "down.sql"

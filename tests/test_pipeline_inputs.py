@@ -11,8 +11,8 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import ROOT, run_superstore, run_until_idle, scalar
-from faults import sale
+from support.superstore import ROOT, run_superstore, run_until_idle, scalar
+from support.faults import sale
 
 SCHEMA_V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
 

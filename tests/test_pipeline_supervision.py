@@ -7,7 +7,7 @@ import subprocess
 
 import psycopg
 
-from conftest import ROOT, run_superstore, scalar, scratch_warehouse, superstore_binary
+from support.superstore import ROOT, run_superstore, scalar, scratch_warehouse, superstore_binary
 
 
 def test_a_writer_that_fails_every_commit_stops_the_pipeline_naming_it(endpoints, db, topic):

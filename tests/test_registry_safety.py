@@ -7,10 +7,8 @@ import base64
 import os
 import random
 import secrets
-import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 import uuid
 
@@ -21,29 +19,12 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import ROOT, run_superstore, run_until_idle, superstore_binary
-from observing import Samples
-from test_pipeline_inputs import SCHEMA_V1, sale
+from support.superstore import ROOT, run_superstore, run_until_idle, superstore_binary
+from support.observing import Samples
+from support.faults import SCHEMA_V1, sale
+from support.registry_auth import USER_INFO_VARIABLE, free_port, status_of
 
-USER_INFO_VARIABLE = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"
 NONE_WARNING = "is NONE: the registry accepts any schema"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def status_of(url: str, user_info: str | None = None) -> int:
-    request = urllib.request.Request(url)
-    if user_info:
-        request.add_header("Authorization", "Basic " + base64.b64encode(user_info.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status
-    except urllib.error.HTTPError as refused:
-        return refused.code
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from conftest import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
+from support.superstore import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
 
 V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
 V2 = (ROOT / "schemas" / "sale" / "v2.avsc").read_text()

@@ -8,7 +8,7 @@ import subprocess
 import uuid
 from decimal import Decimal
 
-from conftest import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
+from support.superstore import ROOT, preview, run_superstore, run_until_idle, scratch_warehouse, superstore_binary
 
 
 def test_v2_and_v3_events_on_one_topic_land_with_their_exact_amounts(endpoints, db, topic):

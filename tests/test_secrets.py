@@ -14,9 +14,9 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from conftest import ROOT, superstore_binary
-from observing import drained, free_address, get, ready, stop, wait_for
-from test_registry_safety import USER_INFO_VARIABLE, free_port, status_of
+from support.superstore import ROOT, superstore_binary
+from support.observing import drained, free_address, get, ready, stop, wait_for
+from support.registry_auth import USER_INFO_VARIABLE, free_port, status_of
 
 REGISTRY_PASSWORD = f"s3cret-pw-{secrets.token_hex(8)}"
 WRONG_PASSWORD = f"wr0ng-s3cret-{secrets.token_hex(8)}"

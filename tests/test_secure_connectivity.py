@@ -26,10 +26,10 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import ROOT, superstore_binary
-from faults import SCHEMA_V1, Isolated, assert_conservation, sale
-from observing import free_address, get, ready, wait_for
-from secure_stack import SecureStack
+from support.superstore import ROOT, superstore_binary
+from support.faults import SCHEMA_V1, Isolated, assert_conservation, sale
+from support.observing import free_address, get, ready, wait_for
+from support.secure_stack import SecureStack
 
 GENERATED, DUPLICATES, INVALID = 1000, 50, 20
 CONFLUENT_SALES = 10

@@ -10,7 +10,7 @@ import subprocess
 
 import psycopg
 
-from conftest import ROOT, run_superstore, run_until_idle, scalar
+from support.superstore import ROOT, run_superstore, run_until_idle, scalar
 
 CORE_AND_MARTS = [
     ("core", "dim_customer"),

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import ROOT, end_offsets, superstore_binary
+from support.superstore import ROOT, end_offsets, superstore_binary
 
 GROUP = "superstore-staging"
 

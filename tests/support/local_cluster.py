@@ -18,10 +18,10 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
-from conftest import ROOT, exported_environment, superstore_binary
+from support.superstore import ROOT, exported_environment, superstore_binary
 
 BROKERS = 3
-ACTIVE_CONTROLLER_JAVA = ROOT / "tests" / "kafka_tools" / "ActiveController.java"
+ACTIVE_CONTROLLER_JAVA = Path(__file__).resolve().parent / "kafka_tools" / "ActiveController.java"
 
 
 class LocalCluster:

@@ -21,7 +21,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import ROOT, superstore_binary
+from support.superstore import ROOT, superstore_binary
 
 SCHEMA_V1 = (ROOT / "schemas" / "sale" / "v1.avsc").read_text()
 

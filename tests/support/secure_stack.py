@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from conftest import ROOT, exported_environment, superstore_binary
+from support.superstore import ROOT, exported_environment, superstore_binary
 
 # What a client of another stack may carry in the environment, and must not here.
 CLIENT_VARIABLES = (
