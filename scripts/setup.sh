@@ -67,7 +67,7 @@ build_binary() {
 }
 
 compose_checker() {
-  # tests/test_compose.py validates docker-compose.yml with tools/compose-check
+  # tests/cluster/test_compose.py validates docker-compose.yml with tools/compose-check
   # (compose-go, the loader of Docker Compose v2): fetch its modules now.
   command -v go >/dev/null || die "Go 1.24 or newer is needed to validate docker-compose.yml (tools/compose-check)"
   (cd tools/compose-check && go mod download && go build -trimpath -buildvcs=false -o /dev/null .)

@@ -2,7 +2,20 @@
 against the running local stack (or the services named by the three
 environment variables) and check what lands in Kafka, the registry and
 PostgreSQL. The helpers they share are the `support` package beside this
-file."""
+file; the tests live in folders by what they prove:
+
+- pipeline/: `generate`, `run` and `import` on the local stack, with the
+  inputs, health, metrics, dashboard and dead letters a user sees;
+- faults/: a real component made to fail (a slow or locked database, a
+  rebalance, a signal, hostile metadata), and nothing lost or doubled;
+- registry/: the schema registry's contract, schema evolution and logical
+  types, and interop with Confluent's and Apicurio's clients;
+- warehouse/: the migrations, dbt's layers on staging, and the DAG that
+  Airflow's scheduler runs;
+- cluster/: deployments beyond the default stack: a 3-broker cluster, TLS
+  and SASL, secrets in URLs, and the Docker stack;
+- analytics/: the notebooks and Superset, on the marts the DAG built.
+"""
 
 import os
 import uuid
@@ -21,7 +34,7 @@ os.environ["SUPERSTORE_GENERATE_METRICS_ADDR"] = "127.0.0.1:0"
 # one consumer group: the case static membership is not for (a static member
 # keeps its partitions for the session timeout after it stops, and every
 # rebalance of the group waits for it). They run as dynamic members; the
-# tests of static membership (test_fault_restart.py) ask for it.
+# tests of static membership (faults/test_fault_restart.py) ask for it.
 os.environ["SUPERSTORE_INSTANCE_ID"] = "none"
 
 
@@ -44,8 +57,8 @@ def topic() -> str:
 @pytest.fixture
 def db(endpoints):
     """An autocommit connection to the staging database (one per test: some
-    tests stop and start PostgreSQL, tests/test_local_stack.py restarts the
-    whole stack)."""
+    tests stop and start PostgreSQL, pipeline/test_local_stack.py restarts
+    the whole stack)."""
     import psycopg
 
     with psycopg.connect(endpoints["DATABASE_URL"], autocommit=True) as connection:

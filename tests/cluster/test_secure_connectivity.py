@@ -1,5 +1,5 @@
 """Production connectivity on a secure stack of the tests' own (`superstore
-up --secure`, see secure_stack.py), with real TLS and real SASL: the
+up --secure`, see support/secure_stack.py), with real TLS and real SASL: the
 pipeline end to end over SASL_SSL, the registry over HTTPS with basic auth,
 PostgreSQL with verify-full, confluent-kafka on the same secured topic with
 the exported settings; SSL and mutual TLS; every refusal a user can meet,

@@ -4,7 +4,7 @@ superstore-<hostname> by default): restarted under the same id after a
 kill -9, it takes its partitions back without waiting out the 45 s session
 of the member it replaces. Two live instances that claim one id are told
 so: the one Kafka fences stops with exit 2, naming the setting. (The other
-tests run their pipelines as dynamic members: see conftest.py.)"""
+tests run their pipelines as dynamic members: see tests/conftest.py.)"""
 
 import signal
 import threading
