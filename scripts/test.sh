@@ -6,6 +6,7 @@
 # Rust unit and integration tests, the alert rules' unit tests (promtool),
 # then the end-to-end, interop and observability tests with pytest.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1
 
@@ -28,7 +29,7 @@ stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   "$bin" status >/dev/null 2>&1 || trap stop_stack EXIT
   "$bin" up
-  database_url=$(eval "$("$bin" env)" && printf '%s' "$DATABASE_URL")
+  database_url=$(local_stack_database_url)
 else
   database_url=$DATABASE_URL
 fi
