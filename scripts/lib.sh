@@ -4,10 +4,15 @@
 # their errors alike everywhere:
 #   - say, die: progress lines and fatal errors, named after the script;
 #   - superstore_database_url: DATABASE_URL when set, else the local stack's;
-#   - require_venv_tool: a tool of the project's .venv, or how to install it.
+#   - require_venv_tool: a tool of the project's .venv, or how to install it;
+#   - ensure_venv: a virtual environment with a locked set of packages,
+#     installed again only when the lock changes.
 # Defines functions and superstore_root (the repository), and runs nothing.
 
 superstore_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The version of uv that installs every locked environment of the project.
+uv_version=0.13.8
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -39,4 +44,28 @@ superstore_database_url() {
 require_venv_tool() {
   [ -x "$superstore_root/.venv/bin/$1" ] \
     || die ".venv/bin/$1 is missing: run ./scripts/setup.sh first"
+}
+
+# venv_with_uv DIR: a virtual environment in DIR (created when missing) with uv in it.
+venv_with_uv() {
+  [ -x "$1/bin/python" ] || python3 -m venv "$1"
+  "$1/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
+}
+
+# ensure_venv DIR MESSAGE REQUIREMENTS LOCK: DIR holds exactly the packages of
+# LOCK (resolved from REQUIREMENTS). A stamp in DIR (.requirements.sha256,
+# which scripts/airflow.sh reads too) records the files it was installed
+# from, so that the install, and MESSAGE, happen only when one of them changed.
+ensure_venv() {
+  local venv=$1 message=$2 requirements=$3 lock=$4
+  local stamp="$venv/.requirements.sha256" wanted
+  wanted=$(cat "$requirements" "$lock" | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    return 0
+  fi
+  say "$message"
+  venv_with_uv "$venv"
+  # uv installs the locked set in seconds where pip takes minutes.
+  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$lock"
+  echo "$wanted" > "$stamp"
 }

@@ -28,15 +28,8 @@ export SUPERSET_HOME="$home" SUPERSET_CONFIG_PATH="$root/bi/superset/superset_co
 export DO_NOT_TRACK=1 SCARF_ANALYTICS=false
 
 install_superset() {
-  local stamp="$venv/.requirements.sha256" wanted
-  wanted=$(cat "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock" \
-    | sha256sum | cut -d' ' -f1)
-  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
-  say "installing Superset into .venv-superset (first use)"
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv==0.13.8
-  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$root/bi/superset/requirements.lock"
-  echo "$wanted" > "$stamp"
+  ensure_venv "$venv" "installing Superset into .venv-superset (first use)" \
+    "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock"
 }
 
 # A secret of this installation: generated once, kept with mode 0600, never printed.
