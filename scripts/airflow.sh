@@ -23,10 +23,10 @@
 # - The DAG's tasks reach the warehouse through DATABASE_URL: when it is
 #   unset, it is taken from the local stack.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-die() { echo "airflow.sh: $*" >&2; exit 1; }
 
-[ -x "$root/.venv/bin/airflow" ] || die ".venv/bin/airflow is missing: run ./scripts/setup.sh first"
+require_venv_tool airflow
 export PATH="$root/.venv/bin:$PATH"
 export AIRFLOW_HOME="${AIRFLOW_HOME:-${SUPERSTORE_HOME:-$root/.superstore}/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
@@ -69,7 +69,7 @@ mkdir -p "$AIRFLOW_HOME"
 # Quietly: commands that never touch the warehouse (list-import-errors) must not
 # need the local stack; scripts/dbt.sh asks again, and fails loudly, when dbt runs.
 if [ -z "${DATABASE_URL:-}" ] && [ -x "$root/target/release/superstore" ]; then
-  DATABASE_URL=$( (eval "$("$root/target/release/superstore" env 2>/dev/null)" && printf '%s' "${DATABASE_URL:-}") || true)
+  DATABASE_URL=$(local_stack_database_url 2>/dev/null || true)
   if [ -n "$DATABASE_URL" ]; then export DATABASE_URL; else unset DATABASE_URL; fi
 fi
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Apicurio Registry 3.3.3 on loopback, for trying this project against a
 # registry it did not write (its Confluent-compatible API is under
-# /apis/ccompat/v7). The interop test (tests/test_apicurio_interop.py) and
+# /apis/ccompat/v7). The interop test (tests/registry/test_apicurio_interop.py) and
 # users run it the same way:
 #
 #   scripts/apicurio.sh up       download once, start, wait until it answers; prints the URL

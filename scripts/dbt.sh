@@ -3,18 +3,12 @@
 # pointed at the warehouse: DATABASE_URL when set, else the local stack.
 # Usage: scripts/dbt.sh build --select core   (any dbt command and flags)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
-[ -x "$root/.venv/bin/dbt" ] || { echo "dbt.sh: .venv/bin/dbt is missing: run ./scripts/setup.sh first" >&2; exit 1; }
-if [ -z "${DATABASE_URL:-}" ]; then
-  [ -x "$root/target/release/superstore" ] || {
-    echo "dbt.sh: DATABASE_URL is unset and target/release/superstore is missing: run ./scripts/setup.sh, or set DATABASE_URL" >&2
-    exit 1
-  }
-  # eval: the secure stack's URL is quoted (it holds `?` and `&`).
-  DATABASE_URL=$(eval "$("$root/target/release/superstore" env)" && printf '%s' "$DATABASE_URL")
-fi
+require_venv_tool dbt
+DATABASE_URL=$(superstore_database_url)
 # profiles.yml reads the connection from DBT_PG* variables, split out of the URL here
 # (TLS included: sslmode, sslrootcert, sslcert and sslkey of the URL's query).
 eval "$("$root/.venv/bin/python" - "$DATABASE_URL" <<'PY'

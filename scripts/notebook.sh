@@ -8,20 +8,13 @@
 #                                         127.0.0.1:${JUPYTER_PORT:-18888}
 # The notebooks are committed without outputs: the executed copies are artefacts.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "notebook.sh: .venv is missing: run ./scripts/setup.sh first" >&2; exit 1; }
 
-if [ -z "${DATABASE_URL:-}" ]; then
-  [ -x "$root/target/release/superstore" ] || {
-    echo "notebook.sh: DATABASE_URL is unset and target/release/superstore is missing:" \
-      "run ./scripts/setup.sh, or set DATABASE_URL" >&2
-    exit 1
-  }
-  DATABASE_URL=$(eval "$("$root/target/release/superstore" env)" && printf '%s' "$DATABASE_URL")
-  [ -n "$DATABASE_URL" ] \
-    || { echo "notebook.sh: the local stack gave no DATABASE_URL: start it with superstore up" >&2; exit 1; }
-fi
+DATABASE_URL=$(superstore_database_url)
+[ -n "$DATABASE_URL" ] || die "the local stack gave no DATABASE_URL: start it with superstore up"
 export DATABASE_URL
 home="${SUPERSTORE_HOME:-$root/.superstore}"
 export SUPERSTORE_REPORTS_DIR="${SUPERSTORE_REPORTS_DIR:-$home/reports}"

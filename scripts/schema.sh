@@ -11,6 +11,7 @@
 # stack (which must be up), and is dropped at the end. The diesel CLI is
 # installed on first use under target/tools.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 DIESEL_CLI_VERSION=2.3.14
@@ -30,11 +31,8 @@ if ! "$diesel" --version 2>/dev/null | grep -q "$DIESEL_CLI_VERSION"; then
     --no-default-features --features postgres --root "$tools"
 fi
 
-base_url=${DATABASE_URL:-}
-if [ -z "$base_url" ]; then
-  base_url=$(eval "$(target/release/superstore env)" && printf '%s' "$DATABASE_URL")
-fi
-[ -n "$base_url" ] || { echo "schema.sh: no DATABASE_URL and no local stack (run superstore up)" >&2; exit 3; }
+base_url=$(superstore_database_url)
+[ -n "$base_url" ] || die "no DATABASE_URL and no local stack (run superstore up)" 3
 
 scratch_name="schema_check_$$"
 # Another database of the same server; the query (sslmode=…&sslrootcert=/path) stays.

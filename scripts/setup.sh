@@ -13,9 +13,10 @@
 # The Kafka broker jars are resolved from Maven Central by `superstore up`
 # on its first start, and the PostgreSQL cluster is created by it as well.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Not lib.sh's die (which names the script, setup.sh): setup's errors say `setup:`.
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 find_pg_tool() {
@@ -68,25 +69,15 @@ build_binary() {
 }
 
 compose_checker() {
-  # tests/test_compose.py validates docker-compose.yml with tools/compose-check
+  # tests/cluster/test_compose.py validates docker-compose.yml with tools/compose-check
   # (compose-go, the loader of Docker Compose v2): fetch its modules now.
   command -v go >/dev/null || die "Go 1.24 or newer is needed to validate docker-compose.yml (tools/compose-check)"
   (cd tools/compose-check && go mod download && go build -trimpath -buildvcs=false -o /dev/null .)
 }
 
 python_environment() {
-  local stamp=.venv/.requirements.sha256
-  local wanted
-  wanted=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
-    return 0
-  fi
-  say "installing Python tooling into .venv (dbt, Airflow, confluent-kafka, pytest)"
-  [ -x .venv/bin/python ] || python3 -m venv .venv
-  # uv installs the locked set in seconds where pip takes minutes.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-  .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
-  echo "$wanted" > "$stamp"
+  ensure_venv .venv "installing Python tooling into .venv (dbt, Airflow, confluent-kafka, pytest)" \
+    requirements.txt requirements.lock
 }
 
 book_tool() {

@@ -16,6 +16,7 @@
 # pins clash with Airflow's. Its state (SQLite metadata, generated secrets of mode
 # 0600, pid and log) is under <SUPERSTORE_HOME>/superset.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv-superset"
 home="${SUPERSTORE_HOME:-$root/.superstore}/superset"
@@ -26,19 +27,9 @@ log="$home/superset.log"
 export SUPERSET_HOME="$home" SUPERSET_CONFIG_PATH="$root/bi/superset/superset_config.py"
 export DO_NOT_TRACK=1 SCARF_ANALYTICS=false
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf 'superset.sh: %s\n' "$1" >&2; exit "${2:-1}"; }  # message [exit code]
-
 install_superset() {
-  local stamp="$venv/.requirements.sha256" wanted
-  wanted=$(cat "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock" \
-    | sha256sum | cut -d' ' -f1)
-  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
-  say "installing Superset into .venv-superset (first use)"
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv==0.13.8
-  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$root/bi/superset/requirements.lock"
-  echo "$wanted" > "$stamp"
+  ensure_venv "$venv" "installing Superset into .venv-superset (first use)" \
+    "$root/bi/superset/requirements.txt" "$root/bi/superset/requirements.lock"
 }
 
 # A secret of this installation: generated once, kept with mode 0600, never printed.
@@ -55,14 +46,6 @@ admin_password() {
   else
     secret admin_password
   fi
-}
-
-warehouse_url() {
-  if [ -n "${DATABASE_URL:-}" ]; then printf '%s\n' "$DATABASE_URL"; return; fi
-  [ -x "$root/target/release/superstore" ] \
-    || die "DATABASE_URL is unset and target/release/superstore is missing: "\
-"run ./scripts/setup.sh, or set DATABASE_URL"
-  (eval "$("$root/target/release/superstore" env)" && printf '%s\n' "$DATABASE_URL")
 }
 
 browser() {
@@ -116,7 +99,7 @@ up() {
   secret secret_key > /dev/null
   initialise_metadata
   local warehouse
-  warehouse=$(warehouse_url)
+  warehouse=$(superstore_database_url)
   [ -n "$warehouse" ] || die "the local stack gave no DATABASE_URL: start it with superstore up, or set DATABASE_URL" 3
   say "provisioning: read-only warehouse role, admin user, dashboard bundle"
   DATABASE_URL=$warehouse SUPERSET_ADMIN_USER="${SUPERSET_ADMIN_USER:-admin}" \

@@ -7,6 +7,7 @@
 # Rust unit and integration tests, the alert rules' unit tests (promtool),
 # then the end-to-end, interop and observability tests with pytest.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1
 
@@ -32,7 +33,7 @@ stop_stack() { "$bin" down >/dev/null 2>&1 || true; }
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   "$bin" status >/dev/null 2>&1 || trap stop_stack EXIT
   "$bin" up
-  database_url=$(eval "$("$bin" env)" && printf '%s' "$DATABASE_URL")
+  database_url=$(local_stack_database_url)
 else
   database_url=$DATABASE_URL
 fi
@@ -52,11 +53,11 @@ printf '\033[1m==> the benchmark, a smoke run: every figure is measured (speed i
 printf '\033[1m==> end-to-end, interop, metrics, dashboard, warehouse and compose tests\033[0m\n'
 # tests/analytics needs the built marts: it runs after the DAG, below.
 SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests --ignore=tests/analytics \
-  --ignore=tests/test_cluster_failover.py --ignore=tests/test_airflow_schedule.py
+  --ignore=tests/cluster/test_cluster_failover.py --ignore=tests/warehouse/test_airflow_schedule.py
 
 # A stack of its own with 3 brokers (SUPERSTORE_CLUSTER_TEST_PORT); -s prints the figures.
 printf '\033[1m==> failover on a 3-broker Kafka cluster: two kill -9, exactly once, stalls measured\033[0m\n'
-SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/test_cluster_failover.py
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/cluster/test_cluster_failover.py
 
 # The DAG checks run in a pytest session of their own: they set AIRFLOW_HOME
 # before Airflow is imported.
@@ -67,7 +68,7 @@ printf '\033[1m==> Airflow DAG: DagBag tests, import errors, a real run against 
 # Airflow's own scheduler, dag-processor and API server (API port
 # SUPERSTORE_AIRFLOW_TEST_PORT), the DAG every minute on a warehouse of its own.
 printf '\033[1m==> Airflow scheduler: two scheduled runs, the second incremental\033[0m\n'
-SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests/test_airflow_schedule.py
+SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra tests/warehouse/test_airflow_schedule.py
 
 # The analysts' side, on the marts the DAG run has just built.
 printf '\033[1m==> analysis: the notebooks executed to HTML\033[0m\n'

@@ -20,9 +20,7 @@ DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
 PROJECT_DIR = DAGS_FOLDER.parents[1]
 
 # Airflow reads AIRFLOW_HOME and its configuration once, when it is first
-# imported, so they are set before the import. This is not in a conftest.py:
-# tests/ imports names from its own `conftest` module, and two conftest modules
-# collected in one session would shadow each other.
+# imported, so they are set before the import.
 if "airflow" in sys.modules:
     raise RuntimeError("airflow was imported before airflow/tests/test_dag.py could configure it")
 airflow_home = tempfile.mkdtemp(prefix="superstore-airflow-tests-")

@@ -1,7 +1,7 @@
 // Command compose-check loads a Compose file the way Docker Compose v2 does,
 // with its own loader (github.com/compose-spec/compose-go/v2), and prints the
 // normalized project as JSON. It needs no Docker engine, so CI can validate
-// docker-compose.yml where none runs (tests/test_compose.py).
+// docker-compose.yml where none runs (tests/cluster/test_compose.py).
 //
 // Loading interpolates ${VARIABLES} from the environment (a `${NAME:?message}`
 // left unset fails), validates the file against the Compose Specification
