@@ -55,25 +55,43 @@ print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(command: str) -> float:
-    """CPU time of every live process named `command`, with that of the
-    children they reaped (PostgreSQL's backends that have exited)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        if name == command:
-            fields = text[text.rindex(")") + 2:].split()
-            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / TICKS
+def process_cpu(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds) of a process, its reaped children's included."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0, 0.0
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[1]), sum(int(f) for f in fields[11:15]) / TICKS
+
+
+def stack_home() -> Path:
+    return Path(os.environ.get("SUPERSTORE_HOME") or ROOT / ".superstore")
+
+
+def first_line(path: Path) -> int:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def server_cpu() -> dict:
-    """CPU seconds so far of the local stack's PostgreSQL and Kafka (a JVM)."""
-    return {"postgres": cpu_seconds("postgres"), "broker": cpu_seconds("java")}
+    """CPU seconds so far of the local stack's PostgreSQL (the postmaster and
+    every backend; those that exited are in the postmaster's reaped time) and
+    of its first Kafka broker. Other clusters on the machine are not counted."""
+    home = stack_home()
+    location = home / "postgres.location"
+    postgres_dir = Path(location.read_text().strip()) if location.exists() else home / "postgres"
+    data = postgres_dir / "data"
+    postmaster = first_line(data / "postmaster.pid")
+    postgres = process_cpu(postmaster)[1] if postmaster else 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        parent, seconds = process_cpu(int(stat.parent.name))
+        if postmaster and parent == postmaster:
+            postgres += seconds
+    broker = first_line(home / "kafka" / "kafka.pid")
+    return {"postgres": postgres, "broker": process_cpu(broker)[1] if broker else 0.0}
 
 
 def run(*args: str, env: dict) -> str:
