@@ -7,7 +7,7 @@
 //!    the other on one thread, with the pipeline's own functions: unframe
 //!    and decode (`decode_datum_directly`, the pipeline's path for
 //!    a datum written with its own schema), validate, dedup (a set of event ids),
-//!    and building the COPY rows (`StagedRow` and `copy_text`).
+//!    and building the COPY rows (`StagedRow` and `copy_binary`).
 //!
 //! The writer schema is taken to be the latest sale schema, which is what
 //! `superstore generate` publishes by default. Prints `key value` lines that
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use superstore_actors::flow::envelope::Verdict;
 use superstore_actors::kafka::KafkaSettings;
 use superstore_actors::stages::decoder::{bound_avro_allocations, decode_datum_directly};
-use superstore_actors::staging::rows::{copy_text, RecordMeta, StagedRow, TransactionMeta};
+use superstore_actors::staging::rows::{copy_binary, RecordMeta, StagedRow, TransactionMeta};
 use superstore_actors::wire;
 use superstore_domain::{schema_latest, validate, Sale, SaleEvent};
 
@@ -112,7 +112,7 @@ fn stages(payloads: &[Vec<u8>], topic: &str) -> Result<(), Box<dyn std::error::E
         rows.push(StagedRow::new(sale, &meta)?);
     }
     let shared = StagedRow::shared(&TransactionMeta { ingested_at })?;
-    let copy = copy_text(rows.iter(), &shared)?;
+    let copy = copy_binary(rows.iter(), &shared)?;
     report("rows", started, rows.len());
     println!("copy_bytes {}", copy.len());
     Ok(())

@@ -15,7 +15,7 @@ mod redact;
 pub mod schema;
 mod session;
 
-pub use columns::column_names;
+pub use columns::{column_names, column_type_oids};
 pub use redact::{redact, redact_knowing};
 pub use session::{connect_with_timeouts, pool_with_timeouts, Limit, SessionTimeouts};
 

@@ -7,7 +7,7 @@ use crate::flow::envelope::{Envelope, Verdict};
 use crate::flow::quarantine::{Quarantine, QuarantineReason};
 use crate::staging::batch::record_meta;
 use crate::staging::failure::{self, WriteFailure};
-use crate::staging::rows::{copy_text, StagedRow, TransactionMeta};
+use crate::staging::rows::{copy_binary, StagedRow, TransactionMeta};
 use crate::staging::sql;
 use crate::staging::StoreError;
 use diesel::pg::PgConnection;
@@ -78,7 +78,7 @@ impl<'r, 'a> RowInsert<'r, 'a> {
         if self.accepted.is_empty() {
             return Ok(0);
         }
-        let copy = copy_text(self.accepted.iter().map(|(_, row)| *row), &self.shared)?;
+        let copy = copy_binary(self.accepted.iter().map(|(_, row)| *row), &self.shared)?;
         match conn.transaction(|conn| sql::copy_sales_events(conn, &copy)) {
             Ok(inserted) => return Ok(inserted),
             Err(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {

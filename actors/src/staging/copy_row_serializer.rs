@@ -1,35 +1,50 @@
-//! A serde serializer that writes a struct's fields as the cells of one COPY
-//! row, in COPY's text format, without building a JSON value first (which
-//! would cost about half of the staging transaction's time: a map and a
-//! string per field of every event). Nested structs give their fields, each named
-//! by its own name, as in [`crate::staging::rows`]. Each cell lands in the slot of
-//! its column ([`Cells::slot`]); a field that is no column is kept by name.
+//! A serde serializer that writes a struct's fields as the fields of one
+//! binary COPY row, without building a JSON value first (which would cost
+//! about half of the staging transaction's time: a map and a string per
+//! field of every event). Nested structs give their fields, each named by
+//! its own name, as in [`crate::staging::rows`]. Each field lands in the
+//! slot of its column ([`Cells::slot`]), encoded for that column's type
+//! ([`super::binary_fields`]); a field that is no column is kept by name.
 //!
-//! Leaves are written the way a JSON value of the same field would be
-//! copied: text as it is (escaped), numbers as written, `true`/`false` as
-//! `t`/`f`, `None` as NULL; a sequence or a map (the headers) becomes its
-//! JSON text, for a `jsonb` column.
+//! Leaves are read as the text a JSON value of the same field would carry:
+//! text as it is, numbers as written, `true`/`false`, `None` as NULL; a
+//! sequence or a map (the headers) becomes its JSON text, for a `jsonb`
+//! column.
 
+use super::binary_fields::{push_field, push_null, ColumnKind};
 use serde::ser::{self, Impossible, Serialize};
 use std::fmt::{Display, Write as _};
 
-/// One row's cells: COPY text in one buffer, a span of it per column.
+/// Where a field goes: its column's index and kind, by the field's name.
+pub type ColumnOf = fn(&str) -> Option<(usize, Option<ColumnKind>)>;
+
+/// One row's fields: their binary encodings in one buffer, a span of it per
+/// column (length prefix included).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cells {
-    text: String,
+    bytes: Vec<u8>,
     spans: Vec<Option<(usize, usize)>>,
+    /// The text of the leaf being written, reused from one leaf to the next.
+    scratch: String,
     /// Fields that are no column.
     pub others: Vec<String>,
 }
 
 impl Cells {
+    /// Cells for a table of `n` columns, none written yet.
     pub fn with_columns(n: usize) -> Self {
-        Cells { text: String::with_capacity(512), spans: vec![None; n], others: Vec::new() }
+        Cells {
+            bytes: Vec::with_capacity(512),
+            spans: vec![None; n],
+            scratch: String::with_capacity(64),
+            others: Vec::new(),
+        }
     }
 
-    /// The COPY text of column `i`, if the row has a value for it.
-    pub fn slot(&self, i: usize) -> Option<&str> {
-        self.spans.get(i).copied().flatten().map(|(start, end)| &self.text[start..end])
+    /// The binary field of column `i` (length prefix included), if the row
+    /// has a value for it.
+    pub fn slot(&self, i: usize) -> Option<&[u8]> {
+        self.spans.get(i).copied().flatten().map(|(start, end)| &self.bytes[start..end])
     }
 
     /// Writes the fields of `value` (a struct) into their columns;
@@ -37,52 +52,29 @@ impl Cells {
     pub fn write<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
-        column: fn(&str) -> Option<usize>,
+        column: ColumnOf,
     ) -> Result<(), CellError> {
         value.serialize(Leaf { cells: self, column, name: None })
     }
 
-    fn begin(&self) -> usize {
-        self.text.len()
-    }
-
-    fn end(&mut self, name: Option<&'static str>, column: fn(&str) -> Option<usize>, start: usize) {
-        let Some(name) = name else { return };
-        match column(name) {
-            Some(i) => self.spans[i] = Some((start, self.text.len())),
-            None => self.others.push(name.to_owned()),
+    /// Encodes the scratch text (or NULL) as the field `name`, into its column.
+    fn field(&mut self, name: &'static str, column: ColumnOf, null: bool) -> Result<(), CellError> {
+        let Some((i, kind)) = column(name) else {
+            self.others.push(name.to_owned());
+            return Ok(());
+        };
+        let start = self.bytes.len();
+        if null {
+            push_null(&mut self.bytes);
+        } else {
+            let kind = kind.ok_or_else(|| {
+                CellError(format!("column {name} has a type the binary COPY does not encode"))
+            })?;
+            push_field(kind, &self.scratch, &mut self.bytes)
+                .map_err(|why| CellError(format!("{name}: {why}")))?;
         }
-    }
-
-    /// Escapes what was written since `start`, if anything needs it.
-    fn escape_since(&mut self, start: usize) {
-        if needs_escape(&self.text[start..]) {
-            let raw = self.text.split_off(start);
-            push_escaped(&mut self.text, &raw);
-        }
-    }
-}
-
-/// Whether `s` holds a character COPY's text format escapes.
-fn needs_escape(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t'))
-}
-
-/// `s` in COPY's text format. A NUL stays as it is, for PostgreSQL to
-/// refuse (the row is then isolated and quarantined).
-pub fn push_escaped(out: &mut String, s: &str) {
-    if !needs_escape(s) {
-        out.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            other => out.push(other),
-        }
+        self.spans[i] = Some((start, self.bytes.len()));
+        Ok(())
     }
 }
 
@@ -99,20 +91,19 @@ impl ser::Error for CellError {
 /// One value: the row itself (no name), or the field `name`.
 struct Leaf<'c> {
     cells: &'c mut Cells,
-    column: fn(&str) -> Option<usize>,
+    column: ColumnOf,
     name: Option<&'static str>,
 }
 
 impl Leaf<'_> {
-    /// Writes a scalar cell with `write`.
+    /// Writes a scalar field from its text, written by `write`.
     fn cell(self, write: impl FnOnce(&mut String)) -> Result<(), CellError> {
-        if self.name.is_none() {
+        let Some(name) = self.name else {
             return Err(CellError("a row must be a struct".into()));
-        }
-        let start = self.cells.begin();
-        write(&mut self.cells.text);
-        self.cells.end(self.name, self.column, start);
-        Ok(())
+        };
+        self.cells.scratch.clear();
+        write(&mut self.cells.scratch);
+        self.cells.field(name, self.column, false)
     }
 
     fn display(self, value: impl Display) -> Result<(), CellError> {
@@ -121,7 +112,7 @@ impl Leaf<'_> {
 
     /// A sequence or a map: its JSON text, gathered through serde_json.
     fn json(self, value: serde_json::Value) -> Result<(), CellError> {
-        self.cell(|text| push_escaped(text, &value.to_string()))
+        self.cell(|text| write!(text, "{value}").expect("writing to a String"))
     }
 }
 
@@ -147,7 +138,7 @@ impl<'c> ser::Serializer for Leaf<'c> {
         serialize_f32: f32, serialize_f64: f64);
 
     fn serialize_bool(self, v: bool) -> Result<(), CellError> {
-        self.cell(|text| text.push(if v { 't' } else { 'f' }))
+        self.cell(|text| text.push_str(if v { "true" } else { "false" }))
     }
 
     fn serialize_char(self, v: char) -> Result<(), CellError> {
@@ -155,18 +146,11 @@ impl<'c> ser::Serializer for Leaf<'c> {
     }
 
     fn serialize_str(self, v: &str) -> Result<(), CellError> {
-        self.cell(|text| push_escaped(text, v))
+        self.cell(|text| text.push_str(v))
     }
 
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), CellError> {
-        if self.name.is_none() {
-            return Err(CellError("a row must be a struct".into()));
-        }
-        let start = self.cells.begin();
-        write!(self.cells.text, "{value}").expect("writing to a String");
-        self.cells.escape_since(start);
-        self.cells.end(self.name, self.column, start);
-        Ok(())
+        self.display(value)
     }
 
     fn serialize_bytes(self, _: &[u8]) -> Result<(), CellError> {
@@ -174,7 +158,10 @@ impl<'c> ser::Serializer for Leaf<'c> {
     }
 
     fn serialize_none(self) -> Result<(), CellError> {
-        self.cell(|text| text.push_str("\\N"))
+        let Some(name) = self.name else {
+            return Err(CellError("a row must be a struct".into()));
+        };
+        self.cells.field(name, self.column, true)
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), CellError> {

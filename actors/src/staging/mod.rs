@@ -20,6 +20,7 @@
 
 mod accepted_rows;
 pub mod batch;
+pub mod binary_fields;
 mod commit;
 pub mod committed_ids;
 pub mod copy_row_serializer;

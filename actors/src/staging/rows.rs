@@ -8,9 +8,11 @@
 //!
 //! A row is built as its record reaches the writer, before the batch's
 //! transaction has begun ([`super::batch`]): the columns only the
-//! transaction knows ([`TransactionMeta`]) are added as the COPY text is
-//! written, from cells built once per transaction.
+//! transaction knows ([`TransactionMeta`]) are added as the binary COPY is
+//! written, from cells built once per transaction. Each column's encoding
+//! follows its type in the Diesel table ([`super::binary_fields`]).
 
+use super::binary_fields::ColumnKind;
 use super::copy_row_serializer::{CellError, Cells};
 use super::StoreError;
 use chrono::{DateTime, Utc};
@@ -18,8 +20,8 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use superstore_database::column_names;
 use superstore_database::schema::staging::sales_events;
+use superstore_database::{column_names, column_type_oids};
 use superstore_domain::SaleEvent;
 
 /// What the writer knows of a record besides the sale: the columns it adds.
@@ -49,15 +51,25 @@ pub fn sales_events_columns() -> &'static [&'static str] {
     &COLUMNS
 }
 
-/// Each column's place in [`sales_events_columns`].
-fn column_index(name: &str) -> Option<usize> {
-    static INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
-        sales_events_columns().iter().enumerate().map(|(i, name)| (*name, i)).collect()
-    });
+/// Each column's place in [`sales_events_columns`], and how its values are
+/// encoded (None for a type [`ColumnKind`] does not cover).
+fn column_of(name: &str) -> Option<(usize, Option<ColumnKind>)> {
+    static INDEX: LazyLock<HashMap<&'static str, (usize, Option<ColumnKind>)>> =
+        LazyLock::new(|| {
+            let kinds = column_type_oids::<sales_events::table>()
+                .into_iter()
+                .map(|oid| oid.and_then(ColumnKind::from_oid));
+            sales_events_columns()
+                .iter()
+                .zip(kinds)
+                .enumerate()
+                .map(|(i, (name, kind))| (*name, (i, kind)))
+                .collect()
+        });
     INDEX.get(name).copied()
 }
 
-/// Cells of staging.sales_events: the COPY text of each column, placed in
+/// Cells of staging.sales_events: the binary field of each column, placed in
 /// the Diesel table's order as they are built (`super::copy_row_serializer`). A
 /// record's row holds the columns of its sale and its [`RecordMeta`]; the
 /// transaction's holds those of its [`TransactionMeta`].
@@ -70,15 +82,15 @@ impl StagedRow {
     /// The row of one record, without the transaction's columns.
     pub fn new(sale: &SaleEvent, meta: &RecordMeta<'_>) -> Result<Self, StoreError> {
         let mut cells = Cells::with_columns(sales_events_columns().len());
-        cells.write(sale, column_index).map_err(layout)?;
-        cells.write(meta, column_index).map_err(layout)?;
+        cells.write(sale, column_of).map_err(layout)?;
+        cells.write(meta, column_of).map_err(layout)?;
         Ok(StagedRow { cells })
     }
 
     /// The cells every row of the transaction shares.
     pub fn shared(transaction: &TransactionMeta) -> Result<Self, StoreError> {
         let mut cells = Cells::with_columns(sales_events_columns().len());
-        cells.write(transaction, column_index).map_err(layout)?;
+        cells.write(transaction, column_of).map_err(layout)?;
         Ok(StagedRow { cells })
     }
 
@@ -105,34 +117,40 @@ impl StagedRow {
         Ok(Value::Object(row))
     }
 
-    /// Appends the row in COPY's text format, one value per column (from
-    /// `shared` where the row has none), tab-separated, NULL as `\N`.
-    fn write_copy_line(&self, shared: &StagedRow, out: &mut String) -> Result<(), StoreError> {
-        for (i, column) in sales_events_columns().iter().enumerate() {
-            if i > 0 {
-                out.push('\t');
-            }
-            let cell = self.cells.slot(i).or_else(|| shared.cells.slot(i)).ok_or_else(|| {
+    /// Appends the row as a tuple of a binary COPY: the number of fields,
+    /// then each column's field (from `shared` where the row has none).
+    fn write_copy_tuple(&self, shared: &StagedRow, out: &mut Vec<u8>) -> Result<(), StoreError> {
+        let columns = sales_events_columns();
+        let count = i16::try_from(columns.len())
+            .map_err(|_| StoreError::Layout("more columns than a COPY row holds".into()))?;
+        out.extend_from_slice(&count.to_be_bytes());
+        for (i, column) in columns.iter().enumerate() {
+            let field = self.cells.slot(i).or_else(|| shared.cells.slot(i)).ok_or_else(|| {
                 StoreError::Layout(format!("the row has no value for column {column}"))
             })?;
-            out.push_str(cell);
+            out.extend_from_slice(field);
         }
-        out.push('\n');
         Ok(())
     }
 }
 
-/// The COPY text of `rows`, laid out like staging.sales_events, with the
+/// The signature, flags and header extension that open a binary COPY.
+const BINARY_COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The field count -1 that ends one.
+const BINARY_COPY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+
+/// The binary COPY of `rows`, laid out like staging.sales_events, with the
 /// transaction's columns from `shared`.
-pub fn copy_text<'r>(
+pub fn copy_binary<'r>(
     rows: impl IntoIterator<Item = &'r StagedRow>,
     shared: &StagedRow,
 ) -> Result<Vec<u8>, StoreError> {
-    let mut text = String::new();
+    let mut data = BINARY_COPY_HEADER.to_vec();
     for row in rows {
-        row.write_copy_line(shared, &mut text)?;
+        row.write_copy_tuple(shared, &mut data)?;
     }
-    Ok(text.into_bytes())
+    data.extend_from_slice(&BINARY_COPY_TRAILER);
+    Ok(data)
 }
 
 fn layout(e: CellError) -> StoreError {
@@ -180,24 +198,24 @@ mod tests {
         TransactionMeta { ingested_at: Utc::now() }
     }
 
-    /// The COPY text a JSON value of each column gives: the reference the
-    /// cells are held to.
-    fn copy_line_from_json(json: Value) -> String {
+    /// The binary field a JSON value of each column gives, through the
+    /// text a JSON value carries: the reference the cells are held to.
+    fn copy_tuple_from_json(json: Value) -> Vec<u8> {
         let Value::Object(json) = json else { panic!("a row is an object") };
-        let cells = sales_events_columns().iter().map(|column| match &json[*column] {
-            Value::Null => "\\N".to_owned(),
-            Value::Bool(b) => if *b { "t" } else { "f" }.to_owned(),
-            Value::String(s) => escaped(s),
-            other @ Value::Array(_) => escaped(&other.to_string()),
-            other => other.to_string(),
-        });
-        cells.collect::<Vec<_>>().join("\t") + "\n"
-    }
-
-    fn escaped(s: &str) -> String {
-        let mut out = String::new();
-        crate::staging::copy_row_serializer::push_escaped(&mut out, s);
-        out
+        let mut tuple = (sales_events_columns().len() as i16).to_be_bytes().to_vec();
+        for column in sales_events_columns() {
+            let (_, kind) = column_of(column).unwrap();
+            let text = match &json[*column] {
+                Value::Null => {
+                    super::super::binary_fields::push_null(&mut tuple);
+                    continue;
+                }
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            super::super::binary_fields::push_field(kind.unwrap(), &text, &mut tuple).unwrap();
+        }
+        tuple
     }
 
     #[test]
@@ -213,7 +231,14 @@ mod tests {
     }
 
     #[test]
-    fn the_copy_cells_are_what_the_json_of_each_column_copies_as() {
+    fn every_column_of_staging_has_a_binary_encoding() {
+        for column in sales_events_columns() {
+            assert!(column_of(column).unwrap().1.is_some(), "{column}");
+        }
+    }
+
+    #[test]
+    fn the_copy_fields_are_what_the_json_of_each_column_copies_as() {
         let mut events = events(500);
         // Text that needs escaping, and a loyalty id or none.
         events[0].customer.customer_name = "tab\there, back\\slash,\nnew line, é".into();
@@ -226,24 +251,25 @@ mod tests {
             let headers = if offset % 3 == 0 { headers.clone() } else { Value::Array(vec![]) };
             let meta = meta(offset, headers);
             let row = StagedRow::new(event, &meta).unwrap();
-            let line = String::from_utf8(copy_text([&row], &shared).unwrap()).unwrap();
+            let copy = copy_binary([&row], &shared).unwrap();
+            let tuple = &copy[BINARY_COPY_HEADER.len()..copy.len() - 2];
             let json = StagedRow::json(event, &meta, &transaction).unwrap();
-            assert_eq!(line, copy_line_from_json(json), "event {offset}");
+            assert_eq!(tuple, copy_tuple_from_json(json), "event {offset}");
         }
     }
 
     #[test]
-    fn copy_text_escapes_and_writes_null() {
+    fn a_binary_copy_has_its_header_a_tuple_per_row_and_its_trailer() {
         let mut event = events(1).remove(0);
         event.loyalty_id = None;
-        event.order_id = "a\tb\\c\nd".into();
         let row = StagedRow::new(&event, &meta(42, Value::Array(vec![]))).unwrap();
         let shared = StagedRow::shared(&transaction()).unwrap();
-        let line = String::from_utf8(copy_text([&row], &shared).unwrap()).unwrap();
-        assert_eq!(line.matches('\t').count() + 1, sales_events_columns().len());
-        assert!(line.ends_with('\n') && line.contains("\t42\t"), "{line}");
-        assert!(line.contains("a\\tb\\\\c\\nd") && line.contains("\\N"), "{line}");
-        let refused = copy_text([&row], &row).unwrap_err().to_string();
+        let copy = copy_binary([&row, &row], &shared).unwrap();
+        assert!(copy.starts_with(b"PGCOPY\n\xff\r\n\0"));
+        assert!(copy.ends_with(&[0xff, 0xff]));
+        let fields = (sales_events_columns().len() as i16).to_be_bytes();
+        assert_eq!(copy.windows(2).filter(|w| *w == fields).count() >= 2, true);
+        let refused = copy_binary([&row], &row).unwrap_err().to_string();
         assert!(refused.contains("no value for column ingested_at"), "{refused}");
     }
 }

@@ -18,16 +18,15 @@ pub fn transaction_time(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
     diesel::select(diesel::dsl::sql::<Timestamptz>("now()")).get_result(conn)
 }
 
-/// Writes rows into staging.sales_events with one COPY in text format, laid
-/// out in the column order of the Diesel table ([`super::rows::copy_text`]).
+/// Writes rows into staging.sales_events with one COPY in binary format, laid
+/// out in the column order of the Diesel table ([`super::rows::copy_binary`]).
 /// Fails on the first conflict.
-pub fn copy_sales_events(conn: &mut PgConnection, copy_text: &[u8]) -> QueryResult<usize> {
+pub fn copy_sales_events(conn: &mut PgConnection, copy: &[u8]) -> QueryResult<usize> {
     diesel::copy_from(sales_events::table)
         .from_raw_data(sales_events::table, |sink| {
-            sink.write_all(copy_text)
-                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+            sink.write_all(copy).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
         })
-        .with_format(CopyFormat::Text)
+        .with_format(CopyFormat::Binary)
         .execute(conn)
 }
 
