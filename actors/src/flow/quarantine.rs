@@ -105,7 +105,7 @@ impl From<Rejection> for Quarantine {
 
 #[cfg(test)]
 mod tests {
-    use crate::pipeline::QuarantineReason;
+    use crate::flow::quarantine::QuarantineReason;
     use superstore_domain::RejectReason;
 
     #[test]
