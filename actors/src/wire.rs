@@ -21,7 +21,7 @@ pub fn frame(schema_id: i32, datum: &[u8]) -> Vec<u8> {
 
 /// The header of a message written with `schema_id`, with room for a datum
 /// of about `datum_len` bytes to be appended.
-pub fn header(schema_id: i32, datum_len: usize) -> Vec<u8> {
+pub(crate) fn header(schema_id: i32, datum_len: usize) -> Vec<u8> {
     let mut message = Vec::with_capacity(HEADER_LEN + datum_len);
     message.push(MAGIC);
     message.extend_from_slice(&schema_id.to_be_bytes());

@@ -52,13 +52,13 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    pub fn reject(&mut self, quarantine: Quarantine) {
+    pub(crate) fn reject(&mut self, quarantine: Quarantine) {
         self.verdict = Verdict::Rejected(quarantine);
     }
 
     /// The bytes the record brought from Kafka (its key, value and
     /// headers): what the source's in-flight limit counts.
-    pub fn size_bytes(&self) -> u64 {
+    pub(crate) fn size_bytes(&self) -> u64 {
         let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
         let headers: u64 = self.headers.iter().map(|h| h.key.len() as u64 + len(&h.value)).sum();
         len(&self.key) + len(&self.payload) + headers
@@ -69,18 +69,18 @@ impl Envelope {
 /// per partition.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Records(pub Vec<Envelope>);
+pub(crate) struct Records(pub(crate) Vec<Envelope>);
 
 /// Sent down the chain behind the last records on shutdown: each stage
 /// forwards it after everything before it, and the writer answers it once
 /// its open batch is committed.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Flush(pub tokio::sync::oneshot::Sender<()>);
+pub(crate) struct Flush(pub(crate) tokio::sync::oneshot::Sender<()>);
 
 /// Hands `message` to the next stage, holding this stage's mailbox until the
 /// next one has taken it: with bounded mailboxes, that is the backpressure.
-pub fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
+pub(crate) fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
 where
     A: actix::Actor<Context = actix::Context<A>>,
     B: actix::Actor + actix::Handler<M>,

@@ -32,7 +32,7 @@ pub struct Ledger {
 
 impl Ledger {
     /// The source took `n` records of `bytes` bytes from Kafka.
-    pub fn consumed(&self, n: u64, bytes: u64) {
+    pub(crate) fn consumed(&self, n: u64, bytes: u64) {
         let records = self.in_flight.fetch_add(n, Ordering::SeqCst) + n;
         let size = self.in_flight_bytes.fetch_add(bytes, Ordering::SeqCst) + bytes;
         self.peak_in_flight.fetch_max(records, Ordering::Relaxed);
@@ -41,12 +41,12 @@ impl Ledger {
     }
 
     /// Records taken from Kafka and not yet committed or skipped.
-    pub fn in_flight(&self) -> u64 {
+    pub(crate) fn in_flight(&self) -> u64 {
         self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Their bytes (keys and values as read).
-    pub fn in_flight_bytes(&self) -> u64 {
+    pub(crate) fn in_flight_bytes(&self) -> u64 {
         self.in_flight_bytes.load(Ordering::SeqCst)
     }
 
@@ -58,7 +58,7 @@ impl Ledger {
 
     /// Records what one committed batch did, and settles its records
     /// (committed, or found already committed).
-    pub fn committed_batch(&self, outcome: &BatchOutcome) {
+    pub(crate) fn committed_batch(&self, outcome: &BatchOutcome) {
         for (partition, next) in &outcome.next_offsets {
             self.set_committed(*partition, *next);
         }
@@ -75,13 +75,13 @@ impl Ledger {
     }
 
     /// Seeds the committed position of a partition read from PostgreSQL.
-    pub fn set_committed(&self, partition: i32, next_offset: i64) {
+    pub(crate) fn set_committed(&self, partition: i32, next_offset: i64) {
         let mut committed = self.committed.lock().expect("ledger lock");
         let entry = committed.entry(partition).or_insert(next_offset);
         *entry = (*entry).max(next_offset);
     }
 
-    pub fn committed_offsets(&self) -> HashMap<i32, i64> {
+    pub(crate) fn committed_offsets(&self) -> HashMap<i32, i64> {
         self.committed.lock().expect("ledger lock").clone()
     }
 
@@ -89,11 +89,11 @@ impl Ledger {
         self.rejected.lock().expect("ledger lock").clone()
     }
 
-    pub fn restarted(&self) {
+    pub(crate) fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn caught_panic(&self) {
+    pub(crate) fn caught_panic(&self) {
         self.panics.fetch_add(1, Ordering::Relaxed);
     }
 }

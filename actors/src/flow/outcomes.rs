@@ -7,20 +7,20 @@ use crate::flow::quarantine::QuarantineReason;
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
     /// Records of the message that are now settled (committed or already committed).
-    pub settled: u64,
+    pub(crate) settled: u64,
     /// Their bytes, as the source counted them in flight.
-    pub settled_bytes: u64,
+    pub(crate) settled_bytes: u64,
     pub n_in: u64,
     /// `n_in` by partition.
-    pub n_in_by_partition: Vec<(i32, u64)>,
+    pub(crate) n_in_by_partition: Vec<(i32, u64)>,
     pub inserted: u64,
     pub duplicates: u64,
     pub rejected: Vec<(QuarantineReason, u64)>,
     /// The stored next offset of each partition of the batch, after commit.
-    pub next_offsets: Vec<(i32, i64)>,
+    pub(crate) next_offsets: Vec<(i32, i64)>,
     /// The event ids in staging once the batch has committed (inserted, or
     /// found there already).
-    pub staged_ids: Vec<uuid::Uuid>,
+    pub(crate) staged_ids: Vec<uuid::Uuid>,
 }
 
 /// What a drain of the dead-letter outbox did: for the final drain, what
@@ -74,4 +74,4 @@ pub enum SourceHalt {
 }
 
 /// How the source ended: stopped as asked, or halted.
-pub type SourceOutcome = Result<StopReason, SourceHalt>;
+pub(crate) type SourceOutcome = Result<StopReason, SourceHalt>;

@@ -36,7 +36,7 @@ pub enum QuarantineReason {
 
 impl QuarantineReason {
     /// The reasons the stages add to the domain's.
-    pub const PIPELINE: [QuarantineReason; 10] = [
+    pub(crate) const PIPELINE: [QuarantineReason; 10] = [
         QuarantineReason::MissingValue,
         QuarantineReason::NotConfluentFramed,
         QuarantineReason::UnknownSchemaId,
@@ -50,7 +50,7 @@ impl QuarantineReason {
     ];
 
     /// Every reason: the stages' and the domain's.
-    pub fn all() -> impl Iterator<Item = QuarantineReason> {
+    pub(crate) fn all() -> impl Iterator<Item = QuarantineReason> {
         let rules = RejectReason::ALL.iter().map(|rule| QuarantineReason::Rule(*rule));
         QuarantineReason::PIPELINE.into_iter().chain(rules)
     }
@@ -83,8 +83,8 @@ impl From<RejectReason> for QuarantineReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantine {
     pub reason: QuarantineReason,
-    pub detail: String,
-    pub schema_id: Option<i32>,
+    pub(crate) detail: String,
+    pub(crate) schema_id: Option<i32>,
 }
 
 impl Quarantine {

@@ -16,7 +16,7 @@
 mod csv_lines;
 mod file_source;
 mod parquet_lines;
-pub mod refusals;
+pub(crate) mod refusals;
 mod row_ids;
 
 pub use file_source::ImportSource;
@@ -121,9 +121,9 @@ impl ImportError {
 pub(crate) struct Line {
     /// The line number (CSV, the header is line 1) or the row number
     /// (Parquet, the first row is 1).
-    pub number: u64,
+    pub(crate) number: u64,
     /// The line's `Row ID`, and its sale.
-    pub outcome: Result<(i64, Box<SaleEvent>), LineError>,
+    pub(crate) outcome: Result<(i64, Box<SaleEvent>), LineError>,
 }
 
 /// The lines of a file, whatever its format. An `Err` is the file failing

@@ -50,9 +50,9 @@ impl std::fmt::Display for MetricsAddr {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot listen on {address}: {cause}. Fix: {fix}")]
 pub struct BindError {
-    pub address: SocketAddr,
-    pub cause: String,
-    pub fix: String,
+    pub(crate) address: SocketAddr,
+    pub(crate) cause: String,
+    pub(crate) fix: String,
 }
 
 /// Binds `address`; `flag` names the setting the user can change (for

@@ -30,22 +30,22 @@ pub struct Readiness {
 
 /// One check's verdict.
 #[derive(Debug, Serialize)]
-pub struct Check {
-    pub ok: bool,
-    pub detail: String,
+pub(crate) struct Check {
+    pub(crate) ok: bool,
+    pub(crate) detail: String,
 }
 
 /// The body of `/health/ready`.
 #[derive(Debug, Serialize)]
-pub struct ReadinessReport {
-    pub ready: bool,
+pub(crate) struct ReadinessReport {
+    pub(crate) ready: bool,
     /// The checks that failed, by name.
-    pub missing: Vec<&'static str>,
-    pub checks: BTreeMap<&'static str, Check>,
+    pub(crate) missing: Vec<&'static str>,
+    pub(crate) checks: BTreeMap<&'static str, Check>,
 }
 
 impl Readiness {
-    pub async fn check(&self) -> ReadinessReport {
+    pub(crate) async fn check(&self) -> ReadinessReport {
         let (postgres, registry) = tokio::join!(self.postgres(), self.registry());
         let checks = BTreeMap::from([
             ("partitions", self.partitions()),
@@ -106,6 +106,6 @@ impl Readiness {
 }
 
 /// A round trip to the server, for the readiness check.
-pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+pub(crate) fn ping(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query("select 1").execute(conn).map(|_| ())
 }

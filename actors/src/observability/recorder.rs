@@ -13,7 +13,7 @@ use metrics_util::MetricKindMask;
 use std::time::Duration;
 
 /// A gauge not set for this long is dropped from the exposition.
-pub const IDLE_GAUGE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_GAUGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often histogram samples are folded into their buckets.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 

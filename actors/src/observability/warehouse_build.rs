@@ -91,6 +91,6 @@ impl WarehouseBuildProbe {
 /// When the warehouse was last built successfully (the newest row of
 /// warehouse.builds, which the Airflow DAG's last task writes); None before
 /// the first build.
-pub fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
+pub(crate) fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
     warehouse_builds::table.select(diesel::dsl::max(warehouse_builds::built_at)).first(conn)
 }

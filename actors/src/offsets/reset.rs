@@ -78,7 +78,7 @@ pub enum ResetError {
 
 /// The changes that move `stored` to `target` on the topic as it is now,
 /// for `only` these partitions (all if empty). Pure.
-pub fn plan(
+pub(crate) fn plan(
     topic: &str,
     stored: &[StoredPosition],
     actual: &TopicIdentity,

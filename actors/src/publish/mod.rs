@@ -8,7 +8,7 @@
 //! Generated and imported events take this one path, and then the pipeline's.
 
 mod delivery;
-pub mod event_source;
+pub(crate) mod event_source;
 mod feeder;
 mod plan;
 pub mod producer;
@@ -16,7 +16,7 @@ mod publisher;
 mod send_loop;
 mod watermark;
 
-pub use delivery::{DeliveryLedger, PublishProducer};
+pub(crate) use delivery::{DeliveryLedger, PublishProducer};
 pub use event_source::{EventSource, SharedSource, SourceError, SourceItem, SourceItems};
 pub use plan::{PublishError, PublishPlan, PublishReport};
 

@@ -20,7 +20,7 @@ pub struct PreparedBatch {
 }
 
 impl PreparedBatch {
-    pub fn new(topic: &str) -> Self {
+    pub(crate) fn new(topic: &str) -> Self {
         PreparedBatch { topic: topic.to_owned(), ..PreparedBatch::default() }
     }
 
@@ -32,7 +32,7 @@ impl PreparedBatch {
     }
 
     /// Adds envelopes, building the row of each valid one.
-    pub fn extend(&mut self, envelopes: impl IntoIterator<Item = Envelope>) {
+    pub(crate) fn extend(&mut self, envelopes: impl IntoIterator<Item = Envelope>) {
         for envelope in envelopes {
             let row = match &envelope.verdict {
                 Verdict::Valid { sale, schema_id } => {
@@ -46,19 +46,19 @@ impl PreparedBatch {
         }
     }
 
-    pub fn topic(&self) -> &str {
+    pub(crate) fn topic(&self) -> &str {
         &self.topic
     }
 
-    pub fn envelopes(&self) -> &[Envelope] {
+    pub(crate) fn envelopes(&self) -> &[Envelope] {
         &self.envelopes
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.envelopes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.envelopes.is_empty()
     }
 

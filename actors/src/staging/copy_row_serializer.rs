@@ -15,26 +15,26 @@ use std::fmt::{Display, Write as _};
 
 /// One row's cells: COPY text in one buffer, a span of it per column.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Cells {
+pub(crate) struct Cells {
     text: String,
     spans: Vec<Option<(usize, usize)>>,
     /// Fields that are no column.
-    pub others: Vec<String>,
+    pub(crate) others: Vec<String>,
 }
 
 impl Cells {
-    pub fn with_columns(n: usize) -> Self {
+    pub(crate) fn with_columns(n: usize) -> Self {
         Cells { text: String::with_capacity(512), spans: vec![None; n], others: Vec::new() }
     }
 
     /// The COPY text of column `i`, if the row has a value for it.
-    pub fn slot(&self, i: usize) -> Option<&str> {
+    pub(crate) fn slot(&self, i: usize) -> Option<&str> {
         self.spans.get(i).copied().flatten().map(|(start, end)| &self.text[start..end])
     }
 
     /// Writes the fields of `value` (a struct) into their columns;
     /// `column` gives a field's column by name.
-    pub fn write<T: Serialize + ?Sized>(
+    pub(crate) fn write<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
         column: fn(&str) -> Option<usize>,
@@ -70,7 +70,7 @@ fn needs_escape(s: &str) -> bool {
 
 /// `s` in COPY's text format. A NUL stays as it is, for PostgreSQL to
 /// refuse (the row is then isolated and quarantined).
-pub fn push_escaped(out: &mut String, s: &str) {
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
     if !needs_escape(s) {
         out.push_str(s);
         return;
@@ -88,7 +88,7 @@ pub fn push_escaped(out: &mut String, s: &str) {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct CellError(String);
+pub(crate) struct CellError(String);
 
 impl ser::Error for CellError {
     fn custom<T: Display>(msg: T) -> Self {
@@ -283,7 +283,7 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, CellEr
     serde_json::to_value(value).map_err(|e| CellError(e.to_string()))
 }
 
-pub struct JsonSeq<'c> {
+pub(crate) struct JsonSeq<'c> {
     leaf: Leaf<'c>,
     items: Vec<serde_json::Value>,
 }
@@ -302,7 +302,7 @@ impl ser::SerializeSeq for JsonSeq<'_> {
     }
 }
 
-pub struct JsonMap<'c> {
+pub(crate) struct JsonMap<'c> {
     leaf: Leaf<'c>,
     map: serde_json::Map<String, serde_json::Value>,
     key: Option<String>,

@@ -22,12 +22,12 @@ mod accepted_rows;
 pub mod batch;
 mod commit;
 pub mod committed_ids;
-pub mod copy_row_serializer;
+pub(crate) mod copy_row_serializer;
 mod event_copies;
-pub mod failure;
+pub(crate) mod failure;
 pub mod guard;
 pub mod rows;
-pub mod sql;
+pub(crate) mod sql;
 pub mod writer;
 
 use crate::flow::outcomes::BatchOutcome;
@@ -64,7 +64,7 @@ impl StoreError {
 
 #[derive(Message)]
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
-pub struct CommitBatch(pub Arc<PreparedBatch>);
+pub(crate) struct CommitBatch(pub(crate) Arc<PreparedBatch>);
 
 /// What a group reads, and so where its rows belong: the group, the topic
 /// by name, and the topic's Kafka id, kept with the offsets and the
@@ -80,7 +80,7 @@ pub struct Subscription {
 /// after any failed batch. A connection that failed may be broken, or carry
 /// the state that made it fail (a session made read-only, say); the retry
 /// starts afresh.
-pub struct StagingStore {
+pub(crate) struct StagingStore {
     database_url: String,
     timeouts: SessionTimeouts,
     connection: Option<PgConnection>,
@@ -93,17 +93,17 @@ pub struct StagingStore {
 /// The server process of the writer's session, so that a shutdown that
 /// runs out of time can end it, rolling its open transaction back at once.
 #[derive(Debug, Clone, Default)]
-pub struct WriterBackend(Arc<AtomicI32>);
+pub(crate) struct WriterBackend(Arc<AtomicI32>);
 
 impl WriterBackend {
     /// The backend's process id, once the writer has connected.
-    pub fn pid(&self) -> Option<i32> {
+    pub(crate) fn pid(&self) -> Option<i32> {
         Some(self.0.load(Ordering::SeqCst)).filter(|&pid| pid != 0)
     }
 }
 
 impl StagingStore {
-    pub fn new(
+    pub(crate) fn new(
         database_url: String,
         timeouts: SessionTimeouts,
         subscription: Subscription,

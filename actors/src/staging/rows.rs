@@ -43,7 +43,7 @@ pub struct TransactionMeta {
 }
 
 /// The columns of staging.sales_events, in the Diesel table's order.
-pub fn sales_events_columns() -> &'static [&'static str] {
+pub(crate) fn sales_events_columns() -> &'static [&'static str] {
     static COLUMNS: LazyLock<Vec<&'static str>> =
         LazyLock::new(column_names::<sales_events::table>);
     &COLUMNS
@@ -91,7 +91,7 @@ impl StagedRow {
 
     /// A whole row as a JSON object keyed by column name (what the insert
     /// function takes).
-    pub fn json(
+    pub(crate) fn json(
         sale: &SaleEvent,
         meta: &RecordMeta<'_>,
         transaction: &TransactionMeta,

@@ -31,7 +31,7 @@ pub struct BatchPolicy {
     pub linger: Duration,
 }
 
-pub struct Writer {
+pub(crate) struct Writer {
     topic: String,
     policy: BatchPolicy,
     /// The batch being gathered, its rows built as its records arrive.
@@ -45,7 +45,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(
+    pub(crate) fn new(
         topic: &str,
         store: Addr<StagingStore>,
         ledger: Arc<Ledger>,
