@@ -25,12 +25,15 @@ use metrics::Unit;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use std::time::Duration;
 
+// The names; what each metric counts is its help text in `DECLARED`.
 pub(crate) const EVENTS_CONSUMED: &str = "superstore_events_consumed_total";
 pub(crate) const EVENTS_STAGED: &str = "superstore_events_staged_total";
 pub(crate) const EVENTS_REJECTED: &str = "superstore_events_rejected_total";
 pub(crate) const EVENTS_DUPLICATE: &str = "superstore_events_duplicate_total";
 pub(crate) const CONSUMER_LAG: &str = "superstore_consumer_lag";
+/// The histogram of staging transaction times, in seconds.
 pub const BATCH_COMMIT_SECONDS: &str = "superstore_batch_commit_seconds";
+/// The histogram of records per committed batch.
 pub const BATCH_SIZE: &str = "superstore_batch_size";
 pub(crate) const BATCH_COMMIT_ERRORS: &str = "superstore_batch_commit_errors_total";
 pub(crate) const ACTOR_RESTARTS: &str = "superstore_actor_restarts_total";
@@ -74,8 +77,11 @@ impl CommitFailure {
 /// How Prometheus types a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Only goes up (from 0 when the process starts).
     Counter,
+    /// Set to the value just measured.
     Gauge,
+    /// Samples counted into buckets, with their sum and count.
     Histogram,
 }
 
@@ -93,8 +99,11 @@ impl Kind {
 /// One metric a dashboard or an alert rule may rely on.
 #[derive(Debug, Clone, Copy)]
 pub struct Declared {
+    /// Its name, as Prometheus scrapes it.
     pub name: &'static str,
+    /// Its Prometheus type.
     pub kind: Kind,
+    /// Its unit, when the name's suffix does not already say it all.
     pub(crate) unit: Option<Unit>,
     /// The labels of its series, in the order they are recorded.
     pub labels: &'static [&'static str],

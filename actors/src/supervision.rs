@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 pub struct RestartPolicy {
     /// Restarts allowed within `window`; the next failure stops the command.
     pub max_restarts: u32,
+    /// How far back failures count.
     pub window: Duration,
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Which side is exactly-once: staging. The quarantine row is written in the
 //! batch's transaction, with the offsets; the dead-letter topic is fed from
-//! those rows afterwards, as an outbox ([`publisher`]): a row is marked
+//! those rows afterwards, as an outbox ([`outbox`]): a row is marked
 //! `dlq_published_at` once Kafka has acknowledged its record, and rows not
 //! yet marked are sent again. So the dead-letter topic is at-least-once: a
 //! failure between Kafka's acknowledgement and the mark sends a record

@@ -12,7 +12,9 @@ use superstore_domain::{Sale, SaleEvent};
 /// Where a record sits in Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Coordinates {
+    /// The partition of the topic.
     pub partition: i32,
+    /// The record's offset in that partition.
     pub offset: i64,
 }
 
@@ -22,9 +24,19 @@ pub enum Verdict {
     /// Consumed, not yet decoded.
     Raw,
     /// Decoded into the reader schema's shape, not yet validated.
-    Decoded { event: Box<SaleEvent>, schema_id: i32 },
+    Decoded {
+        /// The event, in the reader schema's shape.
+        event: Box<SaleEvent>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
     /// Passed every domain rule.
-    Valid { sale: Box<Sale>, schema_id: i32 },
+    Valid {
+        /// The validated sale, as staging stores it.
+        sale: Box<Sale>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
     /// Seen before (by `event_id`): nothing to insert.
     Duplicate,
     /// Refused, to be quarantined with its bytes.
@@ -35,23 +47,32 @@ pub enum Verdict {
 /// bytes too: it comes from the producer, which may not have sent UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header's key, as the producer sent it.
     pub key: Vec<u8>,
+    /// The header's value; `None` for a header sent without one.
     pub value: Option<Vec<u8>>,
 }
 
+/// One consumed record on its way to staging: its bytes as Kafka gave them,
+/// and the verdict of the stages so far.
 #[derive(Debug, Clone)]
 pub struct Envelope {
+    /// Where the record sits in Kafka: the offset its batch commits past.
     pub coordinates: Coordinates,
+    /// The record's key, if it has one.
     pub key: Option<Vec<u8>>,
+    /// The record's value (a Confluent-framed Avro datum, unless refused for it).
     pub payload: Option<Vec<u8>>,
     /// The record's own timestamp, if it has one.
     pub timestamp: Option<DateTime<Utc>>,
     /// The record's headers, in order.
     pub headers: Vec<Header>,
+    /// How far the record got through the stages.
     pub verdict: Verdict,
 }
 
 impl Envelope {
+    /// Marks the record refused, with the reason it is quarantined for.
     pub(crate) fn reject(&mut self, quarantine: Quarantine) {
         self.verdict = Verdict::Rejected(quarantine);
     }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// The run's shared state and counters; one per run, behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct Ledger {
     in_flight: AtomicU64,
@@ -17,10 +18,15 @@ pub struct Ledger {
     peak_in_flight: AtomicU64,
     peak_in_flight_bytes: AtomicU64,
     committed: Mutex<HashMap<i32, i64>>,
+    /// Records taken from Kafka (a record read again after a restart counts again).
     pub consumed: AtomicU64,
+    /// Rows committed to `staging.sales_events`.
     pub inserted: AtomicU64,
+    /// Records of committed batches found already staged.
     pub duplicates: AtomicU64,
+    /// Batches committed.
     pub batches: AtomicU64,
+    /// Restarts of the source.
     pub restarts: AtomicU64,
     /// Records whose handling panicked a stage (each one quarantined).
     pub panics: AtomicU64,
@@ -81,18 +87,22 @@ impl Ledger {
         *entry = (*entry).max(next_offset);
     }
 
+    /// The next offset committed to PostgreSQL, by partition.
     pub(crate) fn committed_offsets(&self) -> HashMap<i32, i64> {
         self.committed.lock().expect("ledger lock").clone()
     }
 
+    /// Records of committed batches quarantined, by reason code.
     pub fn rejected_by_reason(&self) -> BTreeMap<&'static str, u64> {
         self.rejected.lock().expect("ledger lock").clone()
     }
 
+    /// Counts a restart of the source.
     pub(crate) fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a record that panicked a stage.
     pub(crate) fn caught_panic(&self) {
         self.panics.fetch_add(1, Ordering::Relaxed);
     }

@@ -82,12 +82,16 @@ impl From<RejectReason> for QuarantineReason {
 /// Why the pipeline refused a record, in staging's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantine {
+    /// The reason, whose code `staging.rejected_events.reason` stores.
     pub reason: QuarantineReason,
+    /// What exactly was wrong, for the operator who reads the row.
     pub(crate) detail: String,
+    /// The writer schema id of the record's framing, once it was read.
     pub(crate) schema_id: Option<i32>,
 }
 
 impl Quarantine {
+    /// A refusal for `reason`, with its detail and the writer schema id if known.
     pub fn new(
         reason: QuarantineReason,
         detail: impl Into<String>,

@@ -20,7 +20,9 @@ const EXPOSITION: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Where to serve, from `--metrics-addr`: an `IP:PORT`, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricsAddr {
+    /// Nothing is served, and no recorder is installed.
     Off,
+    /// Served on this address.
     At(SocketAddr),
 }
 

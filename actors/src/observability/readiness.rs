@@ -16,11 +16,16 @@ use superstore_registry::{BasicAuth, ClientTls, RegistryClient};
 /// The longest a check may take before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// What the readiness checks look at; each probe checks them afresh.
 #[derive(Clone)]
 pub struct Readiness {
+    /// The topic the pipeline consumes, named in the answer.
     pub topic: String,
+    /// The partitions the source holds: none means not ready.
     pub assigned: AssignedPartitions,
+    /// The pool the check takes a connection from, to ask PostgreSQL `select 1`.
     pub pool: PgPool,
+    /// The schema registry the decoder reads, asked for `GET /subjects`.
     pub registry_url: String,
     /// The pipeline's own credentials for the registry, when it asks for them.
     pub registry_credentials: Option<BasicAuth>,

@@ -121,8 +121,11 @@ pub fn store_offset(
 /// for rows stored before ids were kept).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct StoredPosition {
+    /// The partition.
     pub partition: i32,
+    /// The offset of the first record not yet committed to staging.
     pub next_offset: i64,
+    /// The Kafka topic id the offset was stored with.
     pub topic_id: Option<String>,
 }
 

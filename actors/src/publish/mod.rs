@@ -1,7 +1,7 @@
 //! The publisher shared by `superstore generate` and `superstore import`:
-//! sale events from a restartable source ([`source`]), read and encoded in
+//! sale events from a restartable source ([`event_source`]), read and encoded in
 //! Avro with the Confluent framing on a thread of their own ([`feeder`]),
-//! sent to Kafka keyed by `order_id` through an idempotent producer ([`run`],
+//! sent to Kafka keyed by `order_id` through an idempotent producer ([`send_loop`],
 //! on a sending thread that also serves the delivery reports: [`delivery`])
 //! by a supervised actor ([`publisher`]) that resumes after the last
 //! confirmed event when it is restarted ([`watermark`]).

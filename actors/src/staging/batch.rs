@@ -9,6 +9,7 @@ use super::rows::{RecordMeta, StagedRow};
 use crate::flow::envelope::{Envelope, Verdict};
 use crate::flow::headers_json::headers_to_json;
 
+/// One batch for the store: envelopes in arrival order, each valid one with its row.
 #[derive(Debug, Default)]
 pub struct PreparedBatch {
     topic: String,

@@ -42,12 +42,16 @@ use std::sync::Arc;
 use std::time::Instant;
 use superstore_database::SessionTimeouts;
 
+/// Why a batch was not committed; it was rolled back whole, and is retried.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No connection to PostgreSQL could be made.
     #[error("no database connection: {0}")]
     Connection(String),
+    /// A statement of the transaction, or its commit, failed.
     #[error("the batch transaction failed: {0}")]
     Transaction(#[from] diesel::result::Error),
+    /// A row could not be laid out in the columns of `staging.sales_events`.
     #[error("a staged row does not fit staging.sales_events: {0}")]
     Layout(String),
 }
@@ -71,8 +75,11 @@ pub(crate) struct CommitBatch(pub(crate) Arc<PreparedBatch>);
 /// quarantine (a topic created again under the same name is another topic).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
+    /// The consumer group.
     pub group_id: String,
+    /// The topic's name.
     pub topic: String,
+    /// Kafka's id of the topic.
     pub topic_id: String,
 }
 

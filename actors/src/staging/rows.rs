@@ -25,13 +25,17 @@ use superstore_domain::SaleEvent;
 /// What the writer knows of a record besides the sale: the columns it adds.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordMeta<'a> {
+    /// The registry id of the schema the record was written with.
     pub schema_id: i32,
+    /// The topic the record was read from.
     pub kafka_topic: &'a str,
+    /// Its partition.
     pub kafka_partition: i32,
+    /// Its offset in that partition.
     pub kafka_offset: i64,
     /// The Kafka record's own timestamp, if it has one.
     pub kafka_timestamp: Option<DateTime<Utc>>,
-    /// The Kafka record's headers, as a JSON array (`super::headers`).
+    /// The Kafka record's headers, as a JSON array (`crate::flow::headers_json`).
     pub kafka_headers: Value,
 }
 

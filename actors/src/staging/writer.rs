@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+/// When the writer closes a batch: whichever comes first.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchPolicy {
     /// A batch commits once it holds this many records…
