@@ -11,6 +11,7 @@ pub struct GeneratedSource {
 }
 
 impl GeneratedSource {
+    /// The events `config` describes (seed, count, duplicate and invalid ratios).
     pub fn new(config: GeneratorConfig) -> Self {
         GeneratedSource { config }
     }

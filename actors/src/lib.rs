@@ -29,6 +29,8 @@
 //! line over this library and the other crates; it alone knows the local
 //! stack.
 
+#![warn(missing_docs)]
+
 pub mod dead_letter;
 pub mod flow;
 pub mod generated_source;

@@ -25,17 +25,20 @@ use metrics::Unit;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use std::time::Duration;
 
-pub const EVENTS_CONSUMED: &str = "superstore_events_consumed_total";
-pub const EVENTS_STAGED: &str = "superstore_events_staged_total";
-pub const EVENTS_REJECTED: &str = "superstore_events_rejected_total";
-pub const EVENTS_DUPLICATE: &str = "superstore_events_duplicate_total";
-pub const CONSUMER_LAG: &str = "superstore_consumer_lag";
+// The names; what each metric counts is its help text in `DECLARED`.
+pub(crate) const EVENTS_CONSUMED: &str = "superstore_events_consumed_total";
+pub(crate) const EVENTS_STAGED: &str = "superstore_events_staged_total";
+pub(crate) const EVENTS_REJECTED: &str = "superstore_events_rejected_total";
+pub(crate) const EVENTS_DUPLICATE: &str = "superstore_events_duplicate_total";
+pub(crate) const CONSUMER_LAG: &str = "superstore_consumer_lag";
+/// The histogram of staging transaction times, in seconds.
 pub const BATCH_COMMIT_SECONDS: &str = "superstore_batch_commit_seconds";
+/// The histogram of records per committed batch.
 pub const BATCH_SIZE: &str = "superstore_batch_size";
-pub const BATCH_COMMIT_ERRORS: &str = "superstore_batch_commit_errors_total";
-pub const ACTOR_RESTARTS: &str = "superstore_actor_restarts_total";
-pub const EVENTS_PUBLISHED: &str = "superstore_events_published_total";
-pub const WAREHOUSE_LAST_BUILD: &str = "superstore_warehouse_last_build_timestamp_seconds";
+pub(crate) const BATCH_COMMIT_ERRORS: &str = "superstore_batch_commit_errors_total";
+pub(crate) const ACTOR_RESTARTS: &str = "superstore_actor_restarts_total";
+pub(crate) const EVENTS_PUBLISHED: &str = "superstore_events_published_total";
+pub(crate) const WAREHOUSE_LAST_BUILD: &str = "superstore_warehouse_last_build_timestamp_seconds";
 
 /// Upper bounds of the commit-time buckets, in seconds.
 pub const BATCH_COMMIT_BUCKETS: [f64; 13] =
@@ -45,11 +48,11 @@ pub const BATCH_SIZE_BUCKETS: [f64; 12] =
     [1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 25000.0, 50000.0];
 
 /// The actors of `superstore run` that the supervision policy restarts.
-pub const PIPELINE_ACTORS: [&str; 3] = ["source", "decoder", "writer"];
+pub(crate) const PIPELINE_ACTORS: [&str; 3] = ["source", "decoder", "writer"];
 
 /// Why a batch commit failed, as the `kind` label of the error counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommitFailure {
+pub(crate) enum CommitFailure {
     /// No connection could be had (PostgreSQL away, the pool exhausted).
     Connection,
     /// The transaction failed or was rolled back.
@@ -59,10 +62,10 @@ pub enum CommitFailure {
 }
 
 impl CommitFailure {
-    pub const ALL: [CommitFailure; 3] =
+    pub(crate) const ALL: [CommitFailure; 3] =
         [CommitFailure::Connection, CommitFailure::Transaction, CommitFailure::Layout];
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             CommitFailure::Connection => "connection",
             CommitFailure::Transaction => "transaction",
@@ -74,8 +77,11 @@ impl CommitFailure {
 /// How Prometheus types a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Only goes up (from 0 when the process starts).
     Counter,
+    /// Set to the value just measured.
     Gauge,
+    /// Samples counted into buckets, with their sum and count.
     Histogram,
 }
 
@@ -93,9 +99,12 @@ impl Kind {
 /// One metric a dashboard or an alert rule may rely on.
 #[derive(Debug, Clone, Copy)]
 pub struct Declared {
+    /// Its name, as Prometheus scrapes it.
     pub name: &'static str,
+    /// Its Prometheus type.
     pub kind: Kind,
-    pub unit: Option<Unit>,
+    /// Its unit, when the name's suffix does not already say it all.
+    pub(crate) unit: Option<Unit>,
     /// The labels of its series, in the order they are recorded.
     pub labels: &'static [&'static str],
     /// Its `# HELP` text.
@@ -172,7 +181,7 @@ pub const DECLARED: [Declared; 11] = [
 ];
 
 /// The `# HELP` lines, once per process.
-pub fn describe() {
+pub(crate) fn describe() {
     for metric in DECLARED {
         match (metric.kind, metric.unit) {
             (Kind::Counter, None) => describe_counter!(metric.name, metric.help),
@@ -196,7 +205,7 @@ fn commit_errors(topic: &str, kind: CommitFailure) -> metrics::Counter {
 /// Creates the pipeline's series of `topic` at zero, so that dashboards and
 /// `rate()` see a series before its first increment (Prometheus's advice
 /// for label values known in advance).
-pub fn prime_pipeline(topic: &str) {
+pub(crate) fn prime_pipeline(topic: &str) {
     counter!(EVENTS_STAGED, "topic" => topic.to_owned()).absolute(0);
     counter!(EVENTS_DUPLICATE, "topic" => topic.to_owned()).absolute(0);
     for reason in QuarantineReason::all() {
@@ -218,7 +227,7 @@ pub fn prime_publisher(topic: &str) {
 
 /// A batch of `topic` is committed: counts what it did. Called after the
 /// transaction commits, never before.
-pub fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duration) {
+pub(crate) fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duration) {
     if outcome.n_in == 0 {
         // Every record was committed before (a re-read): no audit row, nothing new.
         return;
@@ -238,17 +247,17 @@ pub fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duration) {
 }
 
 /// A batch commit of `topic` failed and was rolled back whole.
-pub fn batch_commit_failed(topic: &str, kind: CommitFailure) {
+pub(crate) fn batch_commit_failed(topic: &str, kind: CommitFailure) {
     commit_errors(topic, kind).increment(1);
 }
 
 /// The supervision policy restarts `actor` (or retries its failed step).
-pub fn actor_restarted(actor: &'static str) {
+pub(crate) fn actor_restarted(actor: &'static str) {
     counter!(ACTOR_RESTARTS, "actor" => actor).increment(1);
 }
 
 /// The lag of one partition, just measured.
-pub fn consumer_lag(topic: &str, partition: i32, lag: i64) {
+pub(crate) fn consumer_lag(topic: &str, partition: i32, lag: i64) {
     let partition = partition.to_string();
     gauge!(CONSUMER_LAG, "topic" => topic.to_owned(), "partition" => partition)
         .set(lag.max(0) as f64);
@@ -257,13 +266,13 @@ pub fn consumer_lag(topic: &str, partition: i32, lag: i64) {
 /// The counter of events of `topic` acknowledged by Kafka: taken once per
 /// run and incremented per acknowledgement, so that counting costs no
 /// allocation at the publisher's rate.
-pub fn events_published(topic: &str) -> metrics::Counter {
+pub(crate) fn events_published(topic: &str) -> metrics::Counter {
     counter!(EVENTS_PUBLISHED, "topic" => topic.to_owned())
 }
 
 /// When the warehouse was last built, in seconds since the Unix epoch, as
 /// just read from `warehouse.builds`; `None` before its first build, which
 /// is served as 0, so that a warehouse never built looks as stale as it is.
-pub fn warehouse_last_build(unix_seconds: Option<f64>) {
+pub(crate) fn warehouse_last_build(unix_seconds: Option<f64>) {
     gauge!(WAREHOUSE_LAST_BUILD).set(unix_seconds.unwrap_or(0.0));
 }

@@ -39,18 +39,24 @@ use superstore_registry::RegistryClient;
 pub struct PipelineSettings {
     /// The brokers and the user's settings, for every client of the run.
     pub kafka: KafkaSettings,
+    /// The schema registry the decoder fetches writer schemas from.
     pub registry: RegistryClient,
+    /// Connections for everything but the writer: dedup's preload, the
+    /// resume offsets, the dead-letter outbox, ending the writer's session.
     pub pool: PgPool,
     /// The writer keeps a connection of its own, made from this URL.
     pub database_url: String,
+    /// The sales topic the pipeline consumes.
     pub topic: String,
     /// Where quarantined records are published too (`crate::dead_letter`).
     pub dlq_topic: String,
     /// Kafka's id of the topic, as checked before the run (`crate::offsets::resume`).
     pub topic_id: String,
+    /// The consumer group, under which the offsets are stored.
     pub group: String,
     /// This instance's `group.instance.id` (static membership), if any.
     pub instance_id: Option<String>,
+    /// When the writer closes a batch.
     pub batch: BatchPolicy,
     /// Consumed but uncommitted records above which the source pauses.
     pub max_in_flight: u64,
@@ -66,7 +72,9 @@ pub struct PipelineSettings {
     pub session_timeouts: SessionTimeouts,
     /// How long a signalled run may take to commit its open batch.
     pub shutdown_timeout: Duration,
+    /// Stop once every assigned partition is read to its end and committed.
     pub until_idle: bool,
+    /// How often the stages may fail before the run gives up.
     pub restart_policy: RestartPolicy,
     /// The partitions the source holds (the health check reads them too).
     pub assigned: AssignedPartitions,
@@ -75,12 +83,16 @@ pub struct PipelineSettings {
 /// How often the lag probe measures.
 const LAG_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Why a run ended other than as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// An actor failed more often than the restart policy allows.
     #[error(transparent)]
     GaveUp(#[from] GaveUp),
+    /// The source stopped the run: restarting would not help.
     #[error(transparent)]
     Halted(#[from] SourceHalt),
+    /// The run could not be set up, or an actor vanished (a bug).
     #[error("the pipeline stopped unexpectedly: {0}")]
     Internal(String),
     /// Signalled, the run did not finish within the bound; the open batch
@@ -91,7 +103,12 @@ pub enum PipelineError {
         waited.as_secs(),
         if *ended_session { " (its database session was ended)" } else { "" }
     )]
-    ShutdownTimedOut { waited: Duration, ended_session: bool },
+    ShutdownTimedOut {
+        /// The bound it waited for (`--shutdown-timeout-secs`).
+        waited: Duration,
+        /// Whether the writer's database session was ended, to roll back at once.
+        ended_session: bool,
+    },
 }
 
 /// Runs the pipeline inside an actix system until it stops; `ledger`

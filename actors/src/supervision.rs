@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 pub struct RestartPolicy {
     /// Restarts allowed within `window`; the next failure stops the command.
     pub max_restarts: u32,
+    /// How far back failures count.
     pub window: Duration,
 }
 
@@ -42,7 +43,7 @@ impl Default for RestartPolicy {
 
 /// The wait before the restart that follows the `failures`-th failure in a
 /// row: 200 ms, 400 ms, 800 ms… capped at 10 s.
-pub fn restart_backoff(failures: u32) -> Duration {
+pub(crate) fn restart_backoff(failures: u32) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
@@ -57,15 +58,15 @@ pub fn restart_backoff(failures: u32) -> Duration {
      longer than that, and was stopped; last error: {last_error}"
 )]
 pub struct GaveUp {
-    pub actor: &'static str,
-    pub failures: u32,
-    pub window_secs: u64,
-    pub last_error: String,
+    pub(crate) actor: &'static str,
+    pub(crate) failures: u32,
+    pub(crate) window_secs: u64,
+    pub(crate) last_error: String,
 }
 
 /// What to do after a failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Restart (or retry) after this wait.
     RestartAfter(Duration),
     /// Stop the command.
@@ -74,24 +75,25 @@ pub enum Decision {
 
 /// The failure history of one actor under a policy.
 #[derive(Debug, Clone)]
-pub struct Supervision {
+pub(crate) struct Supervision {
     actor: &'static str,
     policy: RestartPolicy,
     failures: VecDeque<Instant>,
 }
 
 impl Supervision {
-    pub fn new(actor: &'static str, policy: RestartPolicy) -> Self {
+    pub(crate) fn new(actor: &'static str, policy: RestartPolicy) -> Self {
         Supervision { actor, policy, failures: VecDeque::new() }
     }
 
-    /// Records a failure at `now` and decides.
-    pub fn failed_at(&mut self, now: Instant, error: &dyn fmt::Display) -> Decision {
+    /// Records a failure at `now` and decides: how the tests set the clock.
+    #[cfg(test)]
+    pub(crate) fn failed_at(&mut self, now: Instant, error: &dyn fmt::Display) -> Decision {
         self.decide(now, None, error)
     }
 
     /// Records a failure now and decides.
-    pub fn failed(&mut self, error: &dyn fmt::Display) -> Decision {
+    pub(crate) fn failed(&mut self, error: &dyn fmt::Display) -> Decision {
         self.decide(Instant::now(), None, error)
     }
 
@@ -101,7 +103,11 @@ impl Supervision {
     /// attempt that takes long to fail (a request that runs into its
     /// timeout, a statement into its `lock_timeout`) would otherwise never
     /// fail often enough within the window to stop.
-    pub fn failed_since(&mut self, streak_started: Instant, error: &dyn fmt::Display) -> Decision {
+    pub(crate) fn failed_since(
+        &mut self,
+        streak_started: Instant,
+        error: &dyn fmt::Display,
+    ) -> Decision {
         self.decide(Instant::now(), Some(streak_started), error)
     }
 
@@ -131,7 +137,7 @@ impl Supervision {
     }
 
     /// Failures within the current window.
-    pub fn recent_failures(&self) -> u32 {
+    pub(crate) fn recent_failures(&self) -> u32 {
         self.failures.len() as u32
     }
 }
@@ -139,15 +145,15 @@ impl Supervision {
 /// Where supervised actors report that they gave up; the command that
 /// started them stops on the first report.
 #[derive(Debug, Clone)]
-pub struct Escalation(tokio::sync::mpsc::UnboundedSender<GaveUp>);
+pub(crate) struct Escalation(tokio::sync::mpsc::UnboundedSender<GaveUp>);
 
 impl Escalation {
-    pub fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<GaveUp>) {
+    pub(crate) fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<GaveUp>) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         (Escalation(tx), rx)
     }
 
-    pub fn report(&self, gave_up: GaveUp) {
+    pub(crate) fn report(&self, gave_up: GaveUp) {
         tracing::error!(actor = gave_up.actor, error = %gave_up.last_error, "actor gave up");
         // The receiver is gone only when the command is already stopping.
         let _ = self.0.send(gave_up);

@@ -4,10 +4,13 @@
 const MAGIC: u8 = 0x00;
 const HEADER_LEN: usize = 5;
 
+/// Why a message value is not Confluent-framed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
+    /// Fewer bytes than the header (the length is given).
     #[error("message of {0} bytes is too short for the 5-byte Confluent header")]
     TooShort(usize),
+    /// The first byte is not the magic `0x00` (the byte is given).
     #[error("magic byte is 0x{0:02x}, expected 0x00: not Confluent-framed")]
     BadMagic(u8),
 }
@@ -21,7 +24,7 @@ pub fn frame(schema_id: i32, datum: &[u8]) -> Vec<u8> {
 
 /// The header of a message written with `schema_id`, with room for a datum
 /// of about `datum_len` bytes to be appended.
-pub fn header(schema_id: i32, datum_len: usize) -> Vec<u8> {
+pub(crate) fn header(schema_id: i32, datum_len: usize) -> Vec<u8> {
     let mut message = Vec::with_capacity(HEADER_LEN + datum_len);
     message.push(MAGIC);
     message.extend_from_slice(&schema_id.to_be_bytes());

@@ -131,7 +131,7 @@ fn cli_page(root: &Command) -> String {
     for (name, command) in commands(root, "superstore") {
         let _ = write!(page, "\n## `{name}`\n\n");
         if let Some(about) = command.get_long_about().or(command.get_about()) {
-            page += &about.to_string().replace("\n\n", "\n\n").trim_end().to_owned();
+            page += about.to_string().trim_end();
             page += "\n\n";
         }
         let usage = command.clone().render_usage().to_string();

@@ -33,23 +33,23 @@ const ROWS_PER_ROUND: i64 = 500;
 const DRAIN_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
-pub struct DeadLetterSettings {
-    pub kafka: KafkaSettings,
-    pub pool: PgPool,
-    pub group_id: String,
-    pub topic: String,
-    pub dlq_topic: String,
+pub(crate) struct DeadLetterSettings {
+    pub(crate) kafka: KafkaSettings,
+    pub(crate) pool: PgPool,
+    pub(crate) group_id: String,
+    pub(crate) topic: String,
+    pub(crate) dlq_topic: String,
     /// Bytes of quarantined keys and values one round reads and publishes
     /// at most (one larger record goes alone).
-    pub max_round_bytes: u64,
+    pub(crate) max_round_bytes: u64,
 }
 
 /// Publish everything pending now; answers with what it did.
 #[derive(Message)]
 #[rtype(result = "DrainReport")]
-pub struct Drain;
+pub(crate) struct Drain;
 
-pub struct DeadLetters {
+pub(crate) struct DeadLetters {
     settings: Arc<DeadLetterSettings>,
     producer: FutureProducer,
     busy: bool,
@@ -60,7 +60,7 @@ pub struct DeadLetters {
 }
 
 impl DeadLetters {
-    pub fn new(settings: DeadLetterSettings) -> Result<Self, rdkafka::error::KafkaError> {
+    pub(crate) fn new(settings: DeadLetterSettings) -> Result<Self, rdkafka::error::KafkaError> {
         let producer = settings
             .kafka
             .client_config(|config| {

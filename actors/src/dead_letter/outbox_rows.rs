@@ -10,19 +10,19 @@ use superstore_database::schema::staging::rejected_events;
 
 /// A quarantined record not yet on the dead-letter topic (the outbox).
 #[derive(Debug, Clone, Queryable)]
-pub struct PendingDeadLetter {
-    pub rejected_id: i64,
-    pub topic_id: Option<String>,
-    pub kafka_partition: i32,
-    pub kafka_offset: i64,
-    pub message_key: Option<Vec<u8>>,
-    pub raw_value: Option<Vec<u8>>,
-    pub kafka_timestamp: Option<DateTime<Utc>>,
-    pub kafka_headers: serde_json::Value,
-    pub schema_id: Option<i32>,
-    pub reason: String,
-    pub detail: String,
-    pub rejected_at: DateTime<Utc>,
+pub(crate) struct PendingDeadLetter {
+    pub(crate) rejected_id: i64,
+    pub(crate) topic_id: Option<String>,
+    pub(crate) kafka_partition: i32,
+    pub(crate) kafka_offset: i64,
+    pub(crate) message_key: Option<Vec<u8>>,
+    pub(crate) raw_value: Option<Vec<u8>>,
+    pub(crate) kafka_timestamp: Option<DateTime<Utc>>,
+    pub(crate) kafka_headers: serde_json::Value,
+    pub(crate) schema_id: Option<i32>,
+    pub(crate) reason: String,
+    pub(crate) detail: String,
+    pub(crate) rejected_at: DateTime<Utc>,
 }
 
 diesel::define_sql_function! {
@@ -34,7 +34,7 @@ diesel::define_sql_function! {
 /// on the dead-letter topic: at most `limit` of them, and no more than
 /// `max_bytes` of keys and values (the first one whatever its size), so
 /// that a drain holds a bounded amount of memory however large the records.
-pub fn pending_dead_letters(
+pub(crate) fn pending_dead_letters(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -81,7 +81,7 @@ pub fn pending_dead_letters(
 }
 
 /// How many records of `group_id` from `topic` wait for the dead-letter topic.
-pub fn count_pending_dead_letters(
+pub(crate) fn count_pending_dead_letters(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -95,7 +95,10 @@ pub fn count_pending_dead_letters(
 }
 
 /// Marks records as acknowledged by the dead-letter topic.
-pub fn mark_dead_letters_published(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+pub(crate) fn mark_dead_letters_published(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<usize> {
     diesel::update(rejected_events::table)
         .filter(rejected_events::rejected_id.eq_any(ids))
         .set(rejected_events::dlq_published_at.eq(diesel::dsl::now))

@@ -31,8 +31,11 @@ use superstore_kafka_settings::KafkaSettings;
 /// What to replay, from where, to where.
 #[derive(Debug, Clone)]
 pub struct ReplayPlan {
+    /// The brokers and the user's client settings, for the reader and the producer.
     pub kafka: KafkaSettings,
+    /// The dead-letter topic to read, up to each partition's end when the replay begins.
     pub dlq_topic: String,
+    /// The topic the records go back to (the sales topic the pipeline reads).
     pub target_topic: String,
     /// Only dead letters quarantined for this reason code.
     pub reason: Option<String>,
@@ -59,19 +62,36 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
+    /// Dead letters replayed (or, on a dry run, that would be), whatever their reason.
     pub fn replayed_total(&self) -> u64 {
         self.replayed.values().sum()
     }
 }
 
+/// Why a replay stopped before the end of the dead-letter topic.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// A client could not be made, or the dead-letter topic described or read.
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    /// The topic's end says records remain, but none came for `seconds`.
     #[error("the dead-letter topic {topic} gave nothing for {seconds} s before its end")]
-    Stalled { topic: String, seconds: u64 },
+    Stalled {
+        /// The dead-letter topic being read.
+        topic: String,
+        /// How long the reader waited, in seconds.
+        seconds: u64,
+    },
+    /// Kafka did not acknowledge a replayed record.
     #[error("publishing to {topic} failed after {published} records: {reason}")]
-    Publish { topic: String, published: u64, reason: String },
+    Publish {
+        /// The topic the records were replayed to.
+        topic: String,
+        /// Records Kafka acknowledged in this replay, the failed round's included.
+        published: u64,
+        /// Kafka's error.
+        reason: String,
+    },
 }
 
 /// One dead letter to send back.

@@ -12,7 +12,9 @@ use superstore_domain::{Sale, SaleEvent};
 /// Where a record sits in Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Coordinates {
+    /// The partition of the topic.
     pub partition: i32,
+    /// The record's offset in that partition.
     pub offset: i64,
 }
 
@@ -22,9 +24,19 @@ pub enum Verdict {
     /// Consumed, not yet decoded.
     Raw,
     /// Decoded into the reader schema's shape, not yet validated.
-    Decoded { event: Box<SaleEvent>, schema_id: i32 },
+    Decoded {
+        /// The event, in the reader schema's shape.
+        event: Box<SaleEvent>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
     /// Passed every domain rule.
-    Valid { sale: Box<Sale>, schema_id: i32 },
+    Valid {
+        /// The validated sale, as staging stores it.
+        sale: Box<Sale>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
     /// Seen before (by `event_id`): nothing to insert.
     Duplicate,
     /// Refused, to be quarantined with its bytes.
@@ -35,30 +47,39 @@ pub enum Verdict {
 /// bytes too: it comes from the producer, which may not have sent UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header's key, as the producer sent it.
     pub key: Vec<u8>,
+    /// The header's value; `None` for a header sent without one.
     pub value: Option<Vec<u8>>,
 }
 
+/// One consumed record on its way to staging: its bytes as Kafka gave them,
+/// and the verdict of the stages so far.
 #[derive(Debug, Clone)]
 pub struct Envelope {
+    /// Where the record sits in Kafka: the offset its batch commits past.
     pub coordinates: Coordinates,
+    /// The record's key, if it has one.
     pub key: Option<Vec<u8>>,
+    /// The record's value (a Confluent-framed Avro datum, unless refused for it).
     pub payload: Option<Vec<u8>>,
     /// The record's own timestamp, if it has one.
     pub timestamp: Option<DateTime<Utc>>,
     /// The record's headers, in order.
     pub headers: Vec<Header>,
+    /// How far the record got through the stages.
     pub verdict: Verdict,
 }
 
 impl Envelope {
-    pub fn reject(&mut self, quarantine: Quarantine) {
+    /// Marks the record refused, with the reason it is quarantined for.
+    pub(crate) fn reject(&mut self, quarantine: Quarantine) {
         self.verdict = Verdict::Rejected(quarantine);
     }
 
     /// The bytes the record brought from Kafka (its key, value and
     /// headers): what the source's in-flight limit counts.
-    pub fn size_bytes(&self) -> u64 {
+    pub(crate) fn size_bytes(&self) -> u64 {
         let len = |bytes: &Option<Vec<u8>>| bytes.as_ref().map_or(0, Vec::len) as u64;
         let headers: u64 = self.headers.iter().map(|h| h.key.len() as u64 + len(&h.value)).sum();
         len(&self.key) + len(&self.payload) + headers
@@ -69,18 +90,18 @@ impl Envelope {
 /// per partition.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Records(pub Vec<Envelope>);
+pub(crate) struct Records(pub(crate) Vec<Envelope>);
 
 /// Sent down the chain behind the last records on shutdown: each stage
 /// forwards it after everything before it, and the writer answers it once
 /// its open batch is committed.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Flush(pub tokio::sync::oneshot::Sender<()>);
+pub(crate) struct Flush(pub(crate) tokio::sync::oneshot::Sender<()>);
 
 /// Hands `message` to the next stage, holding this stage's mailbox until the
 /// next one has taken it: with bounded mailboxes, that is the backpressure.
-pub fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
+pub(crate) fn pass_on<A, B, M>(ctx: &mut actix::Context<A>, next: &actix::Addr<B>, message: M)
 where
     A: actix::Actor<Context = actix::Context<A>>,
     B: actix::Actor + actix::Handler<M>,

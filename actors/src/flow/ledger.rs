@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// The run's shared state and counters; one per run, behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct Ledger {
     in_flight: AtomicU64,
@@ -17,10 +18,15 @@ pub struct Ledger {
     peak_in_flight: AtomicU64,
     peak_in_flight_bytes: AtomicU64,
     committed: Mutex<HashMap<i32, i64>>,
+    /// Records taken from Kafka (a record read again after a restart counts again).
     pub consumed: AtomicU64,
+    /// Rows committed to `staging.sales_events`.
     pub inserted: AtomicU64,
+    /// Records of committed batches found already staged.
     pub duplicates: AtomicU64,
+    /// Batches committed.
     pub batches: AtomicU64,
+    /// Restarts of the source.
     pub restarts: AtomicU64,
     /// Records whose handling panicked a stage (each one quarantined).
     pub panics: AtomicU64,
@@ -32,7 +38,7 @@ pub struct Ledger {
 
 impl Ledger {
     /// The source took `n` records of `bytes` bytes from Kafka.
-    pub fn consumed(&self, n: u64, bytes: u64) {
+    pub(crate) fn consumed(&self, n: u64, bytes: u64) {
         let records = self.in_flight.fetch_add(n, Ordering::SeqCst) + n;
         let size = self.in_flight_bytes.fetch_add(bytes, Ordering::SeqCst) + bytes;
         self.peak_in_flight.fetch_max(records, Ordering::Relaxed);
@@ -41,12 +47,12 @@ impl Ledger {
     }
 
     /// Records taken from Kafka and not yet committed or skipped.
-    pub fn in_flight(&self) -> u64 {
+    pub(crate) fn in_flight(&self) -> u64 {
         self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Their bytes (keys and values as read).
-    pub fn in_flight_bytes(&self) -> u64 {
+    pub(crate) fn in_flight_bytes(&self) -> u64 {
         self.in_flight_bytes.load(Ordering::SeqCst)
     }
 
@@ -58,7 +64,7 @@ impl Ledger {
 
     /// Records what one committed batch did, and settles its records
     /// (committed, or found already committed).
-    pub fn committed_batch(&self, outcome: &BatchOutcome) {
+    pub(crate) fn committed_batch(&self, outcome: &BatchOutcome) {
         for (partition, next) in &outcome.next_offsets {
             self.set_committed(*partition, *next);
         }
@@ -75,25 +81,29 @@ impl Ledger {
     }
 
     /// Seeds the committed position of a partition read from PostgreSQL.
-    pub fn set_committed(&self, partition: i32, next_offset: i64) {
+    pub(crate) fn set_committed(&self, partition: i32, next_offset: i64) {
         let mut committed = self.committed.lock().expect("ledger lock");
         let entry = committed.entry(partition).or_insert(next_offset);
         *entry = (*entry).max(next_offset);
     }
 
-    pub fn committed_offsets(&self) -> HashMap<i32, i64> {
+    /// The next offset committed to PostgreSQL, by partition.
+    pub(crate) fn committed_offsets(&self) -> HashMap<i32, i64> {
         self.committed.lock().expect("ledger lock").clone()
     }
 
+    /// Records of committed batches quarantined, by reason code.
     pub fn rejected_by_reason(&self) -> BTreeMap<&'static str, u64> {
         self.rejected.lock().expect("ledger lock").clone()
     }
 
-    pub fn restarted(&self) {
+    /// Counts a restart of the source.
+    pub(crate) fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn caught_panic(&self) {
+    /// Counts a record that panicked a stage.
+    pub(crate) fn caught_panic(&self) {
         self.panics.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -4,39 +4,50 @@
 
 use crate::flow::quarantine::QuarantineReason;
 
+/// What one committed batch did: the counts of its audit row in
+/// `staging.ingest_batches`, and the records it settled.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
     /// Records of the message that are now settled (committed or already committed).
-    pub settled: u64,
+    pub(crate) settled: u64,
     /// Their bytes, as the source counted them in flight.
-    pub settled_bytes: u64,
+    pub(crate) settled_bytes: u64,
+    /// Records of the batch not committed before (the audit row's `n_in`);
+    /// 0 when a re-read batch held nothing new.
     pub n_in: u64,
     /// `n_in` by partition.
-    pub n_in_by_partition: Vec<(i32, u64)>,
+    pub(crate) n_in_by_partition: Vec<(i32, u64)>,
+    /// Rows inserted into `staging.sales_events`.
     pub inserted: u64,
+    /// Records already staged, or already quarantined by this group: nothing written.
     pub duplicates: u64,
+    /// Records quarantined in `staging.rejected_events`, by reason.
     pub rejected: Vec<(QuarantineReason, u64)>,
     /// The stored next offset of each partition of the batch, after commit.
-    pub next_offsets: Vec<(i32, i64)>,
+    pub(crate) next_offsets: Vec<(i32, i64)>,
     /// The event ids in staging once the batch has committed (inserted, or
     /// found there already).
-    pub staged_ids: Vec<uuid::Uuid>,
+    pub(crate) staged_ids: Vec<uuid::Uuid>,
 }
 
 /// What a drain of the dead-letter outbox did: for the final drain, what
 /// the outbox publisher did since it started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrainReport {
+    /// Dead letters Kafka acknowledged, and marked so in staging.
     pub published: u64,
-    /// Rows still waiting, and why the last attempt failed, if it did.
+    /// Quarantined rows still waiting for the dead-letter topic.
     pub pending: u64,
+    /// Why the last attempt failed, if it did.
     pub error: Option<String>,
 }
 
 /// Why the source stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
+    /// Every assigned partition was read to its end and committed (`--until-idle`).
     Idle,
+    /// Asked to stop (SIGINT or SIGTERM); the open batch was committed first.
     Signal,
 }
 
@@ -67,11 +78,16 @@ pub enum SourceHalt {
         "another pipeline joined group {group} with the same instance id {instance_id}, and \
          Kafka handed it this instance's partitions"
     )]
-    Fenced { group: String, instance_id: String },
+    Fenced {
+        /// The consumer group.
+        group: String,
+        /// The `group.instance.id` the two instances share.
+        instance_id: String,
+    },
     /// The consumer failed for good (a fatal error of librdkafka).
     #[error("the Kafka consumer failed for good: {0}")]
     ConsumerFailed(String),
 }
 
 /// How the source ended: stopped as asked, or halted.
-pub type SourceOutcome = Result<StopReason, SourceHalt>;
+pub(crate) type SourceOutcome = Result<StopReason, SourceHalt>;

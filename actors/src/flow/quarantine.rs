@@ -36,7 +36,7 @@ pub enum QuarantineReason {
 
 impl QuarantineReason {
     /// The reasons the stages add to the domain's.
-    pub const PIPELINE: [QuarantineReason; 10] = [
+    pub(crate) const PIPELINE: [QuarantineReason; 10] = [
         QuarantineReason::MissingValue,
         QuarantineReason::NotConfluentFramed,
         QuarantineReason::UnknownSchemaId,
@@ -50,7 +50,7 @@ impl QuarantineReason {
     ];
 
     /// Every reason: the stages' and the domain's.
-    pub fn all() -> impl Iterator<Item = QuarantineReason> {
+    pub(crate) fn all() -> impl Iterator<Item = QuarantineReason> {
         let rules = RejectReason::ALL.iter().map(|rule| QuarantineReason::Rule(*rule));
         QuarantineReason::PIPELINE.into_iter().chain(rules)
     }
@@ -82,12 +82,16 @@ impl From<RejectReason> for QuarantineReason {
 /// Why the pipeline refused a record, in staging's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantine {
+    /// The reason, whose code `staging.rejected_events.reason` stores.
     pub reason: QuarantineReason,
-    pub detail: String,
-    pub schema_id: Option<i32>,
+    /// What exactly was wrong, for the operator who reads the row.
+    pub(crate) detail: String,
+    /// The writer schema id of the record's framing, once it was read.
+    pub(crate) schema_id: Option<i32>,
 }
 
 impl Quarantine {
+    /// A refusal for `reason`, with its detail and the writer schema id if known.
     pub fn new(
         reason: QuarantineReason,
         detail: impl Into<String>,

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use superstore_domain::classic::{LineError, LineReason};
 use superstore_domain::SaleEvent;
 
+/// The files of one import, read in order as one source of sale events.
 pub struct ImportSource {
     files: Vec<ImportFile>,
     lines: u64,
@@ -30,6 +31,7 @@ impl ImportSource {
         Ok(ImportSource { files, lines, refused: Mutex::default() })
     }
 
+    /// The files, in the order they are published.
     pub fn files(&self) -> &[ImportFile] {
         &self.files
     }

@@ -16,7 +16,7 @@
 mod csv_lines;
 mod file_source;
 mod parquet_lines;
-pub mod refusals;
+pub(crate) mod refusals;
 mod row_ids;
 
 pub use file_source::ImportSource;
@@ -30,7 +30,9 @@ use superstore_domain::SaleEvent;
 /// The formats a file can be imported from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Comma-separated text, its header line naming the columns.
     Csv,
+    /// Apache Parquet, its columns named like the CSV header's.
     Parquet,
 }
 
@@ -66,7 +68,9 @@ impl fmt::Display for Format {
 /// One file to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportFile {
+    /// Where the file is.
     pub path: PathBuf,
+    /// How it is read.
     pub format: Format,
     /// The dataset the lines belong to: with the `Row ID`, it makes the
     /// event id. The CSV and Parquet copies of one dataset share it.
@@ -85,17 +89,47 @@ impl ImportFile {
 /// Why a file cannot be imported at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The file cannot be opened or read.
     #[error("{path}: cannot read it: {source}")]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The header lacks columns of the classic layout.
     #[error(
         "{path}: the header lacks {missing}; a file in the classic Superstore layout has the \
          columns {expected} (in any order; other columns are ignored). Found: {found}"
     )]
-    WrongHeader { path: PathBuf, missing: String, expected: String, found: String },
+    WrongHeader {
+        /// The file.
+        path: PathBuf,
+        /// The missing columns, quoted and comma-separated.
+        missing: String,
+        /// Every column of the layout, the same way.
+        expected: String,
+        /// The columns the file has, the same way (`nothing` for an empty header).
+        found: String,
+    },
+    /// Not a Parquet file the reader can open (a truncated footer, say).
     #[error("{path}: not a readable Parquet file ({detail}); is it complete?")]
-    UnreadableParquet { path: PathBuf, detail: String },
+    UnreadableParquet {
+        /// The file.
+        path: PathBuf,
+        /// The parquet crate's error.
+        detail: String,
+    },
+    /// A Parquet column of the layout has a type the import has no reading for.
     #[error("{path}: column {column:?} is of type {kind}, which the import cannot read")]
-    ColumnType { path: PathBuf, column: String, kind: String },
+    ColumnType {
+        /// The file.
+        path: PathBuf,
+        /// The column's name.
+        column: String,
+        /// Its Arrow data type.
+        kind: String,
+    },
 }
 
 impl ImportError {
@@ -121,9 +155,9 @@ impl ImportError {
 pub(crate) struct Line {
     /// The line number (CSV, the header is line 1) or the row number
     /// (Parquet, the first row is 1).
-    pub number: u64,
+    pub(crate) number: u64,
     /// The line's `Row ID`, and its sale.
-    pub outcome: Result<(i64, Box<SaleEvent>), LineError>,
+    pub(crate) outcome: Result<(i64, Box<SaleEvent>), LineError>,
 }
 
 /// The lines of a file, whatever its format. An `Err` is the file failing

@@ -13,12 +13,12 @@ use superstore_domain::classic::LineReason;
 /// One refused line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedLine {
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// `line` (CSV) or `row` (Parquet).
-    pub unit: &'static str,
-    pub number: u64,
-    pub reason: LineReason,
-    pub detail: String,
+    pub(crate) unit: &'static str,
+    pub(crate) number: u64,
+    pub(crate) reason: LineReason,
+    pub(crate) detail: String,
 }
 
 impl std::fmt::Display for RefusedLine {

@@ -16,7 +16,7 @@ pub(super) struct SeenRowIds {
 
 impl SeenRowIds {
     /// Records `row_id`; `false` if it was already seen.
-    pub fn insert(&mut self, row_id: i64) -> bool {
+    pub(crate) fn insert(&mut self, row_id: i64) -> bool {
         match u64::try_from(row_id) {
             Ok(id) if id < DENSE_LIMIT => {
                 let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));

@@ -27,24 +27,24 @@ use superstore_database::PgPool;
 
 /// The partitions the source holds right now: kept up to date on every
 /// rebalance, and read by the lag probe and the readiness check.
-pub type AssignedPartitions = Arc<Mutex<BTreeSet<i32>>>;
+pub(crate) type AssignedPartitions = Arc<Mutex<BTreeSet<i32>>>;
 
 /// How long an assignment waits for PostgreSQL before the run halts.
 const READ_BUDGET: Duration = Duration::from_secs(30);
 
-pub struct ResumeFromStaging {
-    pub pool: PgPool,
-    pub group_id: String,
-    pub topic: String,
+pub(crate) struct ResumeFromStaging {
+    pub(crate) pool: PgPool,
+    pub(crate) group_id: String,
+    pub(crate) topic: String,
     /// Kafka's id of the topic the run checked before it started.
-    pub topic_id: String,
-    pub ledger: Arc<Ledger>,
+    pub(crate) topic_id: String,
+    pub(crate) ledger: Arc<Ledger>,
     /// The partitions currently assigned to this consumer.
-    pub assigned: AssignedPartitions,
+    pub(crate) assigned: AssignedPartitions,
     /// Set when the run must stop; the source checks it.
-    pub halt: Arc<Mutex<Option<SourceHalt>>>,
+    pub(crate) halt: Arc<Mutex<Option<SourceHalt>>>,
     /// The brokers this consumer cannot reach, for the outage log.
-    pub outages: BrokerOutages,
+    pub(crate) outages: BrokerOutages,
 }
 
 impl ResumeFromStaging {

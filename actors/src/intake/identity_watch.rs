@@ -13,20 +13,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use superstore_kafka_settings::KafkaSettings;
 
-pub const CHECK_EVERY: Duration = Duration::from_secs(15);
+pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(15);
 
 /// What the watch compares, and where it says stop.
-pub struct IdentityWatch {
-    pub kafka: KafkaSettings,
-    pub topic: String,
-    pub topic_id: String,
-    pub halt: Arc<Mutex<Option<SourceHalt>>>,
+pub(crate) struct IdentityWatch {
+    pub(crate) kafka: KafkaSettings,
+    pub(crate) topic: String,
+    pub(crate) topic_id: String,
+    pub(crate) halt: Arc<Mutex<Option<SourceHalt>>>,
 }
 
 impl IdentityWatch {
     /// Runs until aborted (or until it halts the run). A failed request is
     /// not a verdict: it is asked again next time.
-    pub async fn run(self) {
+    pub(crate) async fn run(self) {
         loop {
             tokio::time::sleep(CHECK_EVERY).await;
             let (settings, topic) = (self.kafka.clone(), self.topic.clone());

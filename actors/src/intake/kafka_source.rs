@@ -30,9 +30,9 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Shutdown;
+pub(crate) struct Shutdown;
 
-pub struct Source {
+pub(crate) struct Source {
     settings: SourceSettings,
     decoder: Addr<Decoder>,
     ledger: Arc<Ledger>,
@@ -47,7 +47,7 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn new(
+    pub(crate) fn new(
         settings: SourceSettings,
         decoder: Addr<Decoder>,
         ledger: Arc<Ledger>,

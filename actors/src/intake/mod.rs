@@ -10,9 +10,9 @@
 //! - [`identity_watch`]: halts the run when the topic is deleted and created
 //!   again under it.
 
-pub mod assignment;
-pub mod identity_watch;
-pub mod kafka_source;
-pub mod pump;
+pub(crate) mod assignment;
+pub(crate) mod identity_watch;
+pub(crate) mod kafka_source;
+pub(crate) mod pump;
 pub mod received;
-pub mod source_settings;
+pub(crate) mod source_settings;

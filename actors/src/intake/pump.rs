@@ -36,26 +36,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub type KafkaConsumer = StreamConsumer<ResumeFromStaging>;
+pub(crate) type KafkaConsumer = StreamConsumer<ResumeFromStaging>;
 
 /// How long one poll waits for a first record.
 const POLL_WAIT: Duration = Duration::from_millis(200);
 /// How often a consumer waiting on a full stage is polled (paused).
-pub const KEEP_POLLING_EVERY: Duration = Duration::from_millis(500);
+pub(crate) const KEEP_POLLING_EVERY: Duration = Duration::from_millis(500);
 const KAFKA_COMMIT_EVERY: Duration = Duration::from_secs(1);
 
-pub struct Pump {
-    pub settings: SourceSettings,
-    pub consumer: Arc<KafkaConsumer>,
-    pub assigned: Arc<Mutex<BTreeSet<i32>>>,
-    pub decoder: Addr<Decoder>,
-    pub ledger: Arc<Ledger>,
-    pub stopping: Arc<AtomicBool>,
-    pub halt: Arc<Mutex<Option<SourceHalt>>>,
+pub(crate) struct Pump {
+    pub(crate) settings: SourceSettings,
+    pub(crate) consumer: Arc<KafkaConsumer>,
+    pub(crate) assigned: Arc<Mutex<BTreeSet<i32>>>,
+    pub(crate) decoder: Addr<Decoder>,
+    pub(crate) ledger: Arc<Ledger>,
+    pub(crate) stopping: Arc<AtomicBool>,
+    pub(crate) halt: Arc<Mutex<Option<SourceHalt>>>,
 }
 
 impl Pump {
-    pub async fn run(self) -> Result<StopReason, String> {
+    pub(crate) async fn run(self) -> Result<StopReason, String> {
         let mut paused = false;
         let mut last_kafka_commit = Instant::now();
         // Records polled while a chunk waited: handed on first, in order.

@@ -18,7 +18,7 @@ use rdkafka::message::{BorrowedMessage, Message as _};
 
 /// The envelope of a received record, rejected at once if its metadata
 /// cannot be represented in staging.
-pub fn received_envelope(message: &BorrowedMessage<'_>) -> Envelope {
+pub(crate) fn received_envelope(message: &BorrowedMessage<'_>) -> Envelope {
     let millis = message.timestamp().to_millis();
     let timestamp = millis.and_then(representable_timestamp);
     let verdict = match millis {

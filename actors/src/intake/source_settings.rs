@@ -7,27 +7,27 @@ use superstore_database::PgPool;
 use superstore_kafka_settings::KafkaSettings;
 
 #[derive(Clone)]
-pub struct SourceSettings {
-    pub kafka: KafkaSettings,
-    pub group_id: String,
+pub(crate) struct SourceSettings {
+    pub(crate) kafka: KafkaSettings,
+    pub(crate) group_id: String,
     /// This instance's `group.instance.id`, if it is a static member.
-    pub instance_id: Option<String>,
-    pub topic: String,
+    pub(crate) instance_id: Option<String>,
+    pub(crate) topic: String,
     /// Kafka's id of the topic, as checked before the run.
-    pub topic_id: String,
-    pub pool: PgPool,
+    pub(crate) topic_id: String,
+    pub(crate) pool: PgPool,
     /// Records per chunk handed to the decoder.
-    pub chunk_size: usize,
+    pub(crate) chunk_size: usize,
     /// Consumed but uncommitted records above which partitions are paused.
-    pub max_in_flight: u64,
+    pub(crate) max_in_flight: u64,
     /// The same, in bytes of keys and values as read from Kafka.
-    pub max_in_flight_bytes: u64,
+    pub(crate) max_in_flight_bytes: u64,
     /// Kafka's `max.poll.interval.ms`.
-    pub max_poll_interval: Duration,
+    pub(crate) max_poll_interval: Duration,
     /// Kafka's `session.timeout.ms` (see `kafka::consumer_settings`).
-    pub session_timeout: Duration,
+    pub(crate) session_timeout: Duration,
     /// Stop once every assigned partition is drained and committed.
-    pub until_idle: bool,
+    pub(crate) until_idle: bool,
     /// The partitions this source holds, shared with the lag probe and the health check.
-    pub assigned: AssignedPartitions,
+    pub(crate) assigned: AssignedPartitions,
 }

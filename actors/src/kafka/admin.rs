@@ -6,16 +6,31 @@ use rdkafka::types::RDKafkaErrorCode;
 use std::time::Duration;
 use superstore_kafka_settings::{ConnectionError, KafkaSettings};
 
+/// Why a Kafka client call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaError {
     /// Unreachable, or refused: a refusal is the user's to fix (see
     /// `superstore_kafka_settings::connection`).
     #[error(transparent)]
     Connection(#[from] ConnectionError),
+    /// The cluster refused to create a missing topic.
     #[error("cannot create topic {topic}: {reason}")]
-    CreateTopic { topic: String, reason: String },
+    CreateTopic {
+        /// The topic.
+        topic: String,
+        /// The broker's error code, as text.
+        reason: String,
+    },
+    /// The topic's id and partitions could not be had (missing, unauthorized,
+    /// or a broker too old to send topic ids).
     #[error("cannot describe topic {topic}: {reason}")]
-    DescribeTopic { topic: String, reason: String },
+    DescribeTopic {
+        /// The topic.
+        topic: String,
+        /// What librdkafka or the broker said.
+        reason: String,
+    },
+    /// Any other error of librdkafka (creating a client, fetching watermarks).
     #[error("Kafka client error: {0}")]
     Client(#[from] rdkafka::error::KafkaError),
 }

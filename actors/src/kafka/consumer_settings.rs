@@ -56,10 +56,10 @@ pub fn default_instance_id(topic: &str) -> String {
 }
 
 /// What the pipeline's consumer is given from its command line.
-pub struct ConsumerSettings<'a> {
+pub(crate) struct ConsumerSettings<'a> {
     /// The brokers and the user's settings (security, tuning).
-    pub kafka: &'a KafkaSettings,
-    pub group_id: &'a str,
+    pub(crate) kafka: &'a KafkaSettings,
+    pub(crate) group_id: &'a str,
     /// `group.instance.id`: this instance's stable name in its group
     /// (static membership, KIP-345), or `None` for a dynamic member.
     ///
@@ -70,21 +70,21 @@ pub struct ConsumerSettings<'a> {
     /// static member does not leave its group when it stops, so the
     /// partitions of an instance that never comes back wait for the
     /// session timeout before they move to another.
-    pub instance_id: Option<&'a str>,
-    pub session_timeout: Duration,
-    pub max_poll_interval: Duration,
+    pub(crate) instance_id: Option<&'a str>,
+    pub(crate) session_timeout: Duration,
+    pub(crate) max_poll_interval: Duration,
     /// The size of librdkafka's prefetch queue, in KiB.
-    pub prefetch_kbytes: u64,
+    pub(crate) prefetch_kbytes: u64,
 }
 
 impl ConsumerSettings<'_> {
     /// The session timeout in use: librdkafka refuses one above
     /// `max.poll.interval.ms`, so a shorter poll interval caps it.
-    pub fn effective_session_timeout(&self) -> Duration {
+    pub(crate) fn effective_session_timeout(&self) -> Duration {
         self.session_timeout.min(self.max_poll_interval)
     }
 
-    pub fn client_config(&self) -> ClientConfig {
+    pub(crate) fn client_config(&self) -> ClientConfig {
         self.kafka.client_config(|config| self.set_ours(config))
     }
 

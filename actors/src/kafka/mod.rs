@@ -3,11 +3,11 @@
 //! headers read and written as bytes. The code
 //! knows nothing of which Kafka-protocol broker it talks to.
 
-pub mod admin;
+pub(crate) mod admin;
 pub mod consumer_settings;
-pub mod outage_log;
+pub(crate) mod outage_log;
 pub mod record_headers;
-pub mod topic_id;
+pub(crate) mod topic_id;
 
 pub use admin::{ensure_topic, probe, KafkaError};
 pub use superstore_kafka_settings::{ConnectionError, KafkaSettings};

@@ -24,7 +24,7 @@ struct Down {
 
 /// The brokers this client currently cannot reach.
 #[derive(Default)]
-pub struct BrokerOutages {
+pub(crate) struct BrokerOutages {
     down: Mutex<HashMap<String, Down>>,
 }
 
@@ -65,7 +65,7 @@ fn broker_of(reason: &str) -> &str {
 impl BrokerOutages {
     /// Takes librdkafka's global error: a transport failure is counted (and
     /// logged once per outage); anything else is logged as it comes.
-    pub fn error(&self, error: &KafkaError, reason: &str) {
+    pub(crate) fn error(&self, error: &KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
             Some(code) if is_unreachable(code) => self.failed(broker_of(reason), reason),
             _ => tracing::error!(%error, reason, "Kafka client error"),
@@ -89,7 +89,7 @@ impl BrokerOutages {
 
     /// Takes librdkafka's statistics (JSON): every broker that was down and
     /// is connected again gets its INFO line.
-    pub fn statistics(&self, json: &[u8]) {
+    pub(crate) fn statistics(&self, json: &[u8]) {
         let Ok(statistics) = serde_json::from_slice::<Statistics>(json) else { return };
         let mut down = self.down.lock().expect("outage lock");
         if down.is_empty() {
@@ -116,7 +116,7 @@ impl BrokerOutages {
 /// librdkafka's own log lines: those about connections failing (facility
 /// `FAIL`) go to DEBUG, since [`BrokerOutages`] reports the outage; the
 /// rest keep their level.
-pub fn librdkafka_log(level: RDKafkaLogLevel, facility: &str, message: &str) {
+pub(crate) fn librdkafka_log(level: RDKafkaLogLevel, facility: &str, message: &str) {
     match level {
         _ if facility == "FAIL" => tracing::debug!(target: "librdkafka", facility, "{message}"),
         RDKafkaLogLevel::Emerg

@@ -20,7 +20,7 @@ use superstore_kafka_settings::KafkaSettings;
 /// How long one watermark request may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub struct LagProbe {
+pub(crate) struct LagProbe {
     client: BaseConsumer,
     topic: String,
     assigned: AssignedPartitions,
@@ -28,7 +28,7 @@ pub struct LagProbe {
 }
 
 impl LagProbe {
-    pub fn new(
+    pub(crate) fn new(
         kafka: &KafkaSettings,
         topic: &str,
         assigned: AssignedPartitions,
@@ -43,7 +43,7 @@ impl LagProbe {
     }
 
     /// Measures every `every` until the actix system stops.
-    pub fn spawn(self, every: Duration) {
+    pub(crate) fn spawn(self, every: Duration) {
         let probe = Arc::new(self);
         actix::spawn(async move {
             let mut ticks = tokio::time::interval(every);

@@ -20,7 +20,9 @@ const EXPOSITION: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Where to serve, from `--metrics-addr`: an `IP:PORT`, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricsAddr {
+    /// Nothing is served, and no recorder is installed.
     Off,
+    /// Served on this address.
     At(SocketAddr),
 }
 
@@ -50,9 +52,9 @@ impl std::fmt::Display for MetricsAddr {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot listen on {address}: {cause}. Fix: {fix}")]
 pub struct BindError {
-    pub address: SocketAddr,
-    pub cause: String,
-    pub fix: String,
+    pub(crate) address: SocketAddr,
+    pub(crate) cause: String,
+    pub(crate) fix: String,
 }
 
 /// Binds `address`; `flag` names the setting the user can change (for

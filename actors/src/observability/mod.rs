@@ -12,7 +12,7 @@
 //! - [`warehouse_build`] reads when the warehouse was last built, for the
 //!   alert on a stalled schedule.
 
-pub mod consumer_lag;
+pub(crate) mod consumer_lag;
 pub mod endpoint;
 pub mod readiness;
 pub mod recorder;

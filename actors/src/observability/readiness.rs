@@ -16,11 +16,16 @@ use superstore_registry::{BasicAuth, ClientTls, RegistryClient};
 /// The longest a check may take before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// What the readiness checks look at; each probe checks them afresh.
 #[derive(Clone)]
 pub struct Readiness {
+    /// The topic the pipeline consumes, named in the answer.
     pub topic: String,
+    /// The partitions the source holds: none means not ready.
     pub assigned: AssignedPartitions,
+    /// The pool the check takes a connection from, to ask PostgreSQL `select 1`.
     pub pool: PgPool,
+    /// The schema registry the decoder reads, asked for `GET /subjects`.
     pub registry_url: String,
     /// The pipeline's own credentials for the registry, when it asks for them.
     pub registry_credentials: Option<BasicAuth>,
@@ -30,22 +35,22 @@ pub struct Readiness {
 
 /// One check's verdict.
 #[derive(Debug, Serialize)]
-pub struct Check {
-    pub ok: bool,
-    pub detail: String,
+pub(crate) struct Check {
+    pub(crate) ok: bool,
+    pub(crate) detail: String,
 }
 
 /// The body of `/health/ready`.
 #[derive(Debug, Serialize)]
-pub struct ReadinessReport {
-    pub ready: bool,
+pub(crate) struct ReadinessReport {
+    pub(crate) ready: bool,
     /// The checks that failed, by name.
-    pub missing: Vec<&'static str>,
-    pub checks: BTreeMap<&'static str, Check>,
+    pub(crate) missing: Vec<&'static str>,
+    pub(crate) checks: BTreeMap<&'static str, Check>,
 }
 
 impl Readiness {
-    pub async fn check(&self) -> ReadinessReport {
+    pub(crate) async fn check(&self) -> ReadinessReport {
         let (postgres, registry) = tokio::join!(self.postgres(), self.registry());
         let checks = BTreeMap::from([
             ("partitions", self.partitions()),
@@ -106,6 +111,6 @@ impl Readiness {
 }
 
 /// A round trip to the server, for the readiness check.
-pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+pub(crate) fn ping(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query("select 1").execute(conn).map(|_| ())
 }

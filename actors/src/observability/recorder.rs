@@ -13,14 +13,17 @@ use metrics_util::MetricKindMask;
 use std::time::Duration;
 
 /// A gauge not set for this long is dropped from the exposition.
-pub const IDLE_GAUGE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_GAUGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often histogram samples are folded into their buckets.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
+/// Why the recorder could not be installed.
 #[derive(Debug, thiserror::Error)]
 pub enum RecorderError {
+    /// The exporter refused its settings, or a recorder is installed already.
     #[error("cannot install the metrics recorder: {0}")]
     Build(#[from] BuildError),
+    /// The thread that folds histogram samples into buckets did not start.
     #[error("cannot start the metrics upkeep thread: {0}")]
     Upkeep(std::io::Error),
 }

@@ -21,6 +21,7 @@ use superstore_database::PgPool;
 /// How long the probe waits for a connection of the pool.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Reads the newest row of `warehouse.builds` and serves it as a gauge.
 pub struct WarehouseBuildProbe {
     pool: PgPool,
     readings: Mutex<Readings>,
@@ -35,6 +36,7 @@ struct Readings {
 }
 
 impl WarehouseBuildProbe {
+    /// A probe that reads through `pool`; nothing is read before [`Self::spawn`].
     pub fn new(pool: PgPool) -> Self {
         WarehouseBuildProbe { pool, readings: Mutex::default() }
     }
@@ -91,6 +93,6 @@ impl WarehouseBuildProbe {
 /// When the warehouse was last built successfully (the newest row of
 /// warehouse.builds, which the Airflow DAG's last task writes); None before
 /// the first build.
-pub fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
+pub(crate) fn last_warehouse_build(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
     warehouse_builds::table.select(diesel::dsl::max(warehouse_builds::built_at)).first(conn)
 }

@@ -48,6 +48,7 @@ impl FromStr for ResetTarget {
 /// What the reset did (or would do) to one partition's stored offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetChange {
+    /// The partition.
     pub partition: i32,
     /// The stored offset before, and the topic id it was stored for.
     pub before: Option<(i64, Option<String>)>,
@@ -55,30 +56,57 @@ pub struct OffsetChange {
     pub after: Option<i64>,
 }
 
+/// Why a reset was refused or failed; a refused reset changes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ResetError {
+    /// The group's members or the topic could not be read from Kafka.
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    /// PostgreSQL's offsets could not be read or written; the transaction rolled back.
     #[error("cannot read or write the stored offsets in PostgreSQL: {0}")]
     Database(String),
+    /// The group has members in Kafka: a pipeline still runs in it.
     #[error(
         "group {group} has {} active member(s) ({}): a running pipeline would carry on from \
          where it is. Fix: stop it (SIGTERM), then reset",
         members.len(), members.join(", ")
     )]
-    GroupActive { group: String, members: Vec<String> },
+    GroupActive {
+        /// The consumer group.
+        group: String,
+        /// Its members, as `client id@host`.
+        members: Vec<String>,
+    },
+    /// The offset asked for is not in the partition's log.
     #[error(
         "offset {offset} is outside partition {partition}, which holds offsets {start} to {end} \
          (exclusive). Fix: pick an offset in that range, or earliest or latest"
     )]
-    OutOfRange { partition: i32, offset: i64, start: i64, end: i64 },
+    OutOfRange {
+        /// The partition.
+        partition: i32,
+        /// The offset asked for.
+        offset: i64,
+        /// The partition's first offset (its low watermark).
+        start: i64,
+        /// The offset after its last record (its high watermark).
+        end: i64,
+    },
+    /// A partition named with `--partition` that the topic does not have.
     #[error("topic {topic} has no partition {partition} (it has {partitions})")]
-    NoSuchPartition { topic: String, partition: i32, partitions: usize },
+    NoSuchPartition {
+        /// The topic.
+        topic: String,
+        /// The partition asked for.
+        partition: i32,
+        /// How many partitions the topic has.
+        partitions: usize,
+    },
 }
 
 /// The changes that move `stored` to `target` on the topic as it is now,
 /// for `only` these partitions (all if empty). Pure.
-pub fn plan(
+pub(crate) fn plan(
     topic: &str,
     stored: &[StoredPosition],
     actual: &TopicIdentity,

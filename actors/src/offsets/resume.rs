@@ -23,14 +23,42 @@ use superstore_database::PgPool;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mismatch {
     /// The offsets were stored for another topic of the same name.
-    TopicRecreated { stored_id: String, actual_id: String },
+    TopicRecreated {
+        /// The Kafka topic id the offsets were stored with.
+        stored_id: String,
+        /// The topic's id now.
+        actual_id: String,
+    },
     /// The partition ends before the stored offset.
-    BeyondEnd { partition: i32, stored: i64, start: i64, end: i64 },
+    BeyondEnd {
+        /// The partition.
+        partition: i32,
+        /// Its stored next offset.
+        stored: i64,
+        /// Its first offset in Kafka now (the low watermark).
+        start: i64,
+        /// The offset after its last record (the high watermark).
+        end: i64,
+    },
     /// The partition starts after the stored offset: records that were never
     /// staged are gone (deleted by retention, or by an operator).
-    BeforeStart { partition: i32, stored: i64, start: i64, end: i64 },
+    BeforeStart {
+        /// The partition.
+        partition: i32,
+        /// Its stored next offset.
+        stored: i64,
+        /// Its first offset in Kafka now (the low watermark).
+        start: i64,
+        /// The offset after its last record (the high watermark).
+        end: i64,
+    },
     /// The topic has no such partition any more.
-    PartitionGone { partition: i32, stored: i64 },
+    PartitionGone {
+        /// The partition.
+        partition: i32,
+        /// Its stored next offset.
+        stored: i64,
+    },
 }
 
 impl fmt::Display for Mismatch {
@@ -64,10 +92,15 @@ impl fmt::Display for Mismatch {
 /// The stored offsets of a group on a topic, and why they cannot be trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ResumeRefused {
+    /// The consumer group.
     pub group: String,
+    /// The topic, by name.
     pub topic: String,
+    /// The group's offsets as PostgreSQL stores them.
     pub stored: Vec<StoredPosition>,
+    /// The topic as Kafka knows it now.
     pub actual: TopicIdentity,
+    /// Every reason not to trust `stored`, at least one.
     pub mismatches: Vec<Mismatch>,
 }
 
@@ -149,10 +182,13 @@ pub fn mismatches(stored: &[StoredPosition], actual: &TopicIdentity) -> Vec<Mism
 /// What can stop a run before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum ResumeError {
+    /// The topic could not be described.
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    /// The stored offsets could not be read, even after retries.
     #[error("cannot read the stored offsets from PostgreSQL: {0}")]
     Database(String),
+    /// The stored offsets do not fit the topic: an operator must decide.
     #[error(transparent)]
     Refused(Box<ResumeRefused>),
 }

@@ -27,7 +27,7 @@ pub fn stored_offsets(
 /// overwritten by the batch before it commits), so that two writers racing
 /// on a partition's first batch meet on that row. Without it, both found no
 /// row to lock, and both wrote the batch.
-pub fn claim_offset_rows(
+pub(crate) fn claim_offset_rows(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -55,7 +55,7 @@ pub fn claim_offset_rows(
 
 /// The stored offsets, with the rows locked until the transaction ends: a
 /// second incarnation of the pipeline waits here instead of writing twice.
-pub fn lock_stored_offsets(
+pub(crate) fn lock_stored_offsets(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -121,13 +121,16 @@ pub fn store_offset(
 /// for rows stored before ids were kept).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct StoredPosition {
+    /// The partition.
     pub partition: i32,
+    /// The offset of the first record not yet committed to staging.
     pub next_offset: i64,
+    /// The Kafka topic id the offset was stored with.
     pub topic_id: Option<String>,
 }
 
 /// Every stored offset of `group_id` on `topic`, by partition.
-pub fn stored_positions(
+pub(crate) fn stored_positions(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -146,7 +149,7 @@ pub fn stored_positions(
 
 /// The same, with the rows locked until the transaction ends (as the
 /// writer locks them).
-pub fn lock_stored_positions(
+pub(crate) fn lock_stored_positions(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -165,7 +168,7 @@ pub fn lock_stored_positions(
 }
 
 /// Records `topic_id` on the rows stored before ids were kept.
-pub fn adopt_topic_id(
+pub(crate) fn adopt_topic_id(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -181,7 +184,7 @@ pub fn adopt_topic_id(
 
 /// Sets one partition's offset to `next_offset`, backwards too: the
 /// operator's reset, never the writer's path.
-pub fn reset_offset(
+pub(crate) fn reset_offset(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,
@@ -207,7 +210,7 @@ pub fn reset_offset(
 }
 
 /// Forgets the offset of a partition the topic no longer has.
-pub fn forget_offset(
+pub(crate) fn forget_offset(
     conn: &mut PgConnection,
     group_id: &str,
     topic: &str,

@@ -14,7 +14,7 @@ use rdkafka::ClientContext;
 use std::sync::{Mutex, MutexGuard};
 
 /// The producer every publisher run sends through.
-pub type PublishProducer = BaseProducer<DeliveryLedger>;
+pub(crate) type PublishProducer = BaseProducer<DeliveryLedger>;
 
 /// The producer's context: where its delivery reports are kept.
 #[derive(Debug, Default)]
@@ -28,13 +28,13 @@ pub struct DeliveryLedger {
 #[derive(Debug, Default)]
 pub(super) struct Ledger {
     listening: bool,
-    pub watermark: AckWatermark,
+    pub(crate) watermark: AckWatermark,
     /// Confirmed deliveries not yet counted by the run.
-    pub delivered: u64,
+    pub(crate) delivered: u64,
     /// Reports of any kind received, heard or not.
-    pub reports: u64,
+    pub(crate) reports: u64,
     /// The first failed delivery: its index and why.
-    pub failure: Option<(u64, KafkaError)>,
+    pub(crate) failure: Option<(u64, KafkaError)>,
 }
 
 impl DeliveryLedger {

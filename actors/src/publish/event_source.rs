@@ -19,7 +19,7 @@ pub enum SourceItem {
 /// start. Not retried: reading it again would fail the same way.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct SourceError(pub String);
+pub struct SourceError(pub(crate) String);
 
 /// The items of a source, in index order.
 pub type SourceItems<'a> = Box<dyn Iterator<Item = Result<SourceItem, SourceError>> + 'a>;

@@ -106,8 +106,8 @@ pub(super) type Chunks = mpsc::Receiver<Result<Chunk, FeedError>>;
 /// How the feeder encodes: the schema version and its registry id.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Encoding {
-    pub version: u32,
-    pub schema_id: i32,
+    pub(crate) version: u32,
+    pub(crate) schema_id: i32,
 }
 
 /// The framing of every message of a run: the registry header, and the

@@ -1,14 +1,14 @@
 //! The publisher shared by `superstore generate` and `superstore import`:
-//! sale events from a restartable source ([`source`]), read and encoded in
+//! sale events from a restartable source ([`event_source`]), read and encoded in
 //! Avro with the Confluent framing on a thread of their own ([`feeder`]),
-//! sent to Kafka keyed by `order_id` through an idempotent producer ([`run`],
+//! sent to Kafka keyed by `order_id` through an idempotent producer ([`send_loop`],
 //! on a sending thread that also serves the delivery reports: [`delivery`])
 //! by a supervised actor ([`publisher`]) that resumes after the last
 //! confirmed event when it is restarted ([`watermark`]).
 //! Generated and imported events take this one path, and then the pipeline's.
 
 mod delivery;
-pub mod event_source;
+pub(crate) mod event_source;
 mod feeder;
 mod plan;
 pub mod producer;
@@ -16,7 +16,7 @@ mod publisher;
 mod send_loop;
 mod watermark;
 
-pub use delivery::{DeliveryLedger, PublishProducer};
+pub(crate) use delivery::{DeliveryLedger, PublishProducer};
 pub use event_source::{EventSource, SharedSource, SourceError, SourceItem, SourceItems};
 pub use plan::{PublishError, PublishPlan, PublishReport};
 

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-pub struct Publisher {
+pub(crate) struct Publisher {
     plan: PublishPlan,
     source: SharedSource,
     producer: Arc<PublishProducer>,
@@ -42,7 +42,7 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(
+    pub(crate) fn new(
         plan: PublishPlan,
         source: SharedSource,
         producer: Arc<PublishProducer>,

@@ -35,9 +35,9 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(super) struct Progress {
     /// Every item before this index is done.
-    pub confirmed: Arc<AtomicU64>,
-    pub delivered: Arc<AtomicU64>,
-    pub bar: ProgressBar,
+    pub(crate) confirmed: Arc<AtomicU64>,
+    pub(crate) delivered: Arc<AtomicU64>,
+    pub(crate) bar: ProgressBar,
 }
 
 struct Sender<'a> {

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 #[derive(Debug, Default)]
-pub struct AckWatermark {
+pub(crate) struct AckWatermark {
     through: u64,
     /// Whether `through + i` is confirmed, for each i; the front is always
     /// unconfirmed (or the ring empty).
@@ -18,16 +18,16 @@ pub struct AckWatermark {
 }
 
 impl AckWatermark {
-    pub fn starting_at(through: u64) -> Self {
+    pub(crate) fn starting_at(through: u64) -> Self {
         AckWatermark { through, ahead: VecDeque::new() }
     }
 
     /// Every index below this one is confirmed.
-    pub fn through(&self) -> u64 {
+    pub(crate) fn through(&self) -> u64 {
         self.through
     }
 
-    pub fn confirm(&mut self, index: u64) {
+    pub(crate) fn confirm(&mut self, index: u64) {
         let Some(offset) = index.checked_sub(self.through) else {
             return;
         };

@@ -36,7 +36,7 @@ use superstore_domain::{
 };
 use superstore_registry::{RegistryClient, RegistryClientError};
 
-pub struct Decoder {
+pub(crate) struct Decoder {
     registry: RegistryClient,
     reader: Arc<Schema>,
     validator: Addr<Validator>,
@@ -48,7 +48,7 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    pub fn new(
+    pub(crate) fn new(
         registry: RegistryClient,
         reader: Arc<Schema>,
         validator: Addr<Validator>,
@@ -119,7 +119,7 @@ async fn writer_schema(tools: &Tools, id: i32) -> Result<Arc<Schema>, Quarantine
 /// Kafka's default record limit is 1 MiB: a length prefix beyond this is
 /// hostile or corrupt, and is refused as `undecodable_avro` instead of
 /// allocating what it claims (apache-avro's own limit is 512 MiB).
-pub const MAX_DATUM_ALLOCATION: usize = 16 << 20;
+pub(crate) const MAX_DATUM_ALLOCATION: usize = 16 << 20;
 
 /// Sets [`MAX_DATUM_ALLOCATION`] for this process, before anything is decoded
 /// (apache-avro fixes its limit on first use).

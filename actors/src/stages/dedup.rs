@@ -22,14 +22,14 @@ use actix::prelude::*;
 use superstore_database::PgPool;
 use uuid::Uuid;
 
-pub struct Dedup {
+pub(crate) struct Dedup {
     pool: PgPool,
     committed: CommittedIds,
     writer: Addr<Writer>,
 }
 
 impl Dedup {
-    pub fn new(pool: PgPool, committed: CommittedIds, writer: Addr<Writer>) -> Self {
+    pub(crate) fn new(pool: PgPool, committed: CommittedIds, writer: Addr<Writer>) -> Self {
         Dedup { pool, committed, writer }
     }
 

@@ -10,6 +10,6 @@
 //! a stage costs that record only ([`panic_guard`]).
 
 pub mod decoder;
-pub mod dedup;
-pub mod panic_guard;
-pub mod validator;
+pub(crate) mod dedup;
+pub(crate) mod panic_guard;
+pub(crate) mod validator;

@@ -15,7 +15,7 @@ use crate::supervision::panic_message;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `work` for one record of `stage`; a panic becomes a quarantine.
-pub fn per_record<T>(
+pub(crate) fn per_record<T>(
     stage: &'static str,
     ledger: &Ledger,
     schema_id: Option<i32>,

@@ -14,13 +14,13 @@ use actix::prelude::*;
 use std::sync::Arc;
 use superstore_domain::validate;
 
-pub struct Validator {
+pub(crate) struct Validator {
     dedup: Addr<Dedup>,
     ledger: Arc<Ledger>,
 }
 
 impl Validator {
-    pub fn new(dedup: Addr<Dedup>, ledger: Arc<Ledger>) -> Self {
+    pub(crate) fn new(dedup: Addr<Dedup>, ledger: Arc<Ledger>) -> Self {
         Validator { dedup, ledger }
     }
 }
@@ -37,7 +37,7 @@ impl Supervised for Validator {}
 
 /// The verdict of the domain rules on a decoded record; any other verdict
 /// passes through unchanged.
-pub fn validate_verdict(verdict: Verdict, ledger: &Ledger) -> Verdict {
+pub(crate) fn validate_verdict(verdict: Verdict, ledger: &Ledger) -> Verdict {
     let Verdict::Decoded { event, schema_id } = verdict else { return verdict };
     match panic_guard::per_record("validator", ledger, Some(schema_id), || validate(*event)) {
         Ok(Ok(sale)) => Verdict::Valid { sale: Box::new(sale), schema_id },

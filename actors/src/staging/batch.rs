@@ -9,6 +9,7 @@ use super::rows::{RecordMeta, StagedRow};
 use crate::flow::envelope::{Envelope, Verdict};
 use crate::flow::headers_json::headers_to_json;
 
+/// One batch for the store: envelopes in arrival order, each valid one with its row.
 #[derive(Debug, Default)]
 pub struct PreparedBatch {
     topic: String,
@@ -20,7 +21,7 @@ pub struct PreparedBatch {
 }
 
 impl PreparedBatch {
-    pub fn new(topic: &str) -> Self {
+    pub(crate) fn new(topic: &str) -> Self {
         PreparedBatch { topic: topic.to_owned(), ..PreparedBatch::default() }
     }
 
@@ -32,7 +33,7 @@ impl PreparedBatch {
     }
 
     /// Adds envelopes, building the row of each valid one.
-    pub fn extend(&mut self, envelopes: impl IntoIterator<Item = Envelope>) {
+    pub(crate) fn extend(&mut self, envelopes: impl IntoIterator<Item = Envelope>) {
         for envelope in envelopes {
             let row = match &envelope.verdict {
                 Verdict::Valid { sale, schema_id } => {
@@ -46,19 +47,19 @@ impl PreparedBatch {
         }
     }
 
-    pub fn topic(&self) -> &str {
+    pub(crate) fn topic(&self) -> &str {
         &self.topic
     }
 
-    pub fn envelopes(&self) -> &[Envelope] {
+    pub(crate) fn envelopes(&self) -> &[Envelope] {
         &self.envelopes
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.envelopes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.envelopes.is_empty()
     }
 

@@ -21,16 +21,27 @@ const POSTGRES_EPOCH_DAYS: i64 = 10_957;
 /// The column types staging uses, by how PostgreSQL reads them in binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
+    /// `boolean`: one byte.
     Bool,
+    /// `smallint`: two bytes, big-endian.
     Int2,
+    /// `integer`: four bytes, big-endian.
     Int4,
+    /// `bigint`: eight bytes, big-endian.
     Int8,
+    /// `text` or `varchar`: the UTF-8 bytes.
     Text,
+    /// `uuid`: its 16 bytes.
     Uuid,
+    /// `date`: days since 2000-01-01, four bytes.
     Date,
+    /// `timestamptz`: microseconds since 2000-01-01 00:00 UTC, eight bytes.
     Timestamptz,
+    /// `numeric`: base-10000 digits with weight, sign and display scale.
     Numeric,
+    /// `json`: the JSON text.
     Json,
+    /// `jsonb`: a version byte (1), then the JSON text.
     Jsonb,
 }
 

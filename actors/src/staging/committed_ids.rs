@@ -34,16 +34,12 @@ impl CommittedIds {
         CommittedIds(Arc::new(Mutex::new(Window { capacity, set, order: VecDeque::new() })))
     }
 
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.lock().capacity
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.lock().set.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Whether `id` is known to be committed in staging.
@@ -52,13 +48,13 @@ impl CommittedIds {
     }
 
     /// Which of `ids` are known to be committed, by position.
-    pub fn contains_each(&self, ids: impl IntoIterator<Item = Uuid>) -> Vec<bool> {
+    pub(crate) fn contains_each(&self, ids: impl IntoIterator<Item = Uuid>) -> Vec<bool> {
         let window = self.lock();
         ids.into_iter().map(|id| window.set.contains(&id)).collect()
     }
 
     /// Records ids that a transaction has just committed, as the newest.
-    pub fn committed(&self, ids: impl IntoIterator<Item = Uuid>) {
+    pub(crate) fn committed(&self, ids: impl IntoIterator<Item = Uuid>) {
         let mut window = self.lock();
         for id in ids {
             window.push_newest(id);
@@ -67,7 +63,7 @@ impl CommittedIds {
 
     /// Adds ids read back from staging, newest first, as older than every
     /// id already here: commits made while they were read keep their place.
-    pub fn preload(&self, newest_first: impl IntoIterator<Item = Uuid>) {
+    pub(crate) fn preload(&self, newest_first: impl IntoIterator<Item = Uuid>) {
         let mut window = self.lock();
         for id in newest_first {
             if window.set.len() >= window.capacity {
@@ -133,6 +129,6 @@ mod tests {
         let ids = CommittedIds::new(0);
         ids.committed([id(1)]);
         ids.preload([id(2)]);
-        assert!(ids.is_empty());
+        assert_eq!(ids.len(), 0);
     }
 }

@@ -16,23 +16,23 @@ use serde::ser::{self, Impossible, Serialize};
 use std::fmt::{Display, Write as _};
 
 /// Where a field goes: its column's index and kind, by the field's name.
-pub type ColumnOf = fn(&str) -> Option<(usize, Option<ColumnKind>)>;
+pub(crate) type ColumnOf = fn(&str) -> Option<(usize, Option<ColumnKind>)>;
 
 /// One row's fields: their binary encodings in one buffer, a span of it per
 /// column (length prefix included).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Cells {
+pub(crate) struct Cells {
     bytes: Vec<u8>,
     spans: Vec<Option<(usize, usize)>>,
     /// The text of the leaf being written, reused from one leaf to the next.
     scratch: String,
     /// Fields that are no column.
-    pub others: Vec<String>,
+    pub(crate) others: Vec<String>,
 }
 
 impl Cells {
     /// Cells for a table of `n` columns, none written yet.
-    pub fn with_columns(n: usize) -> Self {
+    pub(crate) fn with_columns(n: usize) -> Self {
         Cells {
             bytes: Vec::with_capacity(512),
             spans: vec![None; n],
@@ -43,13 +43,13 @@ impl Cells {
 
     /// The binary field of column `i` (length prefix included), if the row
     /// has a value for it.
-    pub fn slot(&self, i: usize) -> Option<&[u8]> {
+    pub(crate) fn slot(&self, i: usize) -> Option<&[u8]> {
         self.spans.get(i).copied().flatten().map(|(start, end)| &self.bytes[start..end])
     }
 
     /// Writes the fields of `value` (a struct) into their columns;
     /// `column` gives a field's column by name.
-    pub fn write<T: Serialize + ?Sized>(
+    pub(crate) fn write<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
         column: ColumnOf,
@@ -80,7 +80,7 @@ impl Cells {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct CellError(String);
+pub(crate) struct CellError(String);
 
 impl ser::Error for CellError {
     fn custom<T: Display>(msg: T) -> Self {
@@ -270,7 +270,7 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, CellEr
     serde_json::to_value(value).map_err(|e| CellError(e.to_string()))
 }
 
-pub struct JsonSeq<'c> {
+pub(crate) struct JsonSeq<'c> {
     leaf: Leaf<'c>,
     items: Vec<serde_json::Value>,
 }
@@ -289,7 +289,7 @@ impl ser::SerializeSeq for JsonSeq<'_> {
     }
 }
 
-pub struct JsonMap<'c> {
+pub(crate) struct JsonMap<'c> {
     leaf: Leaf<'c>,
     map: serde_json::Map<String, serde_json::Value>,
     key: Option<String>,

@@ -21,13 +21,13 @@ use uuid::Uuid;
 /// What the accepted records of a batch came to.
 #[derive(Default)]
 pub(super) struct AcceptedOutcome<'a> {
-    pub inserted: u64,
+    pub(crate) inserted: u64,
     /// Copies of ids committed before or earlier in this transaction.
-    pub duplicates: u64,
+    pub(crate) duplicates: u64,
     /// The ids that are in staging once this transaction commits.
-    pub staged_ids: Vec<Uuid>,
+    pub(crate) staged_ids: Vec<Uuid>,
     /// The records whose rows PostgreSQL refused, to quarantine.
-    pub refused: Vec<Quarantined<'a>>,
+    pub(crate) refused: Vec<Quarantined<'a>>,
 }
 
 /// Writes `accepted` (in batch order) inside the caller's transaction.

@@ -17,7 +17,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// What a failed write means for its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteFailure {
+pub(crate) enum WriteFailure {
     /// PostgreSQL refused a value or a constraint (class 22 or 23).
     Refusal,
     /// Anything else: retry the whole batch.
@@ -25,7 +25,7 @@ pub enum WriteFailure {
 }
 
 /// Classifies the error of a write of staged rows.
-pub fn classify(err: &DieselError) -> WriteFailure {
+pub(crate) fn classify(err: &DieselError) -> WriteFailure {
     let DieselError::DatabaseError(kind, info) = err else { return WriteFailure::Transient };
     match kind {
         DatabaseErrorKind::UniqueViolation
@@ -43,7 +43,7 @@ pub fn classify(err: &DieselError) -> WriteFailure {
 
 /// The SQLSTATE that `staging.insert_sales_events` puts at the start of a
 /// message: `[22021] invalid byte sequence…` gives `22021`.
-pub fn sqlstate_tag(message: &str) -> Option<&str> {
+pub(crate) fn sqlstate_tag(message: &str) -> Option<&str> {
     let code = message.strip_prefix('[')?.split_once(']')?.0;
     (code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }

@@ -12,7 +12,7 @@ use diesel::QueryResult;
 
 /// The staging column each field of the sale record lands in: nested
 /// records (customer, location, product) are flattened to their fields.
-pub fn columns_for(reader: &Schema) -> Vec<String> {
+pub(crate) fn columns_for(reader: &Schema) -> Vec<String> {
     let Schema::Record(RecordSchema { fields, .. }) = reader else { return Vec::new() };
     fields
         .iter()
@@ -26,7 +26,7 @@ pub fn columns_for(reader: &Schema) -> Vec<String> {
 }
 
 /// The columns `reader` needs that `existing` lacks, in schema order.
-pub fn missing_columns(reader: &Schema, existing: &[String]) -> Vec<String> {
+pub(crate) fn missing_columns(reader: &Schema, existing: &[String]) -> Vec<String> {
     columns_for(reader).into_iter().filter(|c| !existing.contains(c)).collect()
 }
 
@@ -36,7 +36,7 @@ pub fn missing_in_database(conn: &mut PgConnection, reader: &Schema) -> QueryRes
 }
 
 /// The decimal fields of `reader` (flattened like the columns), with their scales.
-pub fn decimal_scales(reader: &Schema) -> Vec<(String, u32)> {
+pub(crate) fn decimal_scales(reader: &Schema) -> Vec<(String, u32)> {
     let Schema::Record(RecordSchema { fields, .. }) = reader else { return Vec::new() };
     let flat = fields.iter().flat_map(|field| match &field.schema {
         Schema::Record(RecordSchema { fields: nested, .. }) => nested.iter().collect(),
@@ -51,7 +51,10 @@ pub fn decimal_scales(reader: &Schema) -> Vec<(String, u32)> {
 
 /// Each decimal column whose scale in `existing` is below the one `reader`
 /// declares, as (column, its scale, the schema's).
-pub fn narrow_decimals(reader: &Schema, existing: &[(String, u32)]) -> Vec<(String, u32, u32)> {
+pub(crate) fn narrow_decimals(
+    reader: &Schema,
+    existing: &[(String, u32)],
+) -> Vec<(String, u32, u32)> {
     decimal_scales(reader)
         .into_iter()
         .filter_map(|(column, wanted)| {

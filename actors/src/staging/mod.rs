@@ -23,12 +23,12 @@ pub mod batch;
 pub mod binary_fields;
 mod commit;
 pub mod committed_ids;
-pub mod copy_row_serializer;
+pub(crate) mod copy_row_serializer;
 mod event_copies;
-pub mod failure;
+pub(crate) mod failure;
 pub mod guard;
 pub mod rows;
-pub mod sql;
+pub(crate) mod sql;
 pub mod writer;
 
 use crate::flow::outcomes::BatchOutcome;
@@ -43,12 +43,16 @@ use std::sync::Arc;
 use std::time::Instant;
 use superstore_database::SessionTimeouts;
 
+/// Why a batch was not committed; it was rolled back whole, and is retried.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No connection to PostgreSQL could be made.
     #[error("no database connection: {0}")]
     Connection(String),
+    /// A statement of the transaction, or its commit, failed.
     #[error("the batch transaction failed: {0}")]
     Transaction(#[from] diesel::result::Error),
+    /// A row could not be laid out in the columns of `staging.sales_events`.
     #[error("a staged row does not fit staging.sales_events: {0}")]
     Layout(String),
 }
@@ -65,15 +69,18 @@ impl StoreError {
 
 #[derive(Message)]
 #[rtype(result = "Result<BatchOutcome, StoreError>")]
-pub struct CommitBatch(pub Arc<PreparedBatch>);
+pub(crate) struct CommitBatch(pub(crate) Arc<PreparedBatch>);
 
 /// What a group reads, and so where its rows belong: the group, the topic
 /// by name, and the topic's Kafka id, kept with the offsets and the
 /// quarantine (a topic created again under the same name is another topic).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
+    /// The consumer group.
     pub group_id: String,
+    /// The topic's name.
     pub topic: String,
+    /// Kafka's id of the topic.
     pub topic_id: String,
 }
 
@@ -81,7 +88,7 @@ pub struct Subscription {
 /// after any failed batch. A connection that failed may be broken, or carry
 /// the state that made it fail (a session made read-only, say); the retry
 /// starts afresh.
-pub struct StagingStore {
+pub(crate) struct StagingStore {
     database_url: String,
     timeouts: SessionTimeouts,
     connection: Option<PgConnection>,
@@ -94,17 +101,17 @@ pub struct StagingStore {
 /// The server process of the writer's session, so that a shutdown that
 /// runs out of time can end it, rolling its open transaction back at once.
 #[derive(Debug, Clone, Default)]
-pub struct WriterBackend(Arc<AtomicI32>);
+pub(crate) struct WriterBackend(Arc<AtomicI32>);
 
 impl WriterBackend {
     /// The backend's process id, once the writer has connected.
-    pub fn pid(&self) -> Option<i32> {
+    pub(crate) fn pid(&self) -> Option<i32> {
         Some(self.0.load(Ordering::SeqCst)).filter(|&pid| pid != 0)
     }
 }
 
 impl StagingStore {
-    pub fn new(
+    pub(crate) fn new(
         database_url: String,
         timeouts: SessionTimeouts,
         subscription: Subscription,

@@ -27,13 +27,17 @@ use superstore_domain::SaleEvent;
 /// What the writer knows of a record besides the sale: the columns it adds.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordMeta<'a> {
+    /// The registry id of the schema the record was written with.
     pub schema_id: i32,
+    /// The topic the record was read from.
     pub kafka_topic: &'a str,
+    /// Its partition.
     pub kafka_partition: i32,
+    /// Its offset in that partition.
     pub kafka_offset: i64,
     /// The Kafka record's own timestamp, if it has one.
     pub kafka_timestamp: Option<DateTime<Utc>>,
-    /// The Kafka record's headers, as a JSON array (`super::headers`).
+    /// The Kafka record's headers, as a JSON array (`crate::flow::headers_json`).
     pub kafka_headers: Value,
 }
 
@@ -45,7 +49,7 @@ pub struct TransactionMeta {
 }
 
 /// The columns of staging.sales_events, in the Diesel table's order.
-pub fn sales_events_columns() -> &'static [&'static str] {
+pub(crate) fn sales_events_columns() -> &'static [&'static str] {
     static COLUMNS: LazyLock<Vec<&'static str>> =
         LazyLock::new(column_names::<sales_events::table>);
     &COLUMNS
@@ -103,7 +107,7 @@ impl StagedRow {
 
     /// A whole row as a JSON object keyed by column name (what the insert
     /// function takes).
-    pub fn json(
+    pub(crate) fn json(
         sale: &SaleEvent,
         meta: &RecordMeta<'_>,
         transaction: &TransactionMeta,

@@ -14,14 +14,14 @@ use superstore_database::schema::staging::{ingest_batches, rejected_events, sale
 use uuid::Uuid;
 
 /// The start of the current transaction: what `now()` gives every row of it.
-pub fn transaction_time(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
+pub(crate) fn transaction_time(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
     diesel::select(diesel::dsl::sql::<Timestamptz>("now()")).get_result(conn)
 }
 
 /// Writes rows into staging.sales_events with one COPY in binary format, laid
 /// out in the column order of the Diesel table ([`super::rows::copy_binary`]).
 /// Fails on the first conflict.
-pub fn copy_sales_events(conn: &mut PgConnection, copy: &[u8]) -> QueryResult<usize> {
+pub(crate) fn copy_sales_events(conn: &mut PgConnection, copy: &[u8]) -> QueryResult<usize> {
     diesel::copy_from(sales_events::table)
         .from_raw_data(sales_events::table, |sink| {
             sink.write_all(copy).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
@@ -35,7 +35,7 @@ pub fn copy_sales_events(conn: &mut PgConnection, copy: &[u8]) -> QueryResult<us
 /// many were inserted. The rows are matched to the table's columns by
 /// name, through the function `staging.insert_sales_events`, whose errors
 /// carry their SQLSTATE (`super::failure`).
-pub fn insert_sales_events_ignoring_known(
+pub(crate) fn insert_sales_events_ignoring_known(
     conn: &mut PgConnection,
     rows: &serde_json::Value,
 ) -> QueryResult<usize> {
@@ -53,19 +53,19 @@ pub fn insert_sales_events_ignoring_known(
 /// One quarantined record, as staging.rejected_events stores it.
 #[derive(Insertable)]
 #[diesel(table_name = rejected_events)]
-pub struct RejectedRow<'a> {
-    pub group_id: &'a str,
-    pub topic: &'a str,
-    pub topic_id: &'a str,
-    pub kafka_partition: i32,
-    pub kafka_offset: i64,
-    pub message_key: Option<&'a [u8]>,
-    pub raw_value: Option<&'a [u8]>,
-    pub kafka_timestamp: Option<DateTime<Utc>>,
-    pub kafka_headers: serde_json::Value,
-    pub schema_id: Option<i32>,
-    pub reason: &'static str,
-    pub detail: String,
+pub(crate) struct RejectedRow<'a> {
+    pub(crate) group_id: &'a str,
+    pub(crate) topic: &'a str,
+    pub(crate) topic_id: &'a str,
+    pub(crate) kafka_partition: i32,
+    pub(crate) kafka_offset: i64,
+    pub(crate) message_key: Option<&'a [u8]>,
+    pub(crate) raw_value: Option<&'a [u8]>,
+    pub(crate) kafka_timestamp: Option<DateTime<Utc>>,
+    pub(crate) kafka_headers: serde_json::Value,
+    pub(crate) schema_id: Option<i32>,
+    pub(crate) reason: &'static str,
+    pub(crate) detail: String,
 }
 
 /// Rejected rows per INSERT statement (bind parameters stay under 65535).
@@ -74,7 +74,7 @@ const REJECTED_ROWS_PER_INSERT: usize = 4_000;
 /// Inserts the rows a group has not quarantined yet (a replay of records
 /// it already quarantined inserts nothing); returns the coordinates
 /// `(partition, offset)` of the rows inserted.
-pub fn insert_rejected_events(
+pub(crate) fn insert_rejected_events(
     conn: &mut PgConnection,
     rows: &[RejectedRow<'_>],
 ) -> QueryResult<Vec<(i32, i64)>> {
@@ -93,23 +93,26 @@ pub fn insert_rejected_events(
 /// The audit row of one batch.
 #[derive(Insertable)]
 #[diesel(table_name = ingest_batches)]
-pub struct BatchAudit<'a> {
-    pub group_id: &'a str,
-    pub topic: &'a str,
-    pub offset_ranges: serde_json::Value,
-    pub n_in: i32,
-    pub n_inserted: i32,
-    pub n_rejected: i32,
-    pub n_duplicate: i32,
+pub(crate) struct BatchAudit<'a> {
+    pub(crate) group_id: &'a str,
+    pub(crate) topic: &'a str,
+    pub(crate) offset_ranges: serde_json::Value,
+    pub(crate) n_in: i32,
+    pub(crate) n_inserted: i32,
+    pub(crate) n_rejected: i32,
+    pub(crate) n_duplicate: i32,
 }
 
-pub fn insert_ingest_batch(conn: &mut PgConnection, audit: &BatchAudit<'_>) -> QueryResult<()> {
+pub(crate) fn insert_ingest_batch(
+    conn: &mut PgConnection,
+    audit: &BatchAudit<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(ingest_batches::table).values(audit).execute(conn)?;
     Ok(())
 }
 
 /// The newest `limit` event ids of the event log, newest first.
-pub fn newest_event_ids(conn: &mut PgConnection, limit: usize) -> QueryResult<Vec<Uuid>> {
+pub(crate) fn newest_event_ids(conn: &mut PgConnection, limit: usize) -> QueryResult<Vec<Uuid>> {
     sales_events::table
         .select(sales_events::event_id)
         .order((sales_events::ingested_at.desc(), sales_events::kafka_offset.desc()))
@@ -125,7 +128,7 @@ struct ColumnName {
 
 /// The columns staging.sales_events has in this database (none if the
 /// table is missing), whatever this build's Diesel schema says.
-pub fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+pub(crate) fn live_sales_events_columns(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     let rows: Vec<ColumnName> = diesel::sql_query(
         "select column_name::text as column_name from information_schema.columns \
          where table_schema = $1 and table_name = $2",
@@ -145,7 +148,7 @@ struct NumericScale {
 }
 
 /// The scale of each numeric column of staging.sales_events in this database.
-pub fn live_sales_events_scales(conn: &mut PgConnection) -> QueryResult<Vec<(String, u32)>> {
+pub(crate) fn live_sales_events_scales(conn: &mut PgConnection) -> QueryResult<Vec<(String, u32)>> {
     let rows: Vec<NumericScale> = diesel::sql_query(
         "select column_name::text as column_name, numeric_scale::integer as numeric_scale \
          from information_schema.columns \
@@ -167,13 +170,13 @@ struct BackendPid {
 }
 
 /// The process id of this session's server backend.
-pub fn backend_pid(conn: &mut PgConnection) -> QueryResult<i32> {
+pub(crate) fn backend_pid(conn: &mut PgConnection) -> QueryResult<i32> {
     let row: BackendPid = diesel::sql_query("select pg_backend_pid() as pid").get_result(conn)?;
     Ok(row.pid)
 }
 
 /// Ends the backend `pid` (its open transaction is rolled back); whether it was there.
-pub fn terminate_backend(conn: &mut PgConnection, pid: i32) -> QueryResult<bool> {
+pub(crate) fn terminate_backend(conn: &mut PgConnection, pid: i32) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Terminated {
         #[diesel(sql_type = diesel::sql_types::Bool)]

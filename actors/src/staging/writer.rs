@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+/// When the writer closes a batch: whichever comes first.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchPolicy {
     /// A batch commits once it holds this many records…
@@ -31,7 +32,7 @@ pub struct BatchPolicy {
     pub linger: Duration,
 }
 
-pub struct Writer {
+pub(crate) struct Writer {
     topic: String,
     policy: BatchPolicy,
     /// The batch being gathered, its rows built as its records arrive.
@@ -45,7 +46,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(
+    pub(crate) fn new(
         topic: &str,
         store: Addr<StagingStore>,
         ledger: Arc<Ledger>,
