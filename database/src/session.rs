@@ -21,16 +21,18 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimeouts {
     /// `lock_timeout`: how long one statement waits for a lock.
-    pub lock: Limit,
+    pub(crate) lock: Limit,
     /// `statement_timeout`: how long one statement may run.
-    pub statement: Limit,
+    pub(crate) statement: Limit,
 }
 
 /// One limit: asked for on the command line, or a default that yields to
 /// one the session already has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
+    /// Given on the command line: set whatever the session has.
     Asked(Duration),
+    /// Set only where the session has no limit of its own.
     Default(Duration),
 }
 

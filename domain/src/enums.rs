@@ -13,8 +13,11 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {enum_name} label {label:?} (expected one of {expected})")]
 pub struct UnknownLabel {
+    /// The enum the label was read for.
     pub enum_name: &'static str,
+    /// The label as given.
     pub label: String,
+    /// The enum's labels, comma-separated.
     pub expected: String,
 }
 
@@ -22,7 +25,9 @@ pub struct UnknownLabel {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {enum_name} symbol {symbol:?}")]
 pub struct UnknownSymbol {
+    /// The enum the symbol was read for.
     pub enum_name: &'static str,
+    /// The symbol as given.
     pub symbol: String,
 }
 
@@ -38,7 +43,14 @@ macro_rules! avro_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[derive(Serialize, Deserialize)]
-        pub enum $name { $($(#[$attr])* #[serde(rename = $symbol)] $variant),+ }
+        pub enum $name {
+            $(
+                $(#[$attr])*
+                #[doc = concat!("`", $symbol, "` on the wire, \"", $label, "\" to people.")]
+                #[serde(rename = $symbol)]
+                $variant
+            ),+
+        }
 
         impl $name {
             /// Every variant, in the order of the Avro symbols.
@@ -71,6 +83,7 @@ macro_rules! avro_enum {
                 }
             }
 
+            /// The variant an Avro symbol names, exactly as [`Self::symbol`] spells it.
             pub fn from_symbol(symbol: &str) -> Result<Self, UnknownSymbol> {
                 match symbol {
                     $($symbol => Ok($name::$variant),)+

@@ -11,6 +11,8 @@
 //! learn what a sale is, and the runtime (`superstore-actors`) depends on it,
 //! never the other way round.
 
+#![warn(missing_docs)]
+
 mod avro;
 pub mod classic;
 mod enums;

@@ -34,14 +34,33 @@ pub const DISCOUNT_PRECISION: u32 = 6;
 /// The cents the generator makes.
 const CENTS: u32 = 2;
 
+/// A decimal that an amount or a discount cannot hold exactly.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
+    /// Holding it would round it.
     #[error("{value} has more than {scale} decimal places")]
-    TooManyDecimals { value: Decimal, scale: u32 },
+    TooManyDecimals {
+        /// The value given.
+        value: Decimal,
+        /// The decimal places allowed.
+        scale: u32,
+    },
+    /// It has too many digits before the point.
     #[error("{value} does not fit in {precision} digits with scale {scale}")]
-    Overflow { value: Decimal, precision: u32, scale: u32 },
+    Overflow {
+        /// The value given.
+        value: Decimal,
+        /// The digits allowed in all.
+        precision: u32,
+        /// The decimal places among them.
+        scale: u32,
+    },
+    /// Avro decimal bytes wider than `rust_decimal`'s 96-bit mantissa.
     #[error("a decimal of {len} bytes is too wide (at most 96 bits are supported)")]
-    TooWide { len: usize },
+    TooWide {
+        /// The number of bytes.
+        len: usize,
+    },
 }
 
 /// An amount of US dollars, exact to the fourth decimal.
@@ -49,6 +68,7 @@ pub enum MoneyError {
 pub struct Money(Decimal);
 
 impl Money {
+    /// Nothing: `0.00`.
     pub const ZERO: Money = Money(Decimal::ZERO);
 
     /// Takes an amount with at most four decimals; refuses anything finer.
@@ -63,15 +83,19 @@ impl Money {
             .with_scale()
     }
 
+    /// The amount in US dollars, at scale 4.
     pub fn amount(self) -> Decimal {
         self.0
     }
 
-    pub fn to_avro_bytes(self) -> Result<Vec<u8>, MoneyError> {
+    /// The Avro `decimal(16, 4)` bytes: the unscaled value, big-endian
+    /// two's complement.
+    pub(crate) fn to_avro_bytes(self) -> Result<Vec<u8>, MoneyError> {
         check_fits(self.0, MONEY_PRECISION, MONEY_SCALE)?;
         unscaled_bytes(self.0, MONEY_SCALE)
     }
 
+    /// The amount that Avro `decimal` bytes at scale 4 hold.
     pub fn from_avro_bytes(bytes: &[u8]) -> Result<Self, MoneyError> {
         from_unscaled_bytes(bytes, MONEY_SCALE).map(Money)
     }
@@ -93,21 +117,24 @@ impl fmt::Display for Money {
 pub struct Discount(Decimal);
 
 impl Discount {
-    pub const NONE: Discount = Discount(Decimal::ZERO);
-
+    /// Takes a fraction with at most four decimals and two digits before the
+    /// point; refuses anything else (the range is a domain rule).
     pub fn try_new(value: Decimal) -> Result<Self, MoneyError> {
         check_fits(value, DISCOUNT_PRECISION, DISCOUNT_SCALE).map(Discount)
     }
 
+    /// The fraction: 0.20 is twenty percent.
     pub fn fraction(self) -> Decimal {
         self.0
     }
 
-    pub fn to_avro_bytes(self) -> Result<Vec<u8>, MoneyError> {
+    /// The Avro `decimal(6, 4)` bytes.
+    pub(crate) fn to_avro_bytes(self) -> Result<Vec<u8>, MoneyError> {
         unscaled_bytes(self.0, DISCOUNT_SCALE)
     }
 
-    pub fn from_avro_bytes(bytes: &[u8]) -> Result<Self, MoneyError> {
+    /// The discount that Avro `decimal` bytes at scale 4 hold.
+    pub(crate) fn from_avro_bytes(bytes: &[u8]) -> Result<Self, MoneyError> {
         from_unscaled_bytes(bytes, DISCOUNT_SCALE).map(Discount)
     }
 }

@@ -28,8 +28,11 @@ const WIDE_DECIMAL_BYTES: usize = 16;
 /// Why a written value cannot be read with the reader schema.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolutionError {
+    /// A written decimal cannot be brought to the reader's scale exactly;
+    /// the text names the field.
     #[error("decimal scale: {0}")]
     Scale(String),
+    /// apache-avro's schema resolution refused the value.
     #[error(transparent)]
     Avro(#[from] apache_avro::Error),
 }

@@ -79,12 +79,15 @@ impl fmt::Display for RejectReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}: {detail}")]
 pub struct Rejection {
+    /// The rule broken.
     pub reason: RejectReason,
+    /// The field and its value, for a person.
     pub detail: String,
 }
 
 impl Rejection {
-    pub fn new(reason: RejectReason, detail: impl Into<String>) -> Self {
+    /// A refusal for `reason`, explained by `detail`.
+    pub(crate) fn new(reason: RejectReason, detail: impl Into<String>) -> Self {
         Rejection { reason, detail: detail.into() }
     }
 }

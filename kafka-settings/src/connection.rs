@@ -17,13 +17,28 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Why the probe did not get the cluster's metadata.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
     /// Retrying cannot help: a setting must change.
     #[error("Kafka at {bootstrap} refused the connection: {cause}. Fix: {fix}")]
-    Refused { bootstrap: String, cause: String, fix: String },
+    Refused {
+        /// The brokers asked.
+        bootstrap: String,
+        /// What went wrong, secrets masked.
+        cause: String,
+        /// The setting to change, and how.
+        fix: String,
+    },
+    /// No broker answered before the timeout (or the client could not be
+    /// made): waiting, or starting Kafka, may help.
     #[error("cannot reach Kafka at {bootstrap}: {reason}")]
-    Unreachable { bootstrap: String, reason: String },
+    Unreachable {
+        /// The brokers asked.
+        bootstrap: String,
+        /// librdkafka's last error, secrets masked.
+        reason: String,
+    },
 }
 
 /// What one refusal means.

@@ -14,6 +14,8 @@
 //! [`connection::probe`] asks the cluster once, before a command starts,
 //! and turns an authentication or TLS failure into one actionable line.
 
+#![warn(missing_docs)]
+
 pub mod connection;
 mod properties;
 pub mod rules;

@@ -14,7 +14,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A line of a properties file.
-    File { path: PathBuf, line: usize },
+    File {
+        /// The file, as given.
+        path: PathBuf,
+        /// Its line number, from 1.
+        line: usize,
+    },
     /// An environment variable.
     Variable(&'static str),
     /// Set by the program (the local stack's own settings).
@@ -46,15 +51,30 @@ impl fmt::Debug for Property {
     }
 }
 
+/// Why a properties file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PropertiesError {
+    /// The file could not be read.
     #[error(
         "cannot read the Kafka properties file {path}: {source}. Fix: point --kafka-properties \
          (SUPERSTORE_KAFKA_PROPERTIES) at a readable file"
     )]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file, as given.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A line is not in the properties syntax.
     #[error("{path} line {line}: not a `key=value` line of a properties file ({reason})")]
-    Syntax { path: PathBuf, line: usize, reason: String },
+    Syntax {
+        /// The file, as given.
+        path: PathBuf,
+        /// The line number, from 1 (0 when the parser did not say).
+        line: usize,
+        /// What the parser said.
+        reason: String,
+    },
 }
 
 /// Parses the text of a properties file read from `path`.

@@ -163,7 +163,8 @@ pub fn refusal(key: &str) -> Option<String> {
     })
 }
 
-pub fn is_secret(key: &str) -> bool {
+/// Whether the value of `key` is a secret (a password, a private key).
+pub(crate) fn is_secret(key: &str) -> bool {
     SECRET.contains(&key)
 }
 

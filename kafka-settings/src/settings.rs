@@ -14,28 +14,47 @@ use std::path::Path;
 /// `bootstrap.servers` stands in for.
 pub const BOOTSTRAP_VARIABLE: &str = "KAFKA_BOOTSTRAP_SERVERS";
 
+/// Why the user's Kafka settings cannot be used. Each names the setting,
+/// where it came from and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
+    /// The properties file could not be read or parsed.
     #[error(transparent)]
     File(#[from] PropertiesError),
     /// Every refused setting at once, so that a provider's file is fixed in one go.
     #[error("Kafka settings refused: {}", join(.0))]
     Refused(Vec<RefusedSetting>),
+    /// librdkafka refuses the setting's value, or this build cannot use it.
     #[error("Kafka setting {key} ({origin}) cannot be used: {reason}. Fix: correct or remove it")]
-    Invalid { key: String, origin: Origin, reason: String },
+    Invalid {
+        /// The librdkafka key.
+        key: String,
+        /// Where it was set.
+        origin: Origin,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The file's `bootstrap.servers` and the variable disagree: which one
+    /// is meant cannot be guessed.
     #[error(
         "bootstrap.servers ({origin}) and {BOOTSTRAP_VARIABLE} name different brokers. Fix: \
          keep one of them"
     )]
-    TwoBootstraps { origin: Origin },
+    TwoBootstraps {
+        /// Where the file's `bootstrap.servers` is.
+        origin: Origin,
+    },
 }
 
 /// One setting the user may not give, and why.
 #[derive(Debug, thiserror::Error)]
 #[error("{key} ({origin}): {reason}")]
 pub struct RefusedSetting {
+    /// The key as given.
     pub key: String,
+    /// Where it was set.
     pub origin: Origin,
+    /// Why the user may not set it, and what to do instead.
     pub reason: String,
 }
 
@@ -190,6 +209,7 @@ impl KafkaSettings {
         self
     }
 
+    /// The bootstrap servers every client of these settings connects to.
     pub fn bootstrap(&self) -> &str {
         &self.bootstrap
     }

@@ -14,6 +14,7 @@ pub struct BasicAuth {
     password: String,
 }
 
+/// Credentials not in the form `user:password` with a non-empty user.
 #[derive(Debug, thiserror::Error)]
 #[error("basic-auth credentials must be `user:password` with a non-empty user{0}")]
 pub struct BadUserInfo(&'static str);
@@ -28,6 +29,7 @@ impl BasicAuth {
         Ok(BasicAuth { user: user.to_owned(), password: password.to_owned() })
     }
 
+    /// The user, which may be logged; the password never is.
     pub fn user(&self) -> &str {
         &self.user
     }

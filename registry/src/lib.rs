@@ -7,12 +7,14 @@
 //!
 //! - [`compatibility`]: the pure checker, schema pairs in, verdicts out;
 //! - `repository`: stores and loads rows, nothing more;
-//! - [`service`]: the rules (levels, id reuse, deletes);
+//! - `service`: the rules (levels, id reuse, deletes);
 //! - [`http`]: actix-web routes, the only place that speaks in Confluent's
 //!   error codes, with optional basic authentication and a body size limit.
 //!
 //! Beside them, the client ([`RegistryClient`]) and the basic-auth
 //! credentials both sides share ([`BasicAuth`]).
+
+#![warn(missing_docs)]
 
 mod basic_auth;
 mod client;
@@ -20,7 +22,7 @@ pub mod compatibility;
 pub mod http;
 mod repository;
 mod schema_text;
-pub mod service;
+mod service;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
 pub use client::{

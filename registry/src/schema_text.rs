@@ -27,7 +27,7 @@ impl NormalizedSchema {
         Ok(NormalizedSchema { text })
     }
 
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
     }
 

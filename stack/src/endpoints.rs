@@ -4,8 +4,11 @@
 
 use crate::{LocalStack, StackError};
 
+/// The variable naming Kafka's brokers, comma-separated `host:port`s.
 pub const KAFKA_BOOTSTRAP_SERVERS: &str = "KAFKA_BOOTSTRAP_SERVERS";
+/// The variable holding PostgreSQL's libpq URL.
 pub const DATABASE_URL: &str = "DATABASE_URL";
+/// The variable holding the schema registry's base URL.
 pub const SCHEMA_REGISTRY_URL: &str = "SCHEMA_REGISTRY_URL";
 
 const VARIABLES: [&str; 3] = [KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, SCHEMA_REGISTRY_URL];
@@ -13,13 +16,20 @@ const VARIABLES: [&str; 3] = [KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, SCHEMA_REGI
 /// The three addresses every command needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
+    /// Kafka's brokers, comma-separated `host:port`s.
     pub kafka_bootstrap_servers: String,
+    /// PostgreSQL, as a libpq URL (it may carry a password: print it
+    /// through `superstore_database::redact`).
     pub database_url: String,
+    /// The schema registry's base URL.
     pub schema_registry_url: String,
 }
 
+/// Why the endpoints could not be decided.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
+    /// Some of the three variables are set and some are not: the services
+    /// meant cannot be guessed.
     #[error(
         "{} {} not set while the other service variables are. Set all three of {} to use \
          your own services, or none to use the local stack",
@@ -27,13 +37,19 @@ pub enum EndpointError {
         if missing.len() == 1 { "is" } else { "are" },
         VARIABLES.join(", ")
     )]
-    Partial { missing: Vec<&'static str> },
+    Partial {
+        /// The variables that are not set.
+        missing: Vec<&'static str>,
+    },
+    /// None of the variables is set and the local stack runs secure: the
+    /// command would lack its credentials.
     #[error(
         "the local stack runs with --secure: its clients need its credentials and CA. Fix: run \
          `eval \"$(superstore env)\"` first (or set all three of {} yourself)",
         VARIABLES.join(", ")
     )]
     SecureStack,
+    /// The local stack could not be read or started.
     #[error(transparent)]
     Stack(#[from] StackError),
 }

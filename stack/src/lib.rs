@@ -14,6 +14,8 @@
 //! pipeline and the registry know the three addresses, never where they
 //! come from.
 
+#![warn(missing_docs)]
+
 mod brokers;
 pub mod endpoints;
 mod kafka;
@@ -32,26 +34,47 @@ pub mod variables;
 pub use endpoints::{resolve, resolve_with, EndpointError, Endpoints};
 pub use prometheus::ScrapeTargets;
 
-pub use brokers::MAX_BROKERS;
 pub use ports::StackPorts;
-pub use security::{MTLS_PORT_OFFSET, TLS_PORT_OFFSET};
 use serde::Serialize;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Why the local stack could not be started, stopped or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
+    /// A program or system user the stack needs is not installed.
     #[error("{what} is missing. Fix: {fix}")]
-    Missing { what: String, fix: String },
+    Missing {
+        /// What was looked for.
+        what: String,
+        /// How to install it, or where to point the stack at it.
+        fix: String,
+    },
+    /// A service did not come up, or cannot be run safely.
     #[error("{service} did not start: {detail}")]
-    Start { service: &'static str, detail: String },
+    Start {
+        /// The service, as a sentence names it (`PostgreSQL`, `Kafka`…).
+        service: &'static str,
+        /// What it said, or what the stack found.
+        detail: String,
+    },
+    /// A file or directory of the stack could not be used.
     #[error("cannot {action}: {source}")]
-    Io { action: String, source: std::io::Error },
+    Io {
+        /// What the stack was doing.
+        action: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The stack's database could not be migrated.
     #[error("database setup failed: {0}")]
     Database(String),
+    /// The command needs a stack that `up` has created, in this directory.
     #[error("the local stack has not been started in {0}. Run `superstore up` first")]
     NotInitialized(PathBuf),
+    /// The request contradicts the stack's state or its limits; the text
+    /// says what to do.
     #[error("{0}")]
     Usage(String),
 }
@@ -62,14 +85,22 @@ impl StackError {
     }
 }
 
+/// One line of `superstore status`: a service of the stack, and whether it
+/// answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
+    /// The service's name (`postgres`, `kafka-1`, `registry`…).
     pub service: String,
+    /// Where it listens: `host:port`, or a URL.
     pub address: String,
+    /// Whether it answered.
     pub healthy: bool,
+    /// What it answered, or why it did not.
     pub detail: String,
 }
 
+/// The local stack of one directory: its services, their ports and its
+/// security mode. Building one starts nothing.
 pub struct LocalStack {
     home: PathBuf,
     /// Recorded, or the defaults, with `SUPERSTORE_*_PORT` applied.
@@ -97,6 +128,7 @@ impl LocalStack {
         Self::at(&home)
     }
 
+    /// The stack in `home`, which is created if it does not exist.
     pub fn at(home: &Path) -> Result<Self, StackError> {
         fs::create_dir_all(home)
             .map_err(|e| StackError::io(format!("create {}", home.display()), e))?;
@@ -180,6 +212,7 @@ impl LocalStack {
         Ok(variables)
     }
 
+    /// The stack's directory, absolute.
     pub fn home(&self) -> &Path {
         &self.home
     }

@@ -17,10 +17,15 @@ use std::path::{Path, PathBuf};
 /// The ports of one stack (the first broker's, with `up --brokers N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StackPorts {
+    /// PostgreSQL's port.
     pub postgres: u16,
+    /// The first Kafka broker's client port.
     pub kafka: u16,
+    /// The first Kafka controller's port (KRaft).
     pub kafka_controller: u16,
+    /// The schema registry's HTTP port.
     pub registry: u16,
+    /// The local Prometheus's port.
     pub prometheus: u16,
 }
 

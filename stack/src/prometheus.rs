@@ -26,8 +26,11 @@ const SCRAPE_INTERVAL: &str = "5s";
 /// Where the processes Prometheus scrapes serve `/metrics`; None is not scraped.
 #[derive(Debug, Clone, Default)]
 pub struct ScrapeTargets {
+    /// `superstore run`'s metrics address.
     pub pipeline: Option<SocketAddr>,
+    /// `superstore generate`'s metrics address.
     pub generator: Option<SocketAddr>,
+    /// The registry's `host:port` (the stack sets it to its own).
     pub registry: Option<String>,
     /// The CA of a registry served over HTTPS (the secure stack's).
     pub registry_ca: Option<PathBuf>,

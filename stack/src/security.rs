@@ -22,9 +22,12 @@ use std::path::{Path, PathBuf};
 /// The user of Kafka's SASL and of the registry's basic auth.
 pub const CLIENT_USER: &str = "superstore";
 
-/// Offsets from the Kafka port of the secure broker's two `SSL` listeners.
-pub const MTLS_PORT_OFFSET: u16 = 2;
-pub const TLS_PORT_OFFSET: u16 = 4;
+/// Offset from the Kafka port of the secure broker's `SSL` listener that
+/// asks for a client certificate (mutual TLS).
+pub(crate) const MTLS_PORT_OFFSET: u16 = 2;
+/// Offset from the Kafka port of its `SSL` listener without client
+/// authentication.
+pub(crate) const TLS_PORT_OFFSET: u16 = 4;
 
 pub struct Security {
     home: PathBuf,

@@ -11,8 +11,11 @@ use std::str::FromStr;
 /// A cell of a line. Borrowed: readers hand over views of their buffers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
+    /// No value: an empty CSV field, a Parquet null.
     Null,
+    /// Text, parsed as the column's kind of value.
     Text(&'a str),
+    /// A whole number (Parquet `INT32`, `INT64`).
     Int(i64),
     /// A binary floating-point number (Parquet `DOUBLE`): read through its
     /// shortest round-trip text, which is the decimal the file was written
@@ -20,6 +23,7 @@ pub enum Cell<'a> {
     Float(f64),
     /// An exact decimal (Parquet `DECIMAL`).
     Decimal(Decimal),
+    /// A calendar date (Parquet `DATE`, or a timestamp at midnight).
     Date(NaiveDate),
 }
 

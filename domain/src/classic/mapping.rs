@@ -23,6 +23,7 @@ pub fn import_event_id(dataset: &str, row_id: i64) -> Uuid {
 /// One line of a file, its cells in [`COLUMNS`] order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassicLine<'a> {
+    /// One cell per column of [`COLUMNS`], at the same position.
     pub cells: [Cell<'a>; COLUMNS.len()],
 }
 

@@ -74,6 +74,7 @@ pub enum LineReason {
 }
 
 impl LineReason {
+    /// The stable code written to the rejected-lines report.
     pub fn code(self) -> &'static str {
         match self {
             LineReason::MalformedLine => "malformed_line",
@@ -97,11 +98,14 @@ impl fmt::Display for LineReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}: {detail}")]
 pub struct LineError {
+    /// Why, as a stable code.
     pub reason: LineReason,
+    /// The column and the value, for the person who fixes the file.
     pub detail: String,
 }
 
 impl LineError {
+    /// A refusal for `reason`, explained by `detail`.
     pub fn new(reason: LineReason, detail: impl Into<String>) -> Self {
         LineError { reason, detail: detail.into() }
     }

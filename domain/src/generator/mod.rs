@@ -31,8 +31,10 @@ use std::collections::VecDeque;
 /// How many recent fresh events a duplicate may be copied from.
 const DUPLICATE_WINDOW: usize = 512;
 
+/// The settings of one run of the generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneratorConfig {
+    /// The seed of every random draw: the same settings give the same events.
     pub seed: u64,
     /// Exactly this many events are produced.
     pub count: u64,
@@ -48,12 +50,22 @@ pub struct GeneratorConfig {
     pub schema_version: u32,
 }
 
+/// Settings the generator cannot run with.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GeneratorConfigError {
+    /// A ratio is not in 0..1.
     #[error("{name} must be between 0 and 1, got {value}")]
-    RatioOutOfRange { name: &'static str, value: f64 },
+    RatioOutOfRange {
+        /// Which ratio.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// The duplicate and invalid ratios leave no room for fresh events;
+    /// their sum.
     #[error("duplicate and invalid ratios together must stay below 1, got {0}")]
     RatiosTooLarge(f64),
+    /// No released schema has this version.
     #[error(
         "schema version {0} is not released; this build knows 1 to {latest}",
         latest = crate::LATEST_SCHEMA_VERSION
@@ -62,6 +74,8 @@ pub enum GeneratorConfigError {
 }
 
 impl GeneratorConfig {
+    /// `count` valid, distinct events from `seed`, shaped for schema v1,
+    /// starting on 2025-01-02 at 08:00 UTC.
     pub fn new(seed: u64, count: u64) -> Self {
         GeneratorConfig {
             seed,
@@ -76,6 +90,7 @@ impl GeneratorConfig {
         }
     }
 
+    /// Refuses ratios out of range and an unknown schema version.
     pub fn check(&self) -> Result<(), GeneratorConfigError> {
         for (name, value) in
             [("duplicate ratio", self.duplicate_ratio), ("invalid ratio", self.invalid_ratio)]
@@ -121,9 +136,12 @@ pub enum Provenance {
     Invalid(RejectReason),
 }
 
+/// One event of a run, and why it was made so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneratedEvent {
+    /// The event.
     pub event: SaleEvent,
+    /// Whether it is fresh, a re-sent copy, or breaks a rule.
     pub provenance: Provenance,
 }
 
@@ -163,6 +181,7 @@ pub struct SaleGenerator {
 }
 
 impl SaleGenerator {
+    /// A run with `config`, once [`GeneratorConfig::check`] accepts it.
     pub fn new(config: GeneratorConfig) -> Result<Self, GeneratorConfigError> {
         config.check()?;
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);

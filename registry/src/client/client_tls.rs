@@ -20,12 +20,28 @@ pub struct ClientTls {
     pub key: Option<PathBuf>,
 }
 
+/// Why the client's TLS files cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsFileError {
+    /// A file could not be read.
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file, as named.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A file holds nothing of what it should, in PEM form.
     #[error("{path} holds no usable {what} in PEM form: {reason}")]
-    Pem { path: PathBuf, what: &'static str, reason: String },
+    Pem {
+        /// The file, as named.
+        path: PathBuf,
+        /// What it should hold (a CA certificate, a certificate and key).
+        what: &'static str,
+        /// What the parser said.
+        reason: String,
+    },
+    /// Only one of the certificate and the key is given.
     #[error("a client certificate needs its key, and a key its certificate: give both")]
     HalfIdentity,
 }

@@ -27,24 +27,51 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use superstore_database::redact_knowing;
 
+/// Why a request to the registry gave no answer the caller can use.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryClientError {
     /// The cause is rendered with its chain and redacted: it names the URL.
     #[error("cannot reach the schema registry at {url}: {cause}")]
-    Unreachable { url: String, cause: String },
+    Unreachable {
+        /// The registry's base URL, its credentials masked.
+        url: String,
+        /// What the connection met (refused, timed out, TLS), redacted.
+        cause: String,
+    },
+    /// The registry answered with one of Confluent's error bodies.
     #[error("the schema registry answered {status} (error {code}): {message}")]
-    Api { status: u16, code: i64, message: String },
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// Confluent's error code (40401: subject not found, 409: incompatible…).
+        code: i64,
+        /// The registry's message.
+        message: String,
+    },
+    /// The body is not the JSON the API promises; the parser's message.
     #[error("the schema registry sent a body this client does not understand: {0}")]
     BadResponse(String),
+    /// The registry's text for a schema id does not parse as Avro.
     #[error("schema {id} from the registry is not valid Avro: {source}")]
-    InvalidSchema { id: i32, source: apache_avro::Error },
+    InvalidSchema {
+        /// The schema id asked for.
+        id: i32,
+        /// apache-avro's error.
+        source: apache_avro::Error,
+    },
     /// More unknown ids arrived than the client asks the registry about.
     #[error(
         "schema {id} is unknown to this client, and the registry was not asked: more than \
          {per_second} schema ids per second that the registry does not have arrived (the \
          client's cap on such lookups); a replay of the record asks again"
     )]
-    NotAsked { id: i32, per_second: u32 },
+    NotAsked {
+        /// The schema id not asked about.
+        id: i32,
+        /// The cap on lookups of unknown ids, per second.
+        per_second: u32,
+    },
+    /// A TLS file the user named cannot be used.
     #[error("the TLS settings for the schema registry cannot be used: {0}")]
     Tls(#[from] TlsFileError),
 }
@@ -78,6 +105,8 @@ struct SchemaBody {
     schema: String,
 }
 
+/// A client of one registry: cheap to clone, the clones share its cache of
+/// schemas and its budget of lookups for unknown ids.
 #[derive(Clone)]
 pub struct RegistryClient {
     base_url: String,
@@ -94,6 +123,8 @@ fn http_client() -> reqwest::ClientBuilder {
 }
 
 impl RegistryClient {
+    /// A client of the registry at `base_url`, over HTTP or HTTPS with the
+    /// system's roots, without credentials.
     pub fn new(base_url: &str) -> Self {
         RegistryClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -139,10 +170,6 @@ impl RegistryClient {
     pub fn with_unknown_schema_lookups_per_sec(mut self, per_second: u32) -> Self {
         self.unknown_lookups = Arc::new(Mutex::new(LookupBudget::new(per_second, Instant::now())));
         self
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base_url
     }
 
     /// Registers `schema_text` under `subject` and returns its id.

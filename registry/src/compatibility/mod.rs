@@ -49,7 +49,7 @@ use std::fmt;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompatibilityLevel {
+pub(crate) enum CompatibilityLevel {
     None,
     Backward,
     BackwardTransitive,
@@ -121,14 +121,14 @@ impl FromStr for CompatibilityLevel {
 }
 
 /// A registered version, as the checks need it.
-pub struct Version<'a> {
+pub(crate) struct Version<'a> {
     pub number: i32,
     pub text: &'a str,
 }
 
 /// Why `candidate` may not follow `history` (oldest first) under `level`;
 /// empty when it may.
-pub fn incompatibilities(
+pub(crate) fn incompatibilities(
     level: CompatibilityLevel,
     candidate: &str,
     history: &[Version<'_>],

@@ -11,6 +11,8 @@ use actix_web::middleware::Next;
 use actix_web::{http::Method, web, HttpResponse};
 use std::sync::Arc;
 
+/// The name of the counter of the registry's HTTP requests, each counted
+/// once its response is known.
 pub const REQUESTS: &str = "superstore_registry_requests_total";
 /// The labels of [`REQUESTS`], in the order they are recorded.
 pub const REQUESTS_LABELS: [&str; 3] = ["method", "route", "status"];

@@ -15,7 +15,7 @@ pub mod metrics;
 mod requests;
 mod server_tls;
 
-pub use api_error::ApiError;
+pub(crate) use api_error::ApiError;
 pub use limits::DEFAULT_MAX_BODY_BYTES;
 pub use metrics::MetricsPage;
 pub use server_tls::{ServerTls, ServerTlsError};

@@ -23,10 +23,20 @@ impl std::fmt::Debug for ServerTls {
     }
 }
 
+/// Why the server's certificate, key or client CA cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerTlsError {
+    /// A file cannot be read, or holds nothing of what it should in PEM form.
     #[error("{path}: no usable {what} in PEM form ({reason})")]
-    Pem { path: PathBuf, what: &'static str, reason: String },
+    Pem {
+        /// The file, as named.
+        path: PathBuf,
+        /// What it should hold.
+        what: &'static str,
+        /// What the reader or the parser said.
+        reason: String,
+    },
+    /// rustls refuses the pair (a key that does not match, a bad chain).
     #[error("the certificate and key do not make a TLS server: {0}")]
     Config(#[from] rustls::Error),
 }
