@@ -271,8 +271,20 @@ mod tests {
         let copy = copy_binary([&row, &row], &shared).unwrap();
         assert!(copy.starts_with(b"PGCOPY\n\xff\r\n\0"));
         assert!(copy.ends_with(&[0xff, 0xff]));
-        let fields = (sales_events_columns().len() as i16).to_be_bytes();
-        assert_eq!(copy.windows(2).filter(|w| *w == fields).count() >= 2, true);
+        // Walk the tuples: a field count, then each field's length and bytes.
+        let (mut at, mut tuples) = (BINARY_COPY_HEADER.len(), 0);
+        let number =
+            |at: usize, n: usize| copy[at..at + n].iter().fold(0i64, |v, b| v << 8 | *b as i64);
+        while copy[at..at + 2] != BINARY_COPY_TRAILER {
+            assert_eq!(number(at, 2) as usize, sales_events_columns().len());
+            at += 2;
+            for _ in sales_events_columns() {
+                let length = number(at, 4) as i32;
+                at += 4 + usize::try_from(length).unwrap_or(0);
+            }
+            tuples += 1;
+        }
+        assert_eq!((tuples, at + 2), (2, copy.len()), "two rows, then the trailer");
         let refused = copy_binary([&row], &row).unwrap_err().to_string();
         assert!(refused.contains("no value for column ingested_at"), "{refused}");
     }
