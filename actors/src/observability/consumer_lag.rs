@@ -44,19 +44,8 @@ impl LagProbe {
 
     /// Measures every `every` until the actix system stops.
     pub(crate) fn spawn(self, every: Duration) {
-        let probe = Arc::new(self);
-        actix::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let probe = probe.clone();
-                if tokio::task::spawn_blocking(move || probe.measure()).await.is_err() {
-                    tracing::warn!("the lag probe panicked; lag is no longer measured");
-                    return;
-                }
-            }
-        });
+        let stopped = "the lag probe panicked; lag is no longer measured";
+        super::periodic::every(every, self, LagProbe::measure, stopped);
     }
 
     /// One measurement of every assigned partition.

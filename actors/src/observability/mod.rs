@@ -14,6 +14,7 @@
 
 pub(crate) mod consumer_lag;
 pub mod endpoint;
+mod periodic;
 pub mod readiness;
 pub mod recorder;
 pub mod warehouse_build;

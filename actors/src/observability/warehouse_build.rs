@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 use superstore_database::schema::warehouse::builds as warehouse_builds;
 use superstore_database::PgPool;
@@ -43,21 +43,8 @@ impl WarehouseBuildProbe {
 
     /// Reads every `every` until the actix system stops.
     pub fn spawn(self, every: Duration) {
-        let probe = Arc::new(self);
-        actix::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let probe = probe.clone();
-                if tokio::task::spawn_blocking(move || probe.measure()).await.is_err() {
-                    tracing::warn!(
-                        "the warehouse probe panicked; the last build is no longer read"
-                    );
-                    return;
-                }
-            }
-        });
+        let stopped = "the warehouse probe panicked; the last build is no longer read";
+        super::periodic::every(every, self, WarehouseBuildProbe::measure, stopped);
     }
 
     /// The newest build in `warehouse.builds`, or why it cannot be read.
