@@ -27,6 +27,7 @@ row of the table was measured.
 """
 
 import argparse
+import math
 import os
 import re
 import signal
@@ -425,7 +426,8 @@ def main() -> None:
                            latency_seconds, linger, seed=stamp + linger)
            for linger in LATENCY_LINGERS_MS}
     rows = table(n, generator_rate, stage_figures, run_figures, copies, naive, lat)
-    rows += cost_rows(n, stage_figures, run_figures, broker_produce_us, url)
+    costs = cost_rows(n, stage_figures, run_figures, broker_produce_us, url)
+    rows += costs
     rows.append((f"preload: {staged_before:,} events staged first (s)", preloaded or 0.0,
                  "template through the pipeline, the rest by SQL"))
     print_table(rows, os.getloadavg()[0])
@@ -438,6 +440,10 @@ def main() -> None:
         if missing:
             sys.exit(f"smoke: rows not measured: {missing}")
         print(f"smoke: all {len(rows)} rows measured")
+    by_label = {label: value for label, value, _ in costs}
+    print_capacity(run_figures, broker_produce_us,
+                   by_label["cost: Avro value on Kafka (bytes/event)"],
+                   by_label["cost: staging on disk (bytes/event)"])
 
 
 def curve(env: dict, url: str, n: int, sizes: list, stamp: int) -> list:
@@ -486,6 +492,28 @@ def cost_rows(n: int, st: dict, rf: dict, broker_produce_us: float, url: str) ->
          f"cores / {cpu:.1f} µs of CPU per event"),
         ("  model / measured steady state", predicted / rf["steady"], "goal within 0.8-1.2"),
     ]
+
+
+CAPACITY_RATES = (10_000, 100_000, 1_000_000)
+
+
+def print_capacity(rf: dict, broker_produce_us: float, value_bytes: float,
+                   row_bytes: float) -> None:
+    """What each rate needs by the capacity model (docs/src/performance/capacity.md), from
+    this run's costs per event."""
+    p, g = rf["cpu_run_us"] / 1e6, rf["cpu_postgres_us"] / 1e6
+    kafka = (broker_produce_us + rf["cpu_broker_consume_us"]) / 1e6
+    print(f"\ncapacity model, from this run's costs per event (pipeline {p * 1e6:.1f} µs,"
+          f" PostgreSQL {g * 1e6:.1f} µs, broker {kafka * 1e6:.1f} µs per copy,"
+          f" {value_bytes:.0f} B on Kafka, {row_bytes:.0f} B in staging):")
+    print(f"{'rate':>10} {'instances':>9} {'partitions':>10} {'pipeline':>9} {'PostgreSQL':>10}"
+          f" {'brokers':>8} {'staging/day':>12} {'PG writes':>10} {'Kafka writes':>12}")
+    for rate in CAPACITY_RATES:
+        instances = max(1, math.ceil(rate * g))
+        print(f"{rate:>10,} {instances:>9} {max(3, 2 * instances):>10}"
+              f" {rate * p:>7.1f} c {rate * g:>8.1f} c {rate * kafka * 3:>6.1f} c"
+              f" {rate * row_bytes * 86_400 / 1e9:>9,.0f} GB"
+              f" {2 * rate * row_bytes / 1e6:>7,.0f} MB/s {rate * value_bytes * 3 / 1e6:>9,.0f} MB/s")
 
 
 def per_row_us(rate: float) -> float:
