@@ -33,10 +33,29 @@
 {% macro create_built_ingest_batches() %}
     create schema if not exists {{ generate_schema_name('core', none) | trim }};
     create table if not exists {{ built_ingest_batches() }} (
-        model    text   not null,
-        batch_id bigint not null,
+        model     text        not null,
+        batch_id  bigint      not null,
+        -- when a build's data tests of the model passed on the batch's rows;
+        -- until then every build tests them (tests_on_new_batches.sql)
+        tested_at timestamptz,
         primary key (model, batch_id)
     );
+    -- A table made before tested_at: the column is added once, and the
+    -- table locked only then.
+    do $$
+    begin
+        if not exists (
+            select 1 from information_schema.columns
+            where table_schema = '{{ generate_schema_name('core', none) | trim }}'
+                and table_name = 'built_ingest_batches'
+                and column_name = 'tested_at'
+        ) then
+            alter table {{ built_ingest_batches() }} add column tested_at timestamptz;
+            -- their builds tested the whole warehouse
+            update {{ built_ingest_batches() }} set tested_at = now();
+        end if;
+    end
+    $$;
 {% endmacro %}
 
 {#
@@ -75,7 +94,7 @@
     {%- endif %}
 {% endmacro %}
 
-{# Post-hook: the claimed batches are built, in the model's transaction. #}
+{# Post-hook: the claimed batches are built (not tested yet), in the model's transaction. #}
 {% macro record_ingest_batches() %}
     insert into {{ built_ingest_batches() }} (model, batch_id)
     select '{{ this.identifier }}', batch_id from claimed_batches
