@@ -33,35 +33,17 @@
 {% macro create_built_ingest_batches() %}
     create schema if not exists {{ generate_schema_name('core', none) | trim }};
     create table if not exists {{ built_ingest_batches() }} (
-        model     text        not null,
-        batch_id  bigint      not null,
-        -- when a build's data tests of the model passed on the batch's rows;
-        -- until then every build tests them (tests_on_new_batches.sql)
-        tested_at timestamptz,
+        model    text   not null,
+        batch_id bigint not null,
         primary key (model, batch_id)
     );
-    -- A table made before tested_at: the column is added once, and the
-    -- table locked only then.
-    do $$
-    begin
-        if not exists (
-            select 1 from information_schema.columns
-            where table_schema = '{{ generate_schema_name('core', none) | trim }}'
-                and table_name = 'built_ingest_batches'
-                and column_name = 'tested_at'
-        ) then
-            alter table {{ built_ingest_batches() }} add column tested_at timestamptz;
-            -- their builds tested the whole warehouse
-            update {{ built_ingest_batches() }} set tested_at = now();
-        end if;
-    end
-    $$;
 {% endmacro %}
 
 {#
     Pre-hook. A model takes the batches that every incremental model it
     reads has built (a core model reads none: every committed batch). A
-    full build claims them all and forgets what the model had built before.
+    full build claims them all and forgets what the model had built (and
+    tested) before.
 #}
 {% macro claim_ingest_batches() %}
     {%- set built_by = [] %}
@@ -91,10 +73,11 @@
     analyze claimed_batches;
     {%- if not is_incremental() %}
     delete from {{ built_ingest_batches() }} where model = '{{ this.identifier }}';
+    delete from {{ tested_ingest_batches() }} where model = '{{ this.identifier }}';
     {%- endif %}
 {% endmacro %}
 
-{# Post-hook: the claimed batches are built (not tested yet), in the model's transaction. #}
+{# Post-hook: the claimed batches are built, in the model's transaction. #}
 {% macro record_ingest_batches() %}
     insert into {{ built_ingest_batches() }} (model, batch_id)
     select '{{ this.identifier }}', batch_id from claimed_batches

@@ -8,9 +8,11 @@
     true'`. Old rows are checked again, whole, by the next full run.
 
     A batch counts as tested for a model once a build's data tests of that
-    model all passed (record_tested_batches, on-run-end, sets tested_at in
-    core.built_ingest_batches). Until then every build tests its rows again:
-    a build retried after a failed test does not pass by finding nothing new.
+    model all passed (record_tested_batches, on-run-end, lists it in
+    core.tested_ingest_batches (model, batch_id, tested_at), beside
+    built_ingest_batches, whose rows stay as their build committed them).
+    Until then every build tests its rows again: a build retried after a
+    failed test does not pass by finding nothing new.
 
     A model (or source) says how its rows tie to ingest batches with
     meta.tested_rows; one without it (dim_date, rewritten whole on every
@@ -33,13 +35,43 @@
     ) }}
 {%- endmacro %}
 
+{# The batches whose data tests passed, per model, in the core schema of this build. #}
+{% macro tested_ingest_batches() -%}
+    {{ generate_schema_name('core', none) | trim }}.tested_ingest_batches
+{%- endmacro %}
+
+{#
+    on-run-start, after the watermark's table. When it is new, the batches
+    already built count as tested: the builds that built them tested the
+    whole warehouse.
+#}
+{% macro create_tested_ingest_batches() %}
+    do $$
+    begin
+        if to_regclass('{{ tested_ingest_batches() }}') is null then
+            create table {{ tested_ingest_batches() }} (
+                model     text        not null,
+                batch_id  bigint      not null,
+                tested_at timestamptz not null default now(),
+                primary key (model, batch_id)
+            );
+            insert into {{ tested_ingest_batches() }} (model, batch_id)
+            select model, batch_id from {{ built_ingest_batches() }};
+        end if;
+    end
+    $$;
+{% endmacro %}
+
 {# The committed_at of the batches a model has built and no build has tested, as a query. #}
 {% macro batches_untested(model_name) -%}
     select batches.committed_at
     from staging.ingest_batches as batches
     inner join {{ built_ingest_batches() }} as built using (batch_id)
     where built.model = '{{ model_name }}'
-        and built.tested_at is null
+        and not exists (
+            select 1 from {{ tested_ingest_batches() }} as tested
+            where tested.model = built.model and tested.batch_id = built.batch_id
+        )
 {%- endmacro %}
 
 {# The committed_at of the batches every model in `models` has built, as a query. #}
@@ -112,8 +144,8 @@
 {%- endmacro %}
 
 {#
-    on-run-end of a build: the untested batches of every incremental model
-    whose data tests ran here and all passed are tested now. A model with a
+    on-run-end of a build: the batches of every incremental model whose data
+    tests ran here and all passed are tested now. A model with a
     failed, erroring or skipped test keeps them untested, for the next build.
     Builds do not overlap (the DAG runs one at a time), so the batches marked
     are those these tests saw.
@@ -135,10 +167,10 @@
         {%- endif %}
     {%- endfor %}
     {%- if tested %}
-    update {{ built_ingest_batches() }}
-    set tested_at = now()
-    where tested_at is null
-        and model in ('{{ tested | join("', '") }}')
+    insert into {{ tested_ingest_batches() }} (model, batch_id)
+    select model, batch_id from {{ built_ingest_batches() }}
+    where model in ('{{ tested | join("', '") }}')
+    on conflict do nothing
     {%- endif %}
     {%- endif %}
 {% endmacro %}
