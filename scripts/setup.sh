@@ -77,7 +77,9 @@ compose_checker() {
 python_environment() {
   local stamp=.venv/.requirements.sha256
   local wanted
-  wanted=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
+  # The install's options are part of the stamp: a venv installed without them is redone.
+  local install_options="--compile-bytecode"
+  wanted=$( (cat requirements.txt requirements.lock; echo "$install_options") | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     return 0
   fi
@@ -85,7 +87,9 @@ python_environment() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   # uv installs the locked set in seconds where pip takes minutes.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-  .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
+  # Bytecode compiled now, not at each start: where PYTHONDONTWRITEBYTECODE is set (many
+  # images set it) Python never caches it, and every dbt command compiled dbt again.
+  .venv/bin/uv pip install --quiet --python .venv/bin/python $install_options -r requirements.lock
   echo "$wanted" > "$stamp"
 }
 
