@@ -1,7 +1,8 @@
 """The dbt warehouse on top of staging: it builds and tests, its docs
 generate, its incremental models are idempotent, proven by comparing
-incremental builds with a full refresh row for row, and the one-time upgrade
-of a core built before labels drops that core and nothing newer."""
+incremental builds with a full refresh row for row, a build tests the
+batches not tested yet while `dbt test` tests everything, and the one-time
+upgrade of a core built before labels drops that core and nothing newer."""
 
 import datetime as dt
 import json
