@@ -179,8 +179,9 @@ def test_a_build_tests_its_untested_batches_and_dbt_test_the_whole_warehouse(end
         for command in (("generate", "--count", "200", "--topic", topic), ("run", "--until-idle", "--topic", topic)):
             assert warehouse.superstore(*command).returncode == 0
         dbt("build", url=warehouse.url)
-        warehouse.rows("update core.fct_sales set quantity = -1 where sale_key = (select min(sale_key) from core.fct_sales)"
-                       " returning sale_key")
+        made_bad = warehouse.rows("update core.fct_sales set quantity = -1"
+                                  " where sale_key = (select min(sale_key) from core.fct_sales) returning sale_key")
+        assert len(made_bad) == 1
         with psycopg.connect(warehouse.url) as late:  # commits at the end of the block
             _, bad_id = stage_one_copy_in_open_batch(late, topic)
             late.execute("update staging.sales_events set profit = sales + 1 where event_id = %s", (bad_id,))
