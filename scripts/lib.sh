@@ -59,13 +59,17 @@ venv_with_uv() {
 ensure_venv() {
   local venv=$1 message=$2 requirements=$3 lock=$4
   local stamp="$venv/.requirements.sha256" wanted
-  wanted=$(cat "$requirements" "$lock" | sha256sum | cut -d' ' -f1)
+  # The install's options are part of the stamp: a venv installed without them is redone.
+  local install_options="--compile-bytecode"
+  wanted=$( (cat "$requirements" "$lock"; echo "$install_options") | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     return 0
   fi
   say "$message"
   venv_with_uv "$venv"
-  # uv installs the locked set in seconds where pip takes minutes.
-  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$lock"
+  # uv installs the locked set in seconds where pip takes minutes. Bytecode compiled now, not
+  # at each start: where PYTHONDONTWRITEBYTECODE is set (many images set it) Python never
+  # caches it, and every dbt command compiled dbt again.
+  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" $install_options -r "$lock"
   echo "$wanted" > "$stamp"
 }

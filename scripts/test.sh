@@ -61,10 +61,11 @@ SUPERSTORE_BIN=$PWD/$bin .venv/bin/python -m pytest -ra -s tests/cluster/test_cl
 
 # The DAG checks run in a pytest session of their own: they set AIRFLOW_HOME
 # before Airflow is imported.
-printf '\033[1m==> Airflow DAG: DagBag tests, import errors, a real run against the stack\033[0m\n'
+printf '\033[1m==> Airflow DAGs: DagBag tests, import errors, a real run of each against the stack\033[0m\n'
 .venv/bin/python -m pytest -ra airflow/tests
 ./scripts/airflow.sh dags list-import-errors -l
 ./scripts/airflow.sh dags test superstore_warehouse
+./scripts/airflow.sh dags test superstore_warehouse_full_tests
 # Airflow's own scheduler, dag-processor and API server (API port
 # SUPERSTORE_AIRFLOW_TEST_PORT), the DAG every minute on a warehouse of its own.
 printf '\033[1m==> Airflow scheduler: two scheduled runs, the second incremental\033[0m\n'

@@ -1,4 +1,5 @@
-"""The superstore_warehouse DAG, parsed the way the scheduler parses it.
+"""The superstore_warehouse DAGs (the build, and the full data tests), parsed
+the way the scheduler parses them.
 
 Each test parses the DAG folder afresh with DagBag, under the environment it
 sets, since the DAG reads its configuration from the environment at parse time.
@@ -40,7 +41,8 @@ os.environ.update(
 from airflow.dag_processing.dagbag import DagBag  # noqa: E402  (after the environment above)
 
 DAG_ID = "superstore_warehouse"
-LAYERS = ["staging", "core", "marts"]
+FULL_TESTS_DAG_ID = "superstore_warehouse_full_tests"
+DBT = str(PROJECT_DIR / "scripts" / "dbt.sh")
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
     "SCARF_NO_ANALYTICS": "true",
@@ -50,7 +52,9 @@ TELEMETRY_OFF = {
 
 def parse(monkeypatch, **env):
     """Parse the DAG folder with these variables set and the DAG's other settings unset."""
-    for name in ("SUPERSTORE_DBT_SCHEDULE", "SUPERSTORE_PROJECT_DIR", "DATABASE_URL"):
+    for name in (
+        "SUPERSTORE_DBT_SCHEDULE", "SUPERSTORE_DBT_FULL_TESTS_SCHEDULE", "SUPERSTORE_PROJECT_DIR", "DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -64,10 +68,17 @@ def dag(monkeypatch):
     return dagbag.dags[DAG_ID]
 
 
-def test_dag_folder_imports_without_errors_and_holds_only_this_dag(monkeypatch):
+@pytest.fixture
+def full_tests_dag(monkeypatch):
     dagbag = parse(monkeypatch)
     assert dagbag.import_errors == {}
-    assert dagbag.dag_ids == [DAG_ID]
+    return dagbag.dags[FULL_TESTS_DAG_ID]
+
+
+def test_dag_folder_imports_without_errors_and_holds_the_build_and_the_full_tests(monkeypatch):
+    dagbag = parse(monkeypatch)
+    assert dagbag.import_errors == {}
+    assert sorted(dagbag.dag_ids) == [DAG_ID, FULL_TESTS_DAG_ID]
 
 
 def test_parsing_starts_no_process(monkeypatch):
@@ -80,12 +91,12 @@ def test_parsing_starts_no_process(monkeypatch):
     assert DAG_ID in dagbag.dags
 
 
-def test_has_the_freshness_check_one_task_per_layer_and_the_build_record(dag):
-    assert sorted(dag.task_ids) == sorted(["source_freshness", *LAYERS, "record_build"])
+def test_has_the_freshness_check_one_build_and_the_build_record(dag):
+    assert sorted(dag.task_ids) == sorted(["source_freshness", "build", "record_build"])
 
 
-def test_runs_freshness_then_staging_then_core_then_marts_then_records_the_build(dag):
-    chain = ["source_freshness", *LAYERS, "record_build"]
+def test_runs_freshness_then_the_build_then_records_the_build(dag):
+    chain = ["source_freshness", "build", "record_build"]
     for before, after in zip(chain, chain[1:]):
         assert dag.get_task(before).downstream_task_ids == {after}
         assert dag.get_task(after).upstream_task_ids == {before}
@@ -119,10 +130,8 @@ def test_freshness_task_runs_dbt_source_freshness_through_the_wrapper(dag):
     assert command == [str(PROJECT_DIR / "scripts" / "dbt.sh"), "source", "freshness"]
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_layer_task_builds_and_tests_its_folder_through_the_wrapper(dag, layer):
-    command = shlex.split(dag.get_task(layer).bash_command)
-    assert command == [str(PROJECT_DIR / "scripts" / "dbt.sh"), "build", "--select", layer]
+def test_build_task_builds_and_tests_every_layer_in_one_dbt_invocation(dag):
+    assert shlex.split(dag.get_task("build").bash_command) == [DBT, "build"]
 
 
 def test_last_task_records_the_build_through_the_wrapper(dag):
@@ -131,14 +140,14 @@ def test_last_task_records_the_build_through_the_wrapper(dag):
 
 
 def test_project_dir_can_be_moved_for_the_docker_image(monkeypatch):
-    dag = parse(monkeypatch, SUPERSTORE_PROJECT_DIR="/opt/superstore").dags[DAG_ID]
-    for task in dag.tasks:
-        assert shlex.split(task.bash_command)[0] == "/opt/superstore/scripts/dbt.sh"
+    for dag in parse(monkeypatch, SUPERSTORE_PROJECT_DIR="/opt/superstore").dags.values():
+        for task in dag.tasks:
+            assert shlex.split(task.bash_command)[0] == "/opt/superstore/scripts/dbt.sh"
 
 
-def test_tasks_pass_the_connection_through_and_turn_telemetry_off(dag, monkeypatch):
+def test_tasks_pass_the_connection_through_and_turn_telemetry_off(dag, full_tests_dag, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://warehouse.example/superstore")
-    for task in dag.tasks:
+    for task in dag.tasks + full_tests_dag.tasks:
         assert task.append_env is True, task.task_id
         assert "DATABASE_URL" not in task.env, "the connection must come from the environment"
         task_env = task.get_env({})
@@ -160,3 +169,25 @@ def test_schedule_follows_superstore_dbt_schedule(monkeypatch, schedule):
 def test_schedule_none_or_empty_means_manual_runs_only(monkeypatch, schedule):
     dag = parse(monkeypatch, SUPERSTORE_DBT_SCHEDULE=schedule).dags[DAG_ID]
     assert dag.schedule is None
+
+
+def test_full_tests_run_dbt_test_daily_one_run_at_a_time_with_retries(full_tests_dag):
+    assert full_tests_dag.task_ids == ["full_tests"]
+    task = full_tests_dag.get_task("full_tests")
+    assert shlex.split(task.bash_command) == [DBT, "test"]
+    assert full_tests_dag.schedule == "@daily"
+    assert full_tests_dag.max_active_runs == 1 and full_tests_dag.catchup is False
+    assert task.retries > 0 and task.retry_delay.total_seconds() > 0
+
+
+def test_full_tests_keep_dbt_files_apart_from_the_build_and_telemetry_off(full_tests_dag, dag):
+    task_env = full_tests_dag.get_task("full_tests").get_env({})
+    assert TELEMETRY_OFF.items() <= task_env.items()
+    assert task_env["DBT_TARGET_PATH"] != dag.get_task("build").get_env({}).get("DBT_TARGET_PATH", "target")
+
+
+@pytest.mark.parametrize("schedule, expected", [("@weekly", "@weekly"), ("0 3 * * *", "0 3 * * *"), ("none", None)])
+def test_full_tests_schedule_follows_its_own_variable(monkeypatch, schedule, expected):
+    dags = parse(monkeypatch, SUPERSTORE_DBT_FULL_TESTS_SCHEDULE=schedule).dags
+    assert dags[FULL_TESTS_DAG_ID].schedule == expected
+    assert dags[DAG_ID].schedule == "@hourly", "the build keeps its own schedule"

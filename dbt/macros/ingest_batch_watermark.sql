@@ -42,7 +42,8 @@
 {#
     Pre-hook. A model takes the batches that every incremental model it
     reads has built (a core model reads none: every committed batch). A
-    full build claims them all and forgets what the model had built before.
+    full build claims them all and forgets what the model had built (and
+    tested) before.
 #}
 {% macro claim_ingest_batches() %}
     {%- set built_by = [] %}
@@ -72,6 +73,7 @@
     analyze claimed_batches;
     {%- if not is_incremental() %}
     delete from {{ built_ingest_batches() }} where model = '{{ this.identifier }}';
+    delete from {{ tested_ingest_batches() }} where model = '{{ this.identifier }}';
     {%- endif %}
 {% endmacro %}
 

@@ -142,12 +142,12 @@ def totals(warehouse) -> tuple[tuple, tuple]:
 
 
 def wait_for_scheduled_run(airflow: Airflow, core_started_after: dt.datetime) -> None:
-    """Waits for the first scheduled run whose `core` task started after the given time
+    """Waits for the first scheduled run whose `build` task started after the given time
     (so it saw what was staged by then) to finish, and fails unless it succeeded."""
     def finished():
         rows = airflow.rows(
             "select r.state from dag_run r join task_instance t"
-            " on t.dag_id = r.dag_id and t.run_id = r.run_id and t.task_id = 'core'"
+            " on t.dag_id = r.dag_id and t.run_id = r.run_id and t.task_id = 'build'"
             " where r.dag_id = %s and r.run_type = 'scheduled' and t.start_date > %s"
             " order by t.start_date limit 1", DAG_ID, core_started_after)
         return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None

@@ -1,7 +1,8 @@
 """The dbt warehouse on top of staging: it builds and tests, its docs
 generate, its incremental models are idempotent, proven by comparing
-incremental builds with a full refresh row for row, and the one-time upgrade
-of a core built before labels drops that core and nothing newer."""
+incremental builds with a full refresh row for row, a build tests the
+batches not tested yet while `dbt test` tests everything, and the one-time
+upgrade of a core built before labels drops that core and nothing newer."""
 
 import datetime as dt
 import json
@@ -12,6 +13,7 @@ import subprocess
 import psycopg
 
 from support.superstore import ROOT, run_superstore, run_until_idle, scalar
+from support.faults import isolated_database
 
 CORE_AND_MARTS = [
     ("core", "dim_customer"),
@@ -27,13 +29,20 @@ FULL_REFRESH_SUFFIX = "full_refresh"
 UPGRADE_SUFFIX = "upgrade"
 
 
-def dbt(*args: str, suffix: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DBT_SCHEMA_SUFFIX": suffix}
+def dbt(*args: str, suffix: str = "", check: bool = True, url: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DBT_SCHEMA_SUFFIX": suffix, **({"DATABASE_URL": url} if url else {})}
     completed = subprocess.run(
         [str(ROOT / "scripts" / "dbt.sh"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
     )
-    assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
+    if check:
+        assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
     return completed
+
+
+def failed_tests() -> set[str]:
+    """The data tests that failed in the last dbt command."""
+    results = json.loads((ROOT / "dbt" / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
 
 
 def ingest(topic: str, count: int, start_date: str) -> None:
@@ -161,6 +170,28 @@ def test_facts_take_only_the_batches_every_dimension_has_built(endpoints, db, to
 
     dbt("run", "--select", "core")
     assert db.execute(unbuilt, (topic, "fct_sales")).fetchall() == [], "the next build takes it"
+
+
+def test_a_build_tests_its_untested_batches_and_dbt_test_the_whole_warehouse(endpoints, db, topic):
+    # A database of its own: a bad row is staged. An old fact turns bad after
+    # its build, then a new batch brings a bad fact of its own.
+    with isolated_database(db, endpoints) as warehouse:
+        for command in (("generate", "--count", "200", "--topic", topic), ("run", "--until-idle", "--topic", topic)):
+            assert warehouse.superstore(*command).returncode == 0
+        dbt("build", url=warehouse.url)
+        made_bad = warehouse.rows("update core.fct_sales set quantity = -1"
+                                  " where sale_key = (select min(sale_key) from core.fct_sales) returning sale_key")
+        assert len(made_bad) == 1
+        with psycopg.connect(warehouse.url) as late:  # commits at the end of the block
+            _, bad_id = stage_one_copy_in_open_batch(late, topic)
+            late.execute("update staging.sales_events set profit = sales + 1 where event_id = %s", (bad_id,))
+
+        old_row, new_row = "non_negative_fct_sales_quantity", "expression_is_true_fct_sales_profit_amount_sales_amount"
+        for attempt in ("build", "retry"):
+            assert dbt("build", url=warehouse.url, check=False).returncode == 1, attempt
+            assert failed_tests() == {new_row}, f"the {attempt} tests the untested batches only"
+        assert dbt("test", url=warehouse.url, check=False).returncode == 1
+        assert {old_row, new_row} <= failed_tests(), "dbt test checks the whole warehouse"
 
 
 def test_the_upgrade_operation_drops_only_a_core_built_before_labels(endpoints, db, topic):
