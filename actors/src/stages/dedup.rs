@@ -20,7 +20,6 @@ use crate::staging::sql;
 use crate::staging::writer::Writer;
 use actix::prelude::*;
 use superstore_database::PgPool;
-use uuid::Uuid;
 
 pub(crate) struct Dedup {
     pool: PgPool,
@@ -33,14 +32,10 @@ impl Dedup {
         Dedup { pool, committed, writer }
     }
 
-    /// Adds the newest ids of the event log to the cache.
-    fn install(&mut self, loaded: Result<Vec<Uuid>, String>) {
+    /// Says how the window's load ended.
+    fn loaded(&mut self, loaded: Result<usize, String>) {
         match loaded {
-            Ok(newest) => {
-                self.committed.preload(newest);
-                let ids = self.committed.len();
-                tracing::info!(ids, "dedup window rebuilt from staging");
-            }
+            Ok(ids) => tracing::info!(ids, "dedup window rebuilt from staging"),
             // Not fatal: staging's primary key still refuses the duplicates.
             Err(e) => {
                 let fallback = "cannot rebuild the dedup window; relying on the primary key";
@@ -50,10 +45,21 @@ impl Dedup {
     }
 }
 
-/// The newest `limit` ids of the event log, newest first.
-fn newest_ids(pool: &PgPool, limit: usize) -> Result<Vec<Uuid>, String> {
+/// Ids added to the window per hold of its lock while it loads: the stage
+/// and the store wait at most that long (about a millisecond) for the lock.
+const LOAD_CHUNK: usize = 10_000;
+
+/// Reads the newest ids of the event log and adds them to `committed`,
+/// newest first, a chunk at a time; returns how many the window holds.
+fn load_window(pool: &PgPool, committed: &CommittedIds) -> Result<usize, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    sql::newest_event_ids(&mut conn, limit).map_err(|e| e.to_string())
+    let newest =
+        sql::newest_event_ids(&mut conn, committed.capacity()).map_err(|e| e.to_string())?;
+    drop(conn);
+    for chunk in newest.chunks(LOAD_CHUNK) {
+        committed.preload(chunk.iter().copied());
+    }
+    Ok(committed.len())
 }
 
 impl Actor for Dedup {
@@ -67,15 +73,15 @@ impl Actor for Dedup {
     /// result is the same, only slower for those records.
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(4);
-        let (pool, limit) = (self.pool.clone(), self.committed.capacity());
+        let (pool, committed) = (self.pool.clone(), self.committed.clone());
         let (loaded_tx, loaded) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
-            let _ = loaded_tx.send(newest_ids(&pool, limit));
+            let _ = loaded_tx.send(load_window(&pool, &committed));
         });
         let loaded = async move {
             loaded.await.unwrap_or_else(|_| Err("the loading thread stopped".to_owned()))
         };
-        ctx.spawn(loaded.into_actor(self).map(|loaded, dedup, _| dedup.install(loaded)));
+        ctx.spawn(loaded.into_actor(self).map(|loaded, dedup, _| dedup.loaded(loaded)));
     }
 }
 
