@@ -26,7 +26,7 @@ use crate::staging::writer::{BatchPolicy, Writer};
 use crate::staging::{StagingStore, Subscription, WriterBackend};
 use crate::supervision::{Escalation, GaveUp, RestartPolicy, Supervision};
 use actix::Actor as _;
-use actix::{Addr, Supervisor, SyncArbiter};
+use actix::{Addr, Supervisor};
 use std::sync::Arc;
 use std::time::Duration;
 use superstore_database::{PgPool, SessionTimeouts};
@@ -243,10 +243,7 @@ fn start_stages(
     let committed = CommittedIds::new(s.dedup_window);
     let store_committed = committed.clone();
     let (timeouts, backend) = (s.session_timeouts, writer_backend.clone());
-    let store = SyncArbiter::start(1, move || {
-        let (url, subscription) = (store_url.clone(), subscription.clone());
-        StagingStore::new(url, timeouts, subscription, store_committed.clone(), backend.clone())
-    });
+    let store = StagingStore::new(store_url, timeouts, subscription, store_committed, backend);
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
     let writer_topic = s.topic.clone();

@@ -1,6 +1,9 @@
 //! The staging store, the blocking half of the writer: it commits one batch
-//! to PostgreSQL in one transaction, on a thread of its own (a
-//! `SyncArbiter`), through Diesel.
+//! to PostgreSQL in one transaction, through Diesel, on the writer's
+//! committer thread (`writer`), which owns it and calls it directly. (Not a
+//! `SyncArbiter`: its messages are routed through the thread of the stages,
+//! and wait there behind whatever chunk is being decoded, which kept
+//! PostgreSQL idle for a third of each batch.)
 //!
 //! The transaction holds, together ([`commit`], one function per table):
 //! - the accepted rows of `staging.sales_events`, laid out from the Diesel
@@ -33,7 +36,6 @@ pub mod writer;
 
 use crate::flow::outcomes::BatchOutcome;
 use crate::metrics::{self, CommitFailure};
-use actix::prelude::*;
 use batch::PreparedBatch;
 use committed_ids::CommittedIds;
 use diesel::pg::PgConnection;
@@ -66,10 +68,6 @@ impl StoreError {
         }
     }
 }
-
-#[derive(Message)]
-#[rtype(result = "Result<BatchOutcome, StoreError>")]
-pub(crate) struct CommitBatch(pub(crate) Arc<PreparedBatch>);
 
 /// What a group reads, and so where its rows belong: the group, the topic
 /// by name, and the topic's Kafka id, kept with the offsets and the
@@ -135,10 +133,6 @@ impl StagingStore {
     }
 }
 
-impl Actor for StagingStore {
-    type Context = SyncContext<Self>;
-}
-
 /// Commits one batch in a transaction of its own; then, and only then, its
 /// staged ids join `committed`.
 pub fn commit_batch(
@@ -164,19 +158,14 @@ pub fn commit_in_open_transaction(
     commit::commit(conn, subscription, batch, committed)
 }
 
-impl Handler<CommitBatch> for StagingStore {
-    type Result = Result<BatchOutcome, StoreError>;
-
-    fn handle(
-        &mut self,
-        CommitBatch(batch): CommitBatch,
-        _: &mut SyncContext<Self>,
-    ) -> Self::Result {
+impl StagingStore {
+    /// Commits `batch` in a transaction of its own, blocking until
+    /// PostgreSQL has answered; after a failure, the next call connects afresh.
+    pub(crate) fn commit(&mut self, batch: &PreparedBatch) -> Result<BatchOutcome, StoreError> {
         let started = Instant::now();
         let (subscription, committed) = (self.subscription.clone(), self.committed.clone());
-        let outcome = self
-            .connection()
-            .and_then(|conn| commit_batch(conn, &subscription, &batch, &committed));
+        let outcome =
+            self.connection().and_then(|conn| commit_batch(conn, &subscription, batch, &committed));
         // Counted here, where the commit has happened (or has not): a batch
         // rolled back counts as an error, never as events.
         match &outcome {

@@ -16,7 +16,7 @@
 use crate::flow::envelope::{Flush, Records};
 use crate::flow::ledger::Ledger;
 use crate::staging::batch::PreparedBatch;
-use crate::staging::{CommitBatch, StagingStore};
+use crate::staging::StagingStore;
 use crate::supervision::{Decision, Escalation, Supervision};
 use actix::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,7 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn new(
         topic: &str,
-        store: Addr<StagingStore>,
+        store: StagingStore,
         ledger: Arc<Ledger>,
         policy: BatchPolicy,
         supervision: Supervision,
@@ -115,12 +115,13 @@ enum Job {
 }
 
 /// Commits the closed batches one at a time, in the order they closed, on
-/// a task of its own: the writer gathers (and builds the rows of) the next
-/// batch meanwhile. A batch is never sent to the store before the one
+/// a thread of its own: the writer gathers (and builds the rows of) the next
+/// batch meanwhile, and the next batch goes to the store as soon as the one
+/// before has committed, not once the stages' thread is between chunks. A batch is never sent to the store before the one
 /// before it has committed, so the offsets of a later batch can never pass
 /// an earlier one that failed.
 struct Committer {
-    store: Addr<StagingStore>,
+    store: StagingStore,
     ledger: Arc<Ledger>,
     /// Failed commits, under the one supervision policy.
     failures: Arc<Mutex<Supervision>>,
@@ -131,9 +132,10 @@ struct Committer {
 const WAITING_BATCHES: usize = 1;
 
 impl Committer {
-    fn spawn(self) -> mpsc::Sender<Job> {
+    fn spawn(mut self) -> mpsc::Sender<Job> {
         let (jobs, mut received) = mpsc::channel(WAITING_BATCHES);
-        actix::spawn(async move {
+        let arbiter = Arbiter::new();
+        arbiter.spawn(async move {
             while let Some(job) = received.recv().await {
                 match job {
                     Job::Commit(batch) => self.commit(batch).await,
@@ -142,19 +144,21 @@ impl Committer {
                     }
                 }
             }
+            // The writer is gone, and its thread with it.
+            Arbiter::current().stop();
         });
         jobs
     }
 
     /// Commits `batch`, retrying under the supervision policy; a commit
     /// that keeps failing stops the pipeline and this task waits for the end.
-    async fn commit(&self, batch: Arc<PreparedBatch>) {
+    async fn commit(&mut self, batch: Arc<PreparedBatch>) {
         let first_attempt = std::time::Instant::now();
         loop {
-            let error = match self.store.send(CommitBatch(batch.clone())).await {
-                Ok(Ok(outcome)) => return self.ledger.committed_batch(&outcome),
-                Ok(Err(e)) => e.to_string(),
-                Err(e) => format!("the staging store is unavailable: {e}"),
+            // Blocks this thread, which has nothing else to do meanwhile.
+            let error = match self.store.commit(&batch) {
+                Ok(outcome) => return self.ledger.committed_batch(&outcome),
+                Err(e) => e.to_string(),
             };
             let decision =
                 self.failures.lock().expect("supervision lock").failed_since(first_attempt, &error);
