@@ -52,6 +52,10 @@ pub(crate) struct Drain;
 pub(crate) struct DeadLetters {
     settings: Arc<DeadLetterSettings>,
     producer: FutureProducer,
+    /// Held by the drain under way: the final [`Drain`] waits for a
+    /// periodic one to finish instead of reading the same unmarked rows
+    /// and publishing them a second time.
+    draining: Arc<tokio::sync::Mutex<()>>,
     busy: bool,
     failures: u32,
     next_try: Instant,
@@ -74,7 +78,16 @@ impl DeadLetters {
             .create()?;
         let settings = Arc::new(settings);
         let next_try = Instant::now();
-        Ok(DeadLetters { settings, producer, busy: false, failures: 0, next_try, published: 0 })
+        let draining = Arc::default();
+        Ok(DeadLetters {
+            settings,
+            producer,
+            draining,
+            busy: false,
+            failures: 0,
+            next_try,
+            published: 0,
+        })
     }
 
     fn settle(&mut self, report: &DrainReport) {
@@ -106,7 +119,7 @@ impl Actor for DeadLetters {
                 return;
             }
             act.busy = true;
-            let drained = drain(act.settings.clone(), act.producer.clone());
+            let drained = drain(act.settings.clone(), act.producer.clone(), act.draining.clone());
             ctx.spawn(drained.into_actor(act).map(|report, act, _| act.settle(&report)));
         });
     }
@@ -117,7 +130,7 @@ impl Handler<Drain> for DeadLetters {
 
     fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
         self.busy = true;
-        let drained = drain(self.settings.clone(), self.producer.clone());
+        let drained = drain(self.settings.clone(), self.producer.clone(), self.draining.clone());
         Box::pin(drained.into_actor(self).map(|report, act, _| {
             act.settle(&report);
             DrainReport { published: act.published, ..report }
@@ -139,8 +152,14 @@ async fn blocking<T: Send + 'static>(
     .map_err(|e| e.to_string())?
 }
 
-/// Publishes pending rows until none is left or one fails.
-async fn drain(settings: Arc<DeadLetterSettings>, producer: FutureProducer) -> DrainReport {
+/// Publishes pending rows until none is left or one fails, once the drain
+/// before it (if any) has finished.
+async fn drain(
+    settings: Arc<DeadLetterSettings>,
+    producer: FutureProducer,
+    draining: Arc<tokio::sync::Mutex<()>>,
+) -> DrainReport {
+    let _alone = draining.lock().await;
     let mut report = DrainReport::default();
     let (group, topic) = (settings.group_id.clone(), settings.topic.clone());
     loop {
