@@ -1,4 +1,4 @@
-//! The closed vocabularies of a sale. Each enum maps one to one onto an Avro
+//! The closed vocabularies of a sale and of a return. Each enum maps one to one onto an Avro
 //! enum of `schemas/sale/*.avsc`, whose symbols are UPPER_SNAKE; the symbol
 //! written next to each variant is its one spelling on the wire, in serde and
 //! in staging. Next to it stands the variant's human label, the spelling of
@@ -159,6 +159,22 @@ avro_enum!(
     }
 );
 
+avro_enum!(
+    /// Why a customer brought a line back (the return schema). `Unknown` is
+    /// the Avro default: what a source that does not say carries (the
+    /// classic workbook's Returns sheet), and what a reader makes of a
+    /// symbol it does not know.
+    ReturnReason {
+        Damaged => "DAMAGED", "Damaged",
+        Defective => "DEFECTIVE", "Defective",
+        WrongItem => "WRONG_ITEM", "Wrong Item",
+        NotAsDescribed => "NOT_AS_DESCRIBED", "Not as Described",
+        NoLongerNeeded => "NO_LONGER_NEEDED", "No Longer Needed",
+        #[default]
+        Unknown => "UNKNOWN", "Unknown",
+    }
+);
+
 /// Every (Avro enum name, symbol, label) of the sale model, in schema
 /// order: the one source of the warehouse's labels.
 pub fn label_table() -> Vec<(&'static str, &'static str, &'static str)> {
@@ -176,6 +192,7 @@ pub fn label_table() -> Vec<(&'static str, &'static str, &'static str)> {
         rows("Region", Region::ALL, Region::symbol, Region::label),
         rows("Category", Category::ALL, Category::symbol, Category::label),
         rows("PaymentMethod", PaymentMethod::ALL, PaymentMethod::symbol, PaymentMethod::label),
+        rows("ReturnReason", ReturnReason::ALL, ReturnReason::symbol, ReturnReason::label),
     ]
     .concat()
 }

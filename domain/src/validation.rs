@@ -1,4 +1,5 @@
-//! The domain rules a sale must satisfy before it may enter staging. Each
+//! The domain rules a sale must satisfy before it may enter staging (a
+//! return's are in [`crate::return_validation`], with the same reasons). Each
 //! broken rule has a stable reason code: it is stored with the quarantined
 //! event in `staging.rejected_events.reason`, and counted in the metrics, so
 //! a code is never renamed once released.
@@ -35,6 +36,20 @@ pub enum RejectReason {
     /// `order_date` is so close to the end of the calendar (chrono's last
     /// day, 262142-12-31) that its shipping window cannot be computed.
     OrderDateOutOfRange,
+    /// A return's `refund` is zero or negative.
+    NonPositiveRefund,
+    /// A return's `return_date` is after the date of its `event_time`.
+    ReturnDateAfterEventTime,
+    /// A return names an order line that staging does not hold (or has not
+    /// received within the wait for it).
+    ReturnWithoutSale,
+    /// A return's quantity is more than what is left of its line to return.
+    ReturnExceedsSold,
+    /// A return's refund, with the line's earlier refunds, is more than the
+    /// line's sales.
+    RefundExceedsSales,
+    /// A return's `return_date` is before its order's `order_date`.
+    ReturnBeforeOrder,
 }
 
 impl RejectReason {
@@ -50,6 +65,12 @@ impl RejectReason {
         RejectReason::ShipDateOutOfWindow,
         RejectReason::OrderDateAfterEventTime,
         RejectReason::OrderDateOutOfRange,
+        RejectReason::NonPositiveRefund,
+        RejectReason::ReturnDateAfterEventTime,
+        RejectReason::ReturnWithoutSale,
+        RejectReason::ReturnExceedsSold,
+        RejectReason::RefundExceedsSales,
+        RejectReason::ReturnBeforeOrder,
     ];
 
     /// The stable code stored in staging.
@@ -65,6 +86,12 @@ impl RejectReason {
             RejectReason::ShipDateOutOfWindow => "ship_date_out_of_window",
             RejectReason::OrderDateAfterEventTime => "order_date_after_event_time",
             RejectReason::OrderDateOutOfRange => "order_date_out_of_range",
+            RejectReason::NonPositiveRefund => "non_positive_refund",
+            RejectReason::ReturnDateAfterEventTime => "return_date_after_event_time",
+            RejectReason::ReturnWithoutSale => "return_without_sale",
+            RejectReason::ReturnExceedsSold => "return_exceeds_sold",
+            RejectReason::RefundExceedsSales => "refund_exceeds_sales",
+            RejectReason::ReturnBeforeOrder => "return_before_order",
         }
     }
 }
@@ -136,7 +163,7 @@ fn check_required_fields(event: &SaleEvent) -> Result<(), Rejection> {
     }
 }
 
-fn check_quantity(quantity: Quantity) -> Result<(), Rejection> {
+pub(crate) fn check_quantity(quantity: Quantity) -> Result<(), Rejection> {
     if (1..=MAX_QUANTITY).contains(&quantity.0) {
         Ok(())
     } else {

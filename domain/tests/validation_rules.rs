@@ -216,6 +216,12 @@ fn reason_codes_are_stable_snake_case() {
             "ship_date_out_of_window",
             "order_date_after_event_time",
             "order_date_out_of_range",
+            "non_positive_refund",
+            "return_date_after_event_time",
+            "return_without_sale",
+            "return_exceeds_sold",
+            "refund_exceeds_sales",
+            "return_before_order",
         ]
     );
 }

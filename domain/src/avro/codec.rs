@@ -40,6 +40,15 @@ pub fn sale_to_avro(event: &SaleEvent, version: u32) -> Result<Value, AvroMappin
     let schema = sale_schema(version).ok_or_else(|| {
         AvroMappingError::Invalid(format!("schema version {version} is not released"))
     })?;
+    event_to_avro(event, schema)
+}
+
+/// The Avro value of any event of the domain, shaped like `schema`.
+pub(super) fn event_to_avro<T: serde::Serialize>(
+    event: &T,
+    schema: &Schema,
+) -> Result<Value, AvroMappingError> {
+    ensure_binary_serde()?;
     let value =
         apache_avro::to_value(event).map_err(|e| AvroMappingError::Invalid(e.to_string()))?;
     shape(value, schema)
@@ -87,6 +96,14 @@ pub fn write_sale_datum(
 /// The event carried by a record value shaped like `schema` (the reader
 /// schema it was resolved to, or the schema it was written with).
 pub fn sale_from_avro(value: Value, schema: &Schema) -> Result<SaleEvent, AvroMappingError> {
+    event_from_avro(value, schema)
+}
+
+/// Any event of the domain, from a record value shaped like `schema`.
+pub(super) fn event_from_avro<T: serde::de::DeserializeOwned>(
+    value: Value,
+    schema: &Schema,
+) -> Result<T, AvroMappingError> {
     ensure_binary_serde()?;
     let mut value = to_scale(value, schema, DECIMAL_SCALE)?;
     to_domain_unit(&mut value).map_err(AvroMappingError::Invalid)?;

@@ -6,13 +6,15 @@
 //! [`same_schema`] says when a writer schema may be read as the reader
 //! schema itself; [`datum_reader`] reads a datum of the
 //! newest shape straight into the event, the pipeline's fast path, and
-//! [`datum_writer`] writes one, the generator's.
+//! [`datum_writer`] writes one, the generator's. The return event's
+//! schemas and mapping are in [`return_codec`].
 
 mod codec;
 mod datum_reader;
 mod datum_writer;
 pub(crate) mod decimals;
 mod mapping_error;
+mod return_codec;
 mod same_schema;
 pub(crate) mod time_units;
 
@@ -20,13 +22,17 @@ pub use codec::{sale_from_avro, sale_to_avro, sale_to_datum, write_sale_datum};
 pub use datum_reader::{reads_directly, sale_from_datum};
 pub(crate) use decimals::to_reader_scale;
 pub use mapping_error::AvroMappingError;
+pub use return_codec::{
+    return_from_avro, return_schema, return_schema_latest, return_schema_text, return_to_datum,
+    LATEST_RETURN_SCHEMA_VERSION,
+};
 pub use same_schema::same_schema_with_logical_types;
 pub(crate) use time_units::reader_in_writer_units;
 
 use apache_avro::Schema;
 use std::sync::OnceLock;
 
-mod released {
+pub(crate) mod released {
     include!(concat!(env!("OUT_DIR"), "/released.rs"));
 }
 

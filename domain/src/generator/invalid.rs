@@ -49,6 +49,14 @@ pub(crate) fn break_rule(mut event: SaleEvent, rule: RejectReason) -> SaleEvent 
         RejectReason::UnknownEnumSymbol | RejectReason::InvalidFieldValue => {
             unreachable!("{rule} cannot be expressed in a well-typed event")
         }
+        RejectReason::NonPositiveRefund
+        | RejectReason::ReturnDateAfterEventTime
+        | RejectReason::ReturnWithoutSale
+        | RejectReason::ReturnExceedsSold
+        | RejectReason::RefundExceedsSales
+        | RejectReason::ReturnBeforeOrder => {
+            unreachable!("{rule} is a return's rule, which a sale cannot break")
+        }
     }
     event
 }
