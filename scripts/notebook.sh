@@ -5,7 +5,10 @@
 #                                         <SUPERSTORE_HOME>/reports/<notebook>.html
 #                                         (images embedded) and .ipynb; exit 1 if a cell raised
 #   scripts/notebook.sh lab               opens JupyterLab on the notebooks, on
-#                                         127.0.0.1:${JUPYTER_PORT:-18888}
+#                                         127.0.0.1:${JUPYTER_PORT:-18888}; JupyterLab
+#                                         lives in .venv-lab (installed on first use),
+#                                         the notebooks' kernel is .venv's Python;
+#                                         further arguments go to JupyterLab
 # The notebooks are committed without outputs: the executed copies are artefacts.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,8 +24,14 @@ export SUPERSTORE_REPORTS_DIR="${SUPERSTORE_REPORTS_DIR:-$home/reports}"
 
 case "${1:-all}" in
   lab)
-    exec "$python" -m jupyterlab --no-browser --ip 127.0.0.1 --port "${JUPYTER_PORT:-18888}" \
-      --ServerApp.root_dir="$root/notebooks"
+    lab="$root/.venv-lab"
+    ensure_venv "$lab" "installing JupyterLab into .venv-lab (first use)" \
+      "$root/notebooks/lab-requirements.txt" "$root/notebooks/lab-requirements.lock"
+    # The notebooks name the kernel python3: here it is .venv's, with the analysis libraries.
+    "$python" -m ipykernel install --prefix "$lab" --name python3 \
+      --display-name "Python 3 (ipykernel)" >/dev/null
+    exec "$lab/bin/jupyter-lab" --no-browser --ip 127.0.0.1 --port "${JUPYTER_PORT:-18888}" \
+      --ServerApp.root_dir="$root/notebooks" "${@:2}"
     ;;
   eda | models) notebooks=("$1") ;;
   all) notebooks=(eda models) ;;
