@@ -11,8 +11,9 @@
 //! - [`http`]: actix-web routes, the only place that speaks in Confluent's
 //!   error codes, with optional basic authentication and a body size limit.
 //!
-//! Beside them, the client ([`RegistryClient`]) and the basic-auth
-//! credentials both sides share ([`BasicAuth`]).
+//! Beside them, the client ([`RegistryClient`]), the basic-auth
+//! credentials both sides share ([`BasicAuth`]), and the subject a record's
+//! schema goes under ([`subject_for_record`]).
 
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod http;
 mod repository;
 mod schema_text;
 mod service;
+mod subject_names;
 
 pub use basic_auth::{BadUserInfo, BasicAuth};
 pub use client::{
@@ -32,6 +34,7 @@ pub use client::{
 };
 pub use http::{serve, serve_with, MetricsPage, ServerSettings, ServerTls, ServerTlsError};
 pub use schema_text::{InvalidSchema, NormalizedSchema};
+pub use subject_names::{subject_for_record, SALE_RECORD};
 
 /// Media type of every request and response body of the API.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";

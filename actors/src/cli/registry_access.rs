@@ -148,7 +148,7 @@ pub fn warn_if_unchecked(level: &str, scope: Option<&str>, url: &str) {
 /// Warns when the subject's level is NONE (a registry that checks nothing).
 pub async fn register_sale_schema(url: &str, topic: &str, version: u32) -> Result<i32, Failure> {
     let registry = client(url)?;
-    let subject = format!("{topic}-value");
+    let subject = superstore_registry::subject_for_record(topic, superstore_registry::SALE_RECORD);
     let schema_text = superstore_domain::sale_schema_text(version)
         .ok_or_else(|| Failure::Usage(format!("schema v{version} of the sale is not released")))?;
     let id = registry.register(&subject, schema_text).await.map_err(|e| match e {

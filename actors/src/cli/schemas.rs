@@ -6,7 +6,9 @@ use super::registry_access::{self, warn_if_unchecked};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use superstore_registry::{NormalizedSchema, Refusal, RegistryClient, RegistryClientError};
+use superstore_registry::{
+    subject_for_record, NormalizedSchema, Refusal, RegistryClient, RegistryClientError,
+};
 
 #[derive(Debug, Clone, Args)]
 pub struct SchemasArgs {
@@ -19,17 +21,31 @@ pub struct SchemasArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SubjectArg {
-    /// Registry subject; defaults to `<topic>-value` of the sales topic.
+    /// Registry subject; by default the sales topic's subject for the file's record: `<topic>-value`
+    /// for the sale, `<topic>-<namespace>.<name>` for any other record (the return).
     #[arg(long)]
     pub subject: Option<String>,
-    /// The sales topic, whose value subject is the default.
+    /// The sales topic, whose subjects are the default.
     #[arg(long, env = "SUPERSTORE_TOPIC", default_value = "superstore.sales")]
     pub topic: String,
 }
 
 impl SubjectArg {
-    fn subject(&self) -> String {
-        self.subject.clone().unwrap_or_else(|| format!("{}-value", self.topic))
+    /// The subject given, or the one the record of `file` (its text `text`)
+    /// is registered under on the topic.
+    fn subject(&self, file: &Path, text: &str) -> Result<String, Failure> {
+        if let Some(subject) = &self.subject {
+            return Ok(subject.clone());
+        }
+        let schema = apache_avro::Schema::parse_str(text)
+            .map_err(|e| Failure::Refused(format!("{} is not valid Avro: {e}", file.display())))?;
+        let apache_avro::Schema::Record(record) = schema else {
+            return Err(Failure::Usage(format!(
+                "{} is not a record schema: give its subject with --subject",
+                file.display()
+            )));
+        };
+        Ok(subject_for_record(&self.topic, &record.name.fullname(None)))
     }
 }
 
@@ -222,10 +238,12 @@ pub fn run(args: SchemasArgs) -> anyhow::Result<()> {
         let registry = Registry { client: registry_access::client(&url)?, url };
         match args.command {
             SchemasCommand::Register { file, subject } => {
-                registry.register(&file, &subject.subject(), as_json).await?
+                let subject = subject.subject(&file, &read_schema(&file)?)?;
+                registry.register(&file, &subject, as_json).await?
             }
             SchemasCommand::Check { file, subject } => {
-                registry.check(&file, &subject.subject(), as_json).await?
+                let subject = subject.subject(&file, &read_schema(&file)?)?;
+                registry.check(&file, &subject, as_json).await?
             }
             SchemasCommand::List => registry.list(as_json).await?,
             SchemasCommand::Config { level, subject } => {

@@ -21,6 +21,9 @@ pub enum QuarantineReason {
     UndecodableAvro,
     /// The writer schema cannot be resolved into the reader schema.
     UnresolvableSchema,
+    /// The record is of another type than the pipeline reads (its writer
+    /// schema names another record: a return, for a pipeline of sales).
+    UnknownRecordType,
     /// PostgreSQL refused the row (a NUL in a text, a number too wide).
     RefusedByDatabase,
     /// The record reached the writer without a verdict (a pipeline bug).
@@ -36,13 +39,14 @@ pub enum QuarantineReason {
 
 impl QuarantineReason {
     /// The reasons the stages add to the domain's.
-    pub(crate) const PIPELINE: [QuarantineReason; 10] = [
+    pub(crate) const PIPELINE: [QuarantineReason; 11] = [
         QuarantineReason::MissingValue,
         QuarantineReason::NotConfluentFramed,
         QuarantineReason::UnknownSchemaId,
         QuarantineReason::UnreadableWriterSchema,
         QuarantineReason::UndecodableAvro,
         QuarantineReason::UnresolvableSchema,
+        QuarantineReason::UnknownRecordType,
         QuarantineReason::RefusedByDatabase,
         QuarantineReason::Unprocessed,
         QuarantineReason::PanickedInStage,
@@ -64,6 +68,7 @@ impl QuarantineReason {
             QuarantineReason::UnreadableWriterSchema => "unreadable_writer_schema",
             QuarantineReason::UndecodableAvro => "undecodable_avro",
             QuarantineReason::UnresolvableSchema => "unresolvable_schema",
+            QuarantineReason::UnknownRecordType => "unknown_record_type",
             QuarantineReason::RefusedByDatabase => "refused_by_database",
             QuarantineReason::Unprocessed => "unprocessed",
             QuarantineReason::PanickedInStage => "panicked_in_stage",
@@ -124,6 +129,7 @@ mod tests {
                 "unreadable_writer_schema",
                 "undecodable_avro",
                 "unresolvable_schema",
+                "unknown_record_type",
                 "refused_by_database",
                 "unprocessed",
                 "panicked_in_stage",

@@ -11,7 +11,7 @@
 //! Emits: the same envelopes, each `Decoded` or `Rejected` with one of
 //! `missing_value`, `not_confluent_framed`, `unknown_schema_id`,
 //! `unreadable_writer_schema`, `undecodable_avro`, `unresolvable_schema`,
-//! or a domain reason from the mapping (`unknown_enum_symbol`, …).
+//! `unknown_record_type`, or a domain reason from the mapping (`unknown_enum_symbol`, …).
 //! A record whose decoding panics is quarantined as `panicked_in_stage`
 //! ([`crate::stages::panic_guard`]).
 //! A registry that cannot be reached is retried under the supervision
@@ -26,6 +26,7 @@ use crate::stages::validator::Validator;
 use crate::supervision::{Decision, Escalation, Supervision};
 use crate::wire;
 use actix::prelude::*;
+use apache_avro::schema::SchemaKind;
 use apache_avro::types::Value;
 use apache_avro::Schema;
 use std::collections::HashMap;
@@ -198,6 +199,11 @@ enum ReadPath {
     AsWritten,
     /// Another version: resolved into the reader schema.
     Resolving,
+    /// A record of another type (another name, not one of the reader's
+    /// aliases): not read, quarantined as `unknown_record_type`. Avro's
+    /// resolution would otherwise try it field by field and refuse it for
+    /// a missing field, which says nothing of what the record is.
+    OtherRecord,
 }
 
 /// The [`ReadPath`] of each writer schema id seen so far.
@@ -210,7 +216,9 @@ impl ReadPaths {
         *known.entry(schema_id).or_insert_with(|| {
             // Avro's canonical form drops logical types: a `timestamp-micros`
             // writer would pass for a `timestamp-millis` reader.
-            if !same_schema_with_logical_types(writer, reader) {
+            if !same_record_type(writer, reader) {
+                ReadPath::OtherRecord
+            } else if !same_schema_with_logical_types(writer, reader) {
                 ReadPath::Resolving
             } else if reads_directly(reader) {
                 ReadPath::Direct
@@ -218,6 +226,28 @@ impl ReadPaths {
                 ReadPath::AsWritten
             }
         })
+    }
+}
+
+/// Whether `writer` is a record the reader reads: the same full name, or
+/// one of the reader's aliases. A schema that is not a record is left to
+/// resolution to refuse.
+fn same_record_type(writer: &Schema, reader: &Schema) -> bool {
+    let (Schema::Record(writer), Schema::Record(reader)) = (writer, reader) else { return true };
+    let name = writer.name.fullname(None);
+    name == reader.name.fullname(None)
+        || reader
+            .aliases
+            .iter()
+            .flatten()
+            .any(|alias| alias.fullname(reader.name.namespace.clone()) == name)
+}
+
+/// The full name of `schema`'s record, or its kind.
+fn record_name(schema: &Schema) -> String {
+    match schema {
+        Schema::Record(record) => record.name.fullname(None),
+        other => format!("{:?}", SchemaKind::from(other)),
     }
 }
 
@@ -233,6 +263,17 @@ fn decode_by_path(
         ReadPath::Direct => decode_datum_directly(datum, reader, schema_id),
         ReadPath::AsWritten => decode_datum_as_written(datum, reader, schema_id),
         ReadPath::Resolving => decode_datum(datum, writer, reader, schema_id),
+        ReadPath::OtherRecord => {
+            let (theirs, ours) = (record_name(writer), record_name(reader));
+            Err(Quarantine::new(
+                Reason::UnknownRecordType,
+                format!(
+                    "a record of {theirs} (schema id {schema_id}); this pipeline reads only \
+                     {ours}, and keeps the record as it came for one that reads it"
+                ),
+                Some(schema_id),
+            ))
+        }
     }
 }
 
