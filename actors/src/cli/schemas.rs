@@ -21,8 +21,8 @@ pub struct SchemasArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SubjectArg {
-    /// Registry subject; by default the sales topic's subject for the file's record: `<topic>-value`
-    /// for the sale, `<topic>-<namespace>.<name>` for any other record (the return).
+    /// Registry subject; by default the sales topic's subject for the file's record:
+    /// `<topic>-value` for the sale, `<topic>-<namespace>.<name>` for any other (the return).
     #[arg(long)]
     pub subject: Option<String>,
     /// The sales topic, whose subjects are the default.

@@ -117,9 +117,9 @@ enum Job {
 /// Commits the closed batches one at a time, in the order they closed, on
 /// a thread of its own: the writer gathers (and builds the rows of) the next
 /// batch meanwhile, and the next batch goes to the store as soon as the one
-/// before has committed, not once the stages' thread is between chunks. A batch is never sent to the store before the one
-/// before it has committed, so the offsets of a later batch can never pass
-/// an earlier one that failed.
+/// before has committed, not once the stages' thread is between chunks. A
+/// batch is never sent to the store before the one before it has committed,
+/// so the offsets of a later batch can never pass an earlier one that failed.
 struct Committer {
     store: StagingStore,
     ledger: Arc<Ledger>,
