@@ -64,11 +64,6 @@ impl OrderLedger {
         line.refunded += refund;
     }
 
-    /// Whether the order holds a sold line for `product_id`.
-    pub fn has_line(&self, product_id: &str) -> bool {
-        self.lines.get(product_id).is_some_and(|line| line.sold > 0)
-    }
-
     /// The first invariant `event` would break, in the order of the
     /// module's list.
     pub fn check_return(&self, event: &ReturnEvent) -> Result<(), Rejection> {

@@ -10,11 +10,17 @@ import random
 import re
 import subprocess
 import sys
-import threading
-import time
 
 from support.superstore import ROOT, end_offsets, run_superstore, superstore_binary
-from support.faults import Publisher, assert_conservation, create_topic, isolated_database, staged_count
+from support.faults import (
+    SHARE_LOCK_ON_SALES,
+    HeldLock,
+    Publisher,
+    assert_conservation,
+    create_topic,
+    isolated_database,
+    staged_count,
+)
 
 COUNT = 30_000
 
@@ -22,17 +28,7 @@ COUNT = 30_000
 def test_a_database_slower_than_the_poll_interval_keeps_the_consumer_in_its_group(endpoints, db, topic):
     run_superstore("generate", "--count", str(COUNT), "--seed", str(random.randrange(1, 2**40)), "--topic", topic)
     with isolated_database(db, endpoints) as isolated:
-        held = threading.Event()
-
-        def hold():
-            with isolated.connect() as conn, conn.transaction():
-                conn.execute("lock table staging.sales_events in share mode")
-                held.set()
-                time.sleep(25)
-
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert held.wait(10)
+        holder = HeldLock(isolated, SHARE_LOCK_ON_SALES, 25)
         # The lock outlasts the poll interval (10 s, the least Kafka allows) by 15 s.
         result = isolated.superstore(
             "run", "--until-idle", "--topic", topic, "--batch-size", "1000", "--max-poll-interval-ms", "10000",

@@ -8,8 +8,6 @@ operator moves them on purpose. PostgreSQL's offsets are never replaced by
 Kafka's committed ones, even when PostgreSQL cannot be read at once."""
 
 import random
-import threading
-import time
 from urllib.parse import quote
 
 from confluent_kafka import TopicPartition
@@ -17,6 +15,7 @@ from confluent_kafka.admin import AdminClient
 
 from support.superstore import end_offsets, run_superstore
 from support.faults import (
+    HeldLock,
     Publisher,
     assert_conservation,
     create_topic,
@@ -106,17 +105,7 @@ def test_offsets_postgres_cannot_read_yet_are_waited_for_never_taken_from_kafka(
         reset = isolated.superstore("offsets", "reset", "--topic", topic, "--to", "earliest")
         assert reset.returncode == 0, reset.stderr
 
-        held = threading.Event()
-
-        def hold():
-            with isolated.connect() as conn, conn.transaction():
-                conn.execute("lock table staging.consumer_offsets in access exclusive mode")
-                held.set()
-                time.sleep(5)
-
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert held.wait(10)
+        holder = HeldLock(isolated, "lock table staging.consumer_offsets in access exclusive mode", 5)
         url = f"{isolated.url}?options={quote('-c lock_timeout=200')}"
         replay = isolated.superstore("run", "--until-idle", "--topic", topic, env={"DATABASE_URL": url})
         holder.join()

@@ -12,7 +12,17 @@ import threading
 import time
 
 from support.superstore import ROOT, superstore_binary
-from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
+from support.faults import (
+    SHARE_LOCK_ON_SALES,
+    HeldLock,
+    Publisher,
+    assert_conservation,
+    create_topic,
+    isolated_database,
+    sale,
+    staged_count,
+    wait_for,
+)
 
 EVENTS = 200
 
@@ -23,29 +33,6 @@ def publish(endpoints, topic: str) -> None:
     for n in range(EVENTS):
         publisher.sale(sale(n))
     publisher.flush()
-
-
-class ShareLock:
-    """Another session holds a SHARE lock on staging.sales_events until released:
-    the pipeline's COPY waits for it."""
-
-    def __init__(self, isolated):
-        self.release = threading.Event()
-        held = threading.Event()
-
-        def hold():
-            with isolated.connect() as conn, conn.transaction():
-                conn.execute("lock table staging.sales_events in share mode")
-                held.set()
-                self.release.wait(120)
-
-        self.thread = threading.Thread(target=hold)
-        self.thread.start()
-        assert held.wait(10), "the lock was taken"
-
-    def let_go(self) -> None:
-        self.release.set()
-        self.thread.join()
 
 
 def waiting_on_a_lock(isolated) -> int:
@@ -69,7 +56,7 @@ def assert_staged_once_by_a_new_run(isolated, topic: str) -> None:
 def test_a_second_sigterm_aborts_a_blocked_shutdown_at_once(endpoints, db, topic):
     publish(endpoints, topic)
     with isolated_database(db, endpoints) as isolated:
-        lock = ShareLock(isolated)
+        lock = HeldLock(isolated, SHARE_LOCK_ON_SALES)
         try:
             run = isolated.spawn("run", "--topic", topic, "--shutdown-timeout-secs", "120")
             wait_for(lambda: waiting_on_a_lock(isolated) > 0, 60, "the commit waiting on the lock")
@@ -90,7 +77,7 @@ def test_a_second_sigterm_aborts_a_blocked_shutdown_at_once(endpoints, db, topic
 def test_a_commit_held_past_the_shutdown_bound_is_rolled_back_and_exits_7(endpoints, db, topic):
     publish(endpoints, topic)
     with isolated_database(db, endpoints) as isolated:
-        lock = ShareLock(isolated)
+        lock = HeldLock(isolated, SHARE_LOCK_ON_SALES)
         try:
             # The lock timeout outlasts the bound: only the bound can end the wait.
             run = isolated.spawn("run", "--topic", topic, "--shutdown-timeout-secs", "3",
@@ -111,7 +98,7 @@ def test_a_commit_held_past_the_shutdown_bound_is_rolled_back_and_exits_7(endpoi
 def test_a_lock_timeout_of_the_pipelines_own_is_retried_not_quarantined(endpoints, db, topic):
     publish(endpoints, topic)
     with isolated_database(db, endpoints) as isolated:
-        lock = ShareLock(isolated)
+        lock = HeldLock(isolated, SHARE_LOCK_ON_SALES)
         threading.Timer(4, lock.let_go).start()
         result = isolated.superstore("run", "--until-idle", "--topic", topic, "--lock-timeout-ms", "300")
         assert result.returncode == 0, result.stderr[-3000:]

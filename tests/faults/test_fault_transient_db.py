@@ -7,13 +7,22 @@ these are retried with backoff until they pass, and nothing is quarantined
 or lost."""
 
 import subprocess
-import threading
 import time
 from urllib.parse import quote
 
 import pytest
 
-from support.faults import Publisher, assert_conservation, create_topic, isolated_database, sale, staged_count, wait_for
+from support.faults import (
+    SHARE_LOCK_ON_SALES,
+    HeldLock,
+    Publisher,
+    assert_conservation,
+    create_topic,
+    isolated_database,
+    sale,
+    staged_count,
+    wait_for,
+)
 
 EVENTS = 300
 
@@ -29,22 +38,6 @@ def publish(endpoints, topic: str, count: int = EVENTS) -> None:
 def with_options(url: str, options: str) -> str:
     """The URL with libpq `options` (server settings for the session)."""
     return f"{url}{'&' if '?' in url else '?'}options={quote(options)}"
-
-
-def hold_share_lock(isolated, seconds: float, held: threading.Event) -> threading.Thread:
-    """Another session holds a SHARE lock on staging.sales_events: inserts wait for it."""
-
-    def hold():
-        with isolated.connect() as conn:
-            with conn.transaction():
-                conn.execute("lock table staging.sales_events in share mode")
-                held.set()
-                time.sleep(seconds)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(10), "the lock was taken"
-    return thread
 
 
 def finished(process: subprocess.Popen, timeout: int = 180) -> subprocess.CompletedProcess:
@@ -64,8 +57,7 @@ def assert_every_event_staged_once(isolated, topic: str, result: subprocess.Comp
 def test_a_lock_held_past_the_pipelines_timeout_is_waited_out_not_quarantined(endpoints, db, topic, setting):
     publish(endpoints, topic)
     with isolated_database(db, endpoints) as isolated:
-        held = threading.Event()
-        holder = hold_share_lock(isolated, 8, held)
+        holder = HeldLock(isolated, SHARE_LOCK_ON_SALES, 8)
         url = with_options(isolated.url, f"-c {setting}")
         result = isolated.superstore("run", "--until-idle", "--topic", topic, env={"DATABASE_URL": url}, timeout=180)
         holder.join()
@@ -76,8 +68,7 @@ def test_a_lock_held_past_the_pipelines_timeout_is_waited_out_not_quarantined(en
 def test_a_terminated_connection_is_replaced_and_the_batch_retried(endpoints, db, topic):
     publish(endpoints, topic)
     with isolated_database(db, endpoints) as isolated:
-        held = threading.Event()
-        holder = hold_share_lock(isolated, 6, held)
+        holder = HeldLock(isolated, SHARE_LOCK_ON_SALES, 6)
         pipeline = isolated.spawn("run", "--until-idle", "--topic", topic)
         waiting = "select pid from pg_stat_activity where datname = %s and wait_event_type = 'Lock'"
         pids = wait_for(lambda: isolated.rows(waiting, isolated.name), 60, "the pipeline's insert to wait on the lock")

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -196,6 +197,36 @@ def stop(process: subprocess.Popen, timeout: int = 60) -> tuple[int, str, str]:
         out, err = process.communicate()
         raise AssertionError(f"the pipeline ignored SIGTERM for {timeout} s\n{err[-3000:]}")
     return process.returncode, out, err
+
+
+SHARE_LOCK_ON_SALES = "lock table staging.sales_events in share mode"
+
+
+class HeldLock:
+    """Another session takes a table lock (`statement`, a LOCK TABLE) and holds it for
+    `seconds`, or until `let_go`; taken by the time the constructor returns."""
+
+    def __init__(self, isolated: Isolated, statement: str, seconds: float = 120):
+        self.release = threading.Event()
+        held = threading.Event()
+
+        def hold():
+            with isolated.connect() as conn, conn.transaction():
+                conn.execute(statement)
+                held.set()
+                self.release.wait(seconds)
+
+        self.thread = threading.Thread(target=hold)
+        self.thread.start()
+        assert held.wait(10), "the lock was taken"
+
+    def join(self) -> None:
+        """Waits until the holder lets go by itself, its `seconds` over."""
+        self.thread.join()
+
+    def let_go(self) -> None:
+        self.release.set()
+        self.thread.join()
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.1):

@@ -151,11 +151,17 @@ impl Registry {
         )))
     }
 
-    async fn register(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
-        let text = read_schema(file)?;
-        self.require_compatible(file, subject, &text, as_json).await?;
-        let id = self.client.register(subject, &text).await.map_err(|e| self.failure(e))?;
-        let version = self.client.lookup(subject, &text).await.map_err(|e| self.failure(e))?;
+    /// Registers `text`, the schema read from `file`.
+    async fn register(
+        &self,
+        file: &Path,
+        text: &str,
+        subject: &str,
+        as_json: bool,
+    ) -> Result<(), Failure> {
+        self.require_compatible(file, subject, text, as_json).await?;
+        let id = self.client.register(subject, text).await.map_err(|e| self.failure(e))?;
+        let version = self.client.lookup(subject, text).await.map_err(|e| self.failure(e))?;
         self.level(Some(subject)).await?;
         if as_json {
             println!("{}", json!({"file": file, "subject": subject, "id": id, "version": version}));
@@ -166,9 +172,15 @@ impl Registry {
         Ok(())
     }
 
-    async fn check(&self, file: &Path, subject: &str, as_json: bool) -> Result<(), Failure> {
-        let text = read_schema(file)?;
-        self.require_compatible(file, subject, &text, as_json).await?;
+    /// Checks `text`, the schema read from `file`.
+    async fn check(
+        &self,
+        file: &Path,
+        text: &str,
+        subject: &str,
+        as_json: bool,
+    ) -> Result<(), Failure> {
+        self.require_compatible(file, subject, text, as_json).await?;
         let level = self.level(Some(subject)).await?;
         if as_json {
             let answer =
@@ -238,12 +250,14 @@ pub fn run(args: SchemasArgs) -> anyhow::Result<()> {
         let registry = Registry { client: registry_access::client(&url)?, url };
         match args.command {
             SchemasCommand::Register { file, subject } => {
-                let subject = subject.subject(&file, &read_schema(&file)?)?;
-                registry.register(&file, &subject, as_json).await?
+                let text = read_schema(&file)?;
+                let subject = subject.subject(&file, &text)?;
+                registry.register(&file, &text, &subject, as_json).await?
             }
             SchemasCommand::Check { file, subject } => {
-                let subject = subject.subject(&file, &read_schema(&file)?)?;
-                registry.check(&file, &subject, as_json).await?
+                let text = read_schema(&file)?;
+                let subject = subject.subject(&file, &text)?;
+                registry.check(&file, &text, &subject, as_json).await?
             }
             SchemasCommand::List => registry.list(as_json).await?,
             SchemasCommand::Config { level, subject } => {

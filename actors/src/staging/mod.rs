@@ -131,6 +131,27 @@ impl StagingStore {
         }
         Ok(self.connection.as_mut().expect("connected above"))
     }
+
+    /// Commits `batch` in a transaction of its own, blocking until
+    /// PostgreSQL has answered; after a failure, the next call connects afresh.
+    pub(crate) fn commit(&mut self, batch: &PreparedBatch) -> Result<BatchOutcome, StoreError> {
+        let started = Instant::now();
+        let (subscription, committed) = (self.subscription.clone(), self.committed.clone());
+        let outcome =
+            self.connection().and_then(|conn| commit_batch(conn, &subscription, batch, &committed));
+        // Counted here, where the commit has happened (or has not): a batch
+        // rolled back counts as an error, never as events.
+        match &outcome {
+            Ok(committed) => {
+                metrics::batch_committed(&subscription.topic, committed, started.elapsed())
+            }
+            Err(e) => {
+                metrics::batch_commit_failed(&subscription.topic, e.kind());
+                self.connection = None;
+            }
+        }
+        outcome
+    }
 }
 
 /// Commits one batch in a transaction of its own; then, and only then, its
@@ -156,27 +177,4 @@ pub fn commit_in_open_transaction(
     committed: &CommittedIds,
 ) -> Result<BatchOutcome, StoreError> {
     commit::commit(conn, subscription, batch, committed)
-}
-
-impl StagingStore {
-    /// Commits `batch` in a transaction of its own, blocking until
-    /// PostgreSQL has answered; after a failure, the next call connects afresh.
-    pub(crate) fn commit(&mut self, batch: &PreparedBatch) -> Result<BatchOutcome, StoreError> {
-        let started = Instant::now();
-        let (subscription, committed) = (self.subscription.clone(), self.committed.clone());
-        let outcome =
-            self.connection().and_then(|conn| commit_batch(conn, &subscription, batch, &committed));
-        // Counted here, where the commit has happened (or has not): a batch
-        // rolled back counts as an error, never as events.
-        match &outcome {
-            Ok(committed) => {
-                metrics::batch_committed(&subscription.topic, committed, started.elapsed())
-            }
-            Err(e) => {
-                metrics::batch_commit_failed(&subscription.topic, e.kind());
-                self.connection = None;
-            }
-        }
-        outcome
-    }
 }
