@@ -30,6 +30,8 @@ pub(crate) const EVENTS_CONSUMED: &str = "superstore_events_consumed_total";
 pub(crate) const EVENTS_STAGED: &str = "superstore_events_staged_total";
 pub(crate) const EVENTS_REJECTED: &str = "superstore_events_rejected_total";
 pub(crate) const EVENTS_DUPLICATE: &str = "superstore_events_duplicate_total";
+pub(crate) const RETURNS_STAGED: &str = "superstore_returns_staged_total";
+pub(crate) const RETURNS_HELD: &str = "superstore_returns_held";
 pub(crate) const CONSUMER_LAG: &str = "superstore_consumer_lag";
 /// The histogram of staging transaction times, in seconds.
 pub const BATCH_COMMIT_SECONDS: &str = "superstore_batch_commit_seconds";
@@ -121,14 +123,31 @@ const fn declared(
 }
 
 /// Every metric of the pipeline and the publisher.
-pub const DECLARED: [Declared; 11] = [
+pub const DECLARED: [Declared; 13] = [
     declared(
         EVENTS_CONSUMED,
         Kind::Counter,
         &["topic", "partition"],
         "Kafka records taken in a committed batch (sum of n_in)",
     ),
-    declared(EVENTS_STAGED, Kind::Counter, &["topic"], "Rows committed to staging.sales_events"),
+    declared(
+        EVENTS_STAGED,
+        Kind::Counter,
+        &["topic"],
+        "Rows committed to staging.sales_events and staging.return_events (sum of n_inserted)",
+    ),
+    declared(
+        RETURNS_STAGED,
+        Kind::Counter,
+        &["topic"],
+        "Of those, the returns: rows committed to staging.return_events",
+    ),
+    declared(
+        RETURNS_HELD,
+        Kind::Gauge,
+        &["topic"],
+        "Returns waiting in staging.held_returns for their sale (quarantined past the bound)",
+    ),
     declared(
         EVENTS_REJECTED,
         Kind::Counter,
@@ -207,6 +226,7 @@ fn commit_errors(topic: &str, kind: CommitFailure) -> metrics::Counter {
 /// for label values known in advance).
 pub(crate) fn prime_pipeline(topic: &str) {
     counter!(EVENTS_STAGED, "topic" => topic.to_owned()).absolute(0);
+    counter!(RETURNS_STAGED, "topic" => topic.to_owned()).absolute(0);
     counter!(EVENTS_DUPLICATE, "topic" => topic.to_owned()).absolute(0);
     for reason in QuarantineReason::all() {
         rejected(topic, reason).absolute(0);
@@ -228,7 +248,10 @@ pub fn prime_publisher(topic: &str) {
 /// A batch of `topic` is committed: counts what it did. Called after the
 /// transaction commits, never before.
 pub(crate) fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duration) {
-    if outcome.n_in == 0 {
+    if let Some(held) = outcome.held_now {
+        gauge!(RETURNS_HELD, "topic" => topic.to_owned()).set(held as f64);
+    }
+    if outcome.n_in == 0 && outcome.held_change == 0 {
         // Every record was committed before (a re-read): no audit row, nothing new.
         return;
     }
@@ -238,12 +261,15 @@ pub(crate) fn batch_committed(topic: &str, outcome: &BatchOutcome, took: Duratio
             .increment(*n);
     }
     counter!(EVENTS_STAGED, "topic" => topic.to_owned()).increment(outcome.inserted);
+    counter!(RETURNS_STAGED, "topic" => topic.to_owned()).increment(outcome.returns_inserted);
     counter!(EVENTS_DUPLICATE, "topic" => topic.to_owned()).increment(outcome.duplicates);
     for (reason, n) in &outcome.rejected {
         rejected(topic, *reason).increment(*n);
     }
-    histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
-    histogram!(BATCH_SIZE).record(outcome.n_in as f64);
+    if outcome.n_in > 0 {
+        histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
+        histogram!(BATCH_SIZE).record(outcome.n_in as f64);
+    }
 }
 
 /// A batch commit of `topic` failed and was rolled back whole.

@@ -18,7 +18,7 @@ use crate::intake::assignment::AssignedPartitions;
 use crate::intake::kafka_source::{Shutdown, Source};
 use crate::intake::source_settings::SourceSettings;
 use crate::observability::consumer_lag::LagProbe;
-use crate::stages::decoder::Decoder;
+use crate::stages::decoder::{Decoder, Readers};
 use crate::stages::dedup::Dedup;
 use crate::stages::validator::Validator;
 use crate::staging::committed_ids::CommittedIds;
@@ -30,7 +30,6 @@ use actix::{Addr, Supervisor};
 use std::sync::Arc;
 use std::time::Duration;
 use superstore_database::{PgPool, SessionTimeouts};
-use superstore_domain::schema_latest;
 use superstore_kafka_settings::KafkaSettings;
 use superstore_registry::RegistryClient;
 
@@ -68,6 +67,8 @@ pub struct PipelineSettings {
     pub session_timeout: Duration,
     /// Event ids the dedup stage remembers.
     pub dedup_window: usize,
+    /// How long a return waits for its sale before it is quarantined.
+    pub return_hold: Duration,
     /// The `lock_timeout` and `statement_timeout` of the pipeline's sessions.
     pub session_timeouts: SessionTimeouts,
     /// How long a signalled run may take to commit its open batch.
@@ -243,7 +244,14 @@ fn start_stages(
     let committed = CommittedIds::new(s.dedup_window);
     let store_committed = committed.clone();
     let (timeouts, backend) = (s.session_timeouts, writer_backend.clone());
-    let store = StagingStore::new(store_url, timeouts, subscription, store_committed, backend);
+    let store = StagingStore::new(
+        store_url,
+        timeouts,
+        subscription,
+        store_committed,
+        backend,
+        s.return_hold,
+    );
     let (writer_policy, writer_escalation) = supervision("writer");
     let writer_ledger = ledger.clone();
     let writer_topic = s.topic.clone();
@@ -255,13 +263,13 @@ fn start_stages(
     let dedup = Supervisor::start(move |_| Dedup::new(dedup_pool, committed, writer));
     let validator_ledger = ledger.clone();
     let validator = Supervisor::start(move |_| Validator::new(dedup, validator_ledger));
-    let reader = Arc::new(schema_latest().clone());
+    let readers = Readers::latest();
     let (decoder_policy, decoder_escalation) = supervision("decoder");
     let registry = s.registry.clone();
     let decoder_ledger = ledger.clone();
     let decoder = Supervisor::start(move |_| {
         let ledger = decoder_ledger;
-        Decoder::new(registry, reader, validator, decoder_policy, decoder_escalation, ledger)
+        Decoder::new(registry, readers, validator, decoder_policy, decoder_escalation, ledger)
     });
     let source_settings = source_settings(&s);
     let (source_policy, source_escalation) = supervision("source");

@@ -9,6 +9,7 @@ use superstore_actors::flow::outcomes::BatchOutcome;
 use superstore_actors::staging::batch::PreparedBatch;
 use superstore_actors::staging::committed_ids::CommittedIds;
 use superstore_actors::staging::{self, Subscription};
+use std::time::Duration;
 use superstore_database::connect;
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 use superstore_domain::{validate, SaleEvent};
@@ -75,7 +76,7 @@ fn commit(
 ) -> BatchOutcome {
     let mut conn = connect(&database_url()).unwrap();
     let batch = PreparedBatch::of(&subscription.topic, envelopes(first_offset, events));
-    staging::commit_batch(&mut conn, subscription, &batch, committed).unwrap()
+    staging::commit_batch(&mut conn, subscription, &batch, committed, Duration::ZERO).unwrap()
 }
 
 fn rejected(outcome: &BatchOutcome) -> u64 {

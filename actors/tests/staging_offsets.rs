@@ -12,6 +12,9 @@ use superstore_actors::staging::committed_ids::CommittedIds;
 use superstore_actors::staging::{self, Subscription};
 use superstore_database::connect;
 
+/// How long a return waits for its sale (these batches hold no return).
+const HOLD: Duration = Duration::ZERO;
+
 fn database_url() -> String {
     let url = std::env::var("DATABASE_URL").expect(
         "DATABASE_URL must point at a PostgreSQL server: run the tests through scripts/test.sh",
@@ -77,6 +80,7 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
                     &subscription,
                     &prepared(&subscription, &batch),
                     &CommittedIds::new(0),
+                    HOLD,
                 )?;
                 started_tx.send(()).unwrap();
                 go_rx.recv().unwrap();
@@ -90,7 +94,8 @@ fn two_writers_racing_on_the_first_batch_of_a_new_partition_write_it_once() {
         std::thread::spawn(move || {
             let batch = prepared(&subscription, &batch);
             let no_cache = CommittedIds::new(0);
-            staging::commit_batch(&mut connect(&url).unwrap(), &subscription, &batch, &no_cache)
+            let mut conn = connect(&url).unwrap();
+            staging::commit_batch(&mut conn, &subscription, &batch, &no_cache, HOLD)
         })
     };
     // While the first transaction is open, the second writer waits on its row.

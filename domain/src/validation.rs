@@ -114,7 +114,7 @@ pub struct Rejection {
 
 impl Rejection {
     /// A refusal for `reason`, explained by `detail`.
-    pub(crate) fn new(reason: RejectReason, detail: impl Into<String>) -> Self {
+    pub fn new(reason: RejectReason, detail: impl Into<String>) -> Self {
         Rejection { reason, detail: detail.into() }
     }
 }

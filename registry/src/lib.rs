@@ -34,7 +34,7 @@ pub use client::{
 };
 pub use http::{serve, serve_with, MetricsPage, ServerSettings, ServerTls, ServerTlsError};
 pub use schema_text::{InvalidSchema, NormalizedSchema};
-pub use subject_names::{subject_for_record, SALE_RECORD};
+pub use subject_names::{subject_for_record, RETURN_RECORD, SALE_RECORD};
 
 /// Media type of every request and response body of the API.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";

@@ -12,6 +12,9 @@
 /// The full name of the sale's record, which keeps the topic's value subject.
 pub const SALE_RECORD: &str = "superstore.sales.SaleEvent";
 
+/// The full name of the return record (`schemas/return/`).
+pub const RETURN_RECORD: &str = "superstore.sales.ReturnRecorded";
+
 /// The subject of the record named `record_fullname` on `topic`.
 pub fn subject_for_record(topic: &str, record_fullname: &str) -> String {
     if record_fullname == SALE_RECORD {

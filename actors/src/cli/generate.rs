@@ -22,7 +22,7 @@ use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::publish::producer::idempotent_producer;
 use superstore_actors::publish::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::supervision::RestartPolicy;
-use superstore_domain::generator::{GeneratorConfig, Provenance, SaleGenerator};
+use superstore_domain::generator::{count_returns, GeneratorConfig, LogEvent, LogGenerator, Provenance};
 use superstore_domain::{sale_schema, SaleEvent, LATEST_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -43,9 +43,15 @@ pub struct GenerateArgs {
     /// Share of events that re-send an earlier event unchanged (exactly ⌊count × ratio⌋).
     #[arg(long, default_value_t = 0.0)]
     pub duplicate_ratio: f64,
-    /// Share of events that break one domain rule each, in turn (exactly ⌊count × ratio⌋).
+    /// Share of events that break one domain rule each, in turn (exactly ⌊count × ratio⌋); the
+    /// same share of returns breaks a return rule, in turn.
     #[arg(long, default_value_t = 0.0)]
     pub invalid_ratio: f64,
+    /// Share of orders that get a return, published a few events after the order's last line
+    /// and keyed by its order id. Returns come on top of --count; 0 publishes sales only. The
+    /// classic Superstore workbook returns about 6% of its orders.
+    #[arg(long, default_value_t = 0.0)]
+    pub return_ratio: f64,
     /// Partitions of the topic, if this run creates it.
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
@@ -69,6 +75,8 @@ pub struct GenerateArgs {
 /// One line of `--dry-run` output.
 #[derive(Serialize)]
 struct PreviewLine {
+    /// `sale` or `return`.
+    record: &'static str,
     provenance: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     broken_rule: Option<&'static str>,
@@ -103,6 +111,7 @@ fn generator_config(args: &GenerateArgs, seed: u64) -> Result<GeneratorConfig, F
     let mut config = GeneratorConfig::new(seed, args.count);
     config.duplicate_ratio = args.duplicate_ratio;
     config.invalid_ratio = args.invalid_ratio;
+    config.return_ratio = args.return_ratio;
     config.schema_version = args.schema_version;
     if let Some(day) = args.start_date {
         config.start = day.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
@@ -135,11 +144,17 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         let schema_id =
             registry_access::register_sale_schema(&registry_url, &args.topic, args.schema_version)
                 .await?;
+        let (returns, invalid_returns) =
+            count_returns(&config).map_err(|e| Failure::Usage(e.to_string()))?;
+        let return_schema_id = match returns {
+            0 => None,
+            _ => Some(registry_access::register_return_schema(&registry_url, &args.topic).await?),
+        };
         kafka::ensure_topic(&settings, &args.topic, args.partitions)
             .await
             .map_err(|e| Failure::kafka(&bootstrap, e))?;
         let producer = idempotent_producer(&settings).context("create the Kafka producer")?;
-        let progress = ProgressBar::new(config.count).with_style(
+        let progress = ProgressBar::new(config.count + returns).with_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events \
                  ({per_sec}, eta {eta})",
@@ -150,9 +165,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             topic: args.topic.clone(),
             schema_id,
             schema_version: args.schema_version,
+            return_schema_id,
             rate: args.rate,
         };
-        let source = Arc::new(GeneratedSource::new(config.clone()));
+        let source = Arc::new(GeneratedSource::new(config.clone(), returns));
         let started = Instant::now();
         let outcome =
             publish(plan, source, producer, progress.clone(), RestartPolicy::default()).await;
@@ -161,25 +177,33 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             Err(PublishError::GaveUp(gave_up)) => return Err(Failure::GaveUp(gave_up).into()),
             other => other.context("publishing failed")?,
         };
-        print_summary(&report, &args.topic, &config, schema_id, started.elapsed().as_secs_f64());
+        let returns = (returns, invalid_returns);
+        print_summary(&report, &args.topic, &config, returns, schema_id, started.elapsed());
         Ok(())
     })
 }
 
+/// The closing line; `returns` is (returns, of which invalid).
 fn print_summary(
     report: &PublishReport,
     topic: &str,
     config: &GeneratorConfig,
+    (returns, invalid_returns): (u64, u64),
     schema_id: i32,
-    seconds: f64,
+    took: std::time::Duration,
 ) {
+    let seconds = took.as_secs_f64();
     let restarts = match report.restarts {
         0 => String::new(),
         n => format!(", {n} publisher restart(s)"),
     };
+    let returns = match returns {
+        0 => String::new(),
+        n => format!("; and {n} returns, {invalid_returns} of them invalid"),
+    };
     println!(
         "published {} events to {topic} in {seconds:.1} s ({:.0} events/s): {} fresh, \
-         {} duplicates, {} invalid; schema id {schema_id}, seed {}{restarts}",
+         {} duplicates, {} invalid{returns}; schema id {schema_id}, seed {}{restarts}",
         report.delivered,
         report.delivered as f64 / seconds.max(1e-9),
         config.fresh_count(),
@@ -193,14 +217,23 @@ fn preview(config: GeneratorConfig) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let version = config.schema_version;
-    for generated in SaleGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
-        let (provenance, broken_rule) = match generated.provenance {
+    for generated in LogGenerator::new(config).map_err(|e| Failure::Usage(e.to_string()))? {
+        let (provenance, record, event) = match generated {
+            LogEvent::Sale(sale) => (sale.provenance, "sale", shaped_for(&sale.event, version)?),
+            LogEvent::Return { event, provenance } => {
+                let Value::Object(fields) = serde_json::to_value(&event)? else {
+                    anyhow::bail!("a return serializes to a JSON object")
+                };
+                (provenance, "return", fields)
+            }
+        };
+        let (provenance, broken_rule) = match provenance {
             Provenance::Fresh => ("fresh", None),
             Provenance::Duplicate => ("duplicate", None),
             Provenance::Invalid(rule) => ("invalid", Some(rule.code())),
         };
-        let event = shaped_for(&generated.event, version)?;
-        serde_json::to_writer(&mut out, &PreviewLine { provenance, broken_rule, event })?;
+        let line = PreviewLine { record, provenance, broken_rule, event };
+        serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

@@ -136,6 +136,7 @@ fn publish_lines(args: &ImportArgs, source: Arc<ImportSource>) -> anyhow::Result
         let plan = PublishPlan {
             topic: args.topic.clone(),
             schema_id,
+            return_schema_id: None,
             schema_version: LATEST_SCHEMA_VERSION,
             rate: None,
         };

@@ -147,10 +147,29 @@ pub fn warn_if_unchecked(level: &str, scope: Option<&str>, url: &str) {
 /// publishing commands (`generate`, `import`) do before they publish; its id.
 /// Warns when the subject's level is NONE (a registry that checks nothing).
 pub async fn register_sale_schema(url: &str, topic: &str, version: u32) -> Result<i32, Failure> {
-    let registry = client(url)?;
-    let subject = superstore_registry::subject_for_record(topic, superstore_registry::SALE_RECORD);
     let schema_text = superstore_domain::sale_schema_text(version)
         .ok_or_else(|| Failure::Usage(format!("schema v{version} of the sale is not released")))?;
+    register(url, topic, superstore_registry::SALE_RECORD, schema_text, version).await
+}
+
+/// Registers the newest return schema under its subject on `topic`
+/// (`<topic>-superstore.sales.ReturnRecorded`), for a command that
+/// publishes returns; returns its id.
+pub async fn register_return_schema(url: &str, topic: &str) -> Result<i32, Failure> {
+    let version = superstore_domain::LATEST_RETURN_SCHEMA_VERSION;
+    let schema_text = superstore_domain::return_schema_text(version).expect("the latest exists");
+    register(url, topic, superstore_registry::RETURN_RECORD, schema_text, version).await
+}
+
+async fn register(
+    url: &str,
+    topic: &str,
+    record: &str,
+    schema_text: &str,
+    version: u32,
+) -> Result<i32, Failure> {
+    let registry = client(url)?;
+    let subject = superstore_registry::subject_for_record(topic, record);
     let id = registry.register(&subject, schema_text).await.map_err(|e| match e {
         RegistryClientError::Api { code: 409 | 42201, .. } => {
             Failure::Refused(format!("the registry refused schema v{version} under {subject}: {e}"))

@@ -77,6 +77,11 @@ pub struct RunArgs {
     /// Event ids the dedup stage remembers (rebuilt from staging on start).
     #[arg(long, default_value_t = 500_000)]
     pub dedup_window: usize,
+    /// Seconds a return whose sale is not staged waits for it (held in staging.held_returns)
+    /// before it is quarantined as return_without_sale; 0 quarantines it at once. With
+    /// --until-idle, the run waits out this bound for the returns it holds.
+    #[arg(long, env = "SUPERSTORE_RETURN_HOLD_SECS", default_value_t = 60)]
+    pub return_hold_secs: u64,
     /// An actor that fails more often than this within the restart window stops the
     /// pipeline (exit 5).
     #[arg(long, env = "SUPERSTORE_MAX_RESTARTS", default_value_t = default_policy().max_restarts)]
@@ -190,6 +195,7 @@ fn pipeline_settings(
         max_poll_interval: Duration::from_millis(args.max_poll_interval_ms.into()),
         session_timeout: Duration::from_millis(args.session_timeout_ms.into()),
         dedup_window: args.dedup_window,
+        return_hold: Duration::from_secs(args.return_hold_secs),
         session_timeouts: session_timeouts(args),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
         until_idle: args.until_idle,

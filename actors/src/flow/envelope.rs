@@ -7,7 +7,7 @@
 use crate::flow::quarantine::Quarantine;
 use actix::Message;
 use chrono::{DateTime, Utc};
-use superstore_domain::{Sale, SaleEvent};
+use superstore_domain::{Return, ReturnEvent, Sale, SaleEvent};
 
 /// Where a record sits in Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,6 +34,21 @@ pub enum Verdict {
     Valid {
         /// The validated sale, as staging stores it.
         sale: Box<Sale>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
+    /// A return, decoded into the reader schema's shape, not yet validated.
+    DecodedReturn {
+        /// The return, in the reader schema's shape.
+        event: Box<ReturnEvent>,
+        /// The registry id of the schema the record was written with.
+        schema_id: i32,
+    },
+    /// A return that passed its own rules; the order aggregate judges it
+    /// against its order in the staging transaction.
+    ValidReturn {
+        /// The validated return.
+        event: Box<Return>,
         /// The registry id of the schema the record was written with.
         schema_id: i32,
     },

@@ -24,8 +24,13 @@ pub struct Ledger {
     pub inserted: AtomicU64,
     /// Records of committed batches found already staged.
     pub duplicates: AtomicU64,
+    /// Of `inserted`, the rows committed to `staging.return_events`.
+    pub returns_inserted: AtomicU64,
     /// Batches committed.
     pub batches: AtomicU64,
+    /// Returns the group holds for their sale, as of the last commit
+    /// (`None` before the writer's first report).
+    held_returns: Mutex<Option<u64>>,
     /// Restarts of the source.
     pub restarts: AtomicU64,
     /// Records whose handling panicked a stage (each one quarantined).
@@ -69,8 +74,15 @@ impl Ledger {
             self.set_committed(*partition, *next);
         }
         self.inserted.fetch_add(outcome.inserted, Ordering::Relaxed);
+        self.returns_inserted.fetch_add(outcome.returns_inserted, Ordering::Relaxed);
         self.duplicates.fetch_add(outcome.duplicates, Ordering::Relaxed);
-        self.batches.fetch_add(1, Ordering::Relaxed);
+        // A release of held returns (no records) is not a batch.
+        if outcome.settled > 0 {
+            self.batches.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(held) = outcome.held_now {
+            *self.held_returns.lock().expect("ledger lock") = Some(held);
+        }
         let mut by_reason = self.rejected.lock().expect("ledger lock");
         for (reason, n) in &outcome.rejected {
             *by_reason.entry(reason.code()).or_default() += n;
@@ -78,6 +90,11 @@ impl Ledger {
         self.in_flight.fetch_sub(outcome.settled, Ordering::SeqCst);
         self.in_flight_bytes.fetch_sub(outcome.settled_bytes, Ordering::SeqCst);
         tracing::debug!(n_in = outcome.n_in, inserted = outcome.inserted, "batch committed");
+    }
+
+    /// Returns held for their sale as of the last commit, once known.
+    pub(crate) fn held_returns(&self) -> Option<u64> {
+        *self.held_returns.lock().expect("ledger lock")
     }
 
     /// Seeds the committed position of a partition read from PostgreSQL.

@@ -17,8 +17,15 @@ pub struct BatchOutcome {
     pub n_in: u64,
     /// `n_in` by partition.
     pub(crate) n_in_by_partition: Vec<(i32, u64)>,
-    /// Rows inserted into `staging.sales_events`.
+    /// Rows inserted into `staging.sales_events` and `staging.return_events`.
     pub inserted: u64,
+    /// Of those, the returns.
+    pub returns_inserted: u64,
+    /// Returns the batch held for their sale, less those it released (the
+    /// audit row's `n_held`).
+    pub held_change: i64,
+    /// Returns the group holds once the batch has committed.
+    pub(crate) held_now: Option<u64>,
     /// Records already staged, or already quarantined by this group: nothing written.
     pub duplicates: u64,
     /// Records quarantined in `staging.rejected_events`, by reason.

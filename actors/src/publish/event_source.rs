@@ -3,13 +3,15 @@
 //! (a seeded generator, the lines of a set of files). That is what lets a
 //! restarted publisher resume after the last confirmed event.
 
-use superstore_domain::SaleEvent;
+use superstore_domain::{ReturnEvent, SaleEvent};
 
 /// One item of a source, at one index.
 #[derive(Debug)]
 pub enum SourceItem {
     /// An event to publish, keyed by its `order_id`.
     Event(Box<SaleEvent>),
+    /// A return to publish, keyed by its `order_id` like the sale it returns.
+    Return(Box<ReturnEvent>),
     /// An index that publishes nothing (a refused line of a file, recorded
     /// by the source itself): it counts as done at once.
     Skipped,

@@ -15,7 +15,7 @@ use std::ops::Range;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use superstore_domain::write_sale_datum;
+use superstore_domain::{return_to_datum, write_sale_datum, LATEST_RETURN_SCHEMA_VERSION};
 
 /// Items per chunk: enough to make a channel operation cheap per item.
 const CHUNK: usize = 512;
@@ -72,20 +72,34 @@ impl Chunk {
 
     /// Appends the item at `index`: its key and framed payload, if it has any.
     fn push(&mut self, index: u64, item: SourceItem, framing: &Framing) -> Result<(), FeedError> {
-        let event = match item {
-            SourceItem::Event(event) => event,
+        let encode = |e: &dyn std::fmt::Display| FeedError::Encode { index, detail: e.to_string() };
+        let key_start = self.bytes.len();
+        let payload_start = match item {
+            SourceItem::Event(event) => {
+                self.bytes.extend_from_slice(event.order_id.as_bytes());
+                let payload_start = self.bytes.len();
+                self.bytes.extend_from_slice(&framing.header);
+                write_sale_datum(&event, framing.version, &mut self.bytes)
+                    .map_err(|e| encode(&e))?;
+                payload_start
+            }
+            SourceItem::Return(event) => {
+                let header = framing.return_header.as_ref().ok_or_else(|| {
+                    encode(&"a return, but no return schema was registered for this run")
+                })?;
+                let datum = return_to_datum(&event, LATEST_RETURN_SCHEMA_VERSION)
+                    .map_err(|e| encode(&e))?;
+                self.bytes.extend_from_slice(event.order_id.as_bytes());
+                let payload_start = self.bytes.len();
+                self.bytes.extend_from_slice(header);
+                self.bytes.extend_from_slice(&datum);
+                payload_start
+            }
             SourceItem::Skipped => {
                 self.entries.push(Entry { index, message: None });
                 return Ok(());
             }
         };
-        let key_start = self.bytes.len();
-        self.bytes.extend_from_slice(event.order_id.as_bytes());
-        let payload_start = self.bytes.len();
-        self.bytes.extend_from_slice(&framing.header);
-        if let Err(e) = write_sale_datum(&event, framing.version, &mut self.bytes) {
-            return Err(FeedError::Encode { index, detail: e.to_string() });
-        }
         let message = (key_start..payload_start, payload_start..self.bytes.len());
         self.entries.push(Entry { index, message: Some(message) });
         Ok(())
@@ -108,6 +122,8 @@ pub(super) type Chunks = mpsc::Receiver<Result<Chunk, FeedError>>;
 pub(super) struct Encoding {
     pub(crate) version: u32,
     pub(crate) schema_id: i32,
+    /// The return schema's id, when the source publishes returns.
+    pub(crate) return_schema_id: Option<i32>,
 }
 
 /// The framing of every message of a run: the registry header, and the
@@ -115,6 +131,8 @@ pub(super) struct Encoding {
 struct Framing {
     header: Vec<u8>,
     version: u32,
+    /// The header of a return, when the run may publish returns.
+    return_header: Option<Vec<u8>>,
 }
 
 /// Starts a feeder over the items of `source` from index `from`.
@@ -124,8 +142,11 @@ pub(super) fn spawn(
     encoding: Encoding,
 ) -> std::io::Result<(Chunks, JoinHandle<()>)> {
     let (chunks, receiver) = mpsc::sync_channel(CHUNKS_AHEAD);
-    let framing =
-        Framing { header: wire::header(encoding.schema_id, 0), version: encoding.version };
+    let framing = Framing {
+        header: wire::header(encoding.schema_id, 0),
+        version: encoding.version,
+        return_header: encoding.return_schema_id.map(|id| wire::header(id, 0)),
+    };
     let handle = std::thread::Builder::new()
         .name("publish-feeder".into())
         .spawn(move || feed(source.as_ref(), from, &framing, &chunks))?;

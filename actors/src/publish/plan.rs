@@ -15,6 +15,9 @@ pub struct PublishPlan {
     pub schema_id: i32,
     /// The version of schemas/sale the events are written with.
     pub schema_version: u32,
+    /// The registry id of the return schema (its newest version), for a
+    /// source that publishes returns too; None for one of sales only.
+    pub return_schema_id: Option<i32>,
     /// Events per second; None publishes as fast as Kafka takes them.
     pub rate: Option<f64>,
 }

@@ -153,7 +153,11 @@ pub(super) fn run(
     let resume_at = progress.confirmed.load(Ordering::SeqCst);
     producer.context().listen_from(resume_at);
     let started = Instant::now();
-    let encoding = Encoding { version: plan.schema_version, schema_id: plan.schema_id };
+    let encoding = Encoding {
+        version: plan.schema_version,
+        schema_id: plan.schema_id,
+        return_schema_id: plan.return_schema_id,
+    };
     let (chunks, feeder) = feeder::spawn(source, resume_at, encoding)
         .map_err(|e| PublishError::Panicked(format!("cannot start the feeder thread: {e}")))?;
     let sender = Sender {

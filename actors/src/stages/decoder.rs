@@ -8,7 +8,10 @@
 //! straight into the event ([`ReadPath`]).
 //!
 //! Accepts: `Records` of raw envelopes, `Flush`.
-//! Emits: the same envelopes, each `Decoded` or `Rejected` with one of
+//! A return (`ReturnRecorded`, the log's second record type) is read with
+//! the return schema this binary was built with, into `DecodedReturn`.
+//!
+//! Emits: the same envelopes, each `Decoded`, `DecodedReturn` or `Rejected` with one of
 //! `missing_value`, `not_confluent_framed`, `unknown_schema_id`,
 //! `unreadable_writer_schema`, `undecodable_avro`, `unresolvable_schema`,
 //! `unknown_record_type`, or a domain reason from the mapping (`unknown_enum_symbol`, …).
@@ -32,14 +35,33 @@ use apache_avro::Schema;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use superstore_domain::{
-    reads_directly, resolve_to_reader, sale_from_avro, sale_from_datum,
-    same_schema_with_logical_types, Rejection,
+    reads_directly, resolve_to_reader, return_from_avro, return_schema_latest, sale_from_avro,
+    sale_from_datum, same_schema_with_logical_types, schema_latest, Rejection,
 };
 use superstore_registry::{RegistryClient, RegistryClientError};
 
+/// The schemas this binary reads each record type with.
+#[derive(Clone)]
+pub(crate) struct Readers {
+    /// The sale's newest released schema.
+    pub(crate) sale: Arc<Schema>,
+    /// The return's newest released schema.
+    pub(crate) returns: Arc<Schema>,
+}
+
+impl Readers {
+    /// The newest released schema of each record type.
+    pub(crate) fn latest() -> Self {
+        Readers {
+            sale: Arc::new(schema_latest().clone()),
+            returns: Arc::new(return_schema_latest().clone()),
+        }
+    }
+}
+
 pub(crate) struct Decoder {
     registry: RegistryClient,
-    reader: Arc<Schema>,
+    readers: Readers,
     validator: Addr<Validator>,
     /// Registry outages, under the one supervision policy.
     outages: Arc<Mutex<Supervision>>,
@@ -51,7 +73,7 @@ pub(crate) struct Decoder {
 impl Decoder {
     pub(crate) fn new(
         registry: RegistryClient,
-        reader: Arc<Schema>,
+        readers: Readers,
         validator: Addr<Validator>,
         supervision: Supervision,
         escalation: Escalation,
@@ -60,7 +82,7 @@ impl Decoder {
         bound_avro_allocations();
         let outages = Arc::new(Mutex::new(supervision));
         let read_paths = ReadPaths::default();
-        Decoder { registry, reader, validator, outages, escalation, ledger, read_paths }
+        Decoder { registry, readers, validator, outages, escalation, ledger, read_paths }
     }
 }
 
@@ -78,7 +100,7 @@ impl Supervised for Decoder {}
 #[derive(Clone)]
 struct Tools {
     registry: RegistryClient,
-    reader: Arc<Schema>,
+    readers: Readers,
     outages: Arc<Mutex<Supervision>>,
     escalation: Escalation,
     ledger: Arc<Ledger>,
@@ -188,6 +210,27 @@ fn to_event(value: Value, shape: &Schema, schema_id: i32) -> Result<Verdict, Qua
     Ok(Verdict::Decoded { event: Box::new(event), schema_id })
 }
 
+/// Decodes one return datum with its writer schema into the return
+/// reader's shape (resolving only when the writer is another version).
+pub fn decode_return_datum(
+    datum: &[u8],
+    writer: &Schema,
+    reader: &Schema,
+    schema_id: i32,
+) -> Result<Verdict, Quarantine> {
+    let refuse = |reason, detail: String| Quarantine::new(reason, detail, Some(schema_id));
+    let written = read_datum(datum, writer, schema_id)?;
+    let value = if same_schema_with_logical_types(writer, reader) {
+        written
+    } else {
+        resolve_to_reader(written, writer, reader)
+            .map_err(|e| refuse(Reason::UnresolvableSchema, e.to_string()))?
+    };
+    let event = return_from_avro(value, reader)
+        .map_err(|e| Quarantine { schema_id: Some(schema_id), ..Rejection::from(e).into() })?;
+    Ok(Verdict::DecodedReturn { event: Box::new(event), schema_id })
+}
+
 /// How the datums of one writer schema are read, decided once per id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReadPath {
@@ -199,7 +242,9 @@ enum ReadPath {
     AsWritten,
     /// Another version: resolved into the reader schema.
     Resolving,
-    /// A record of another type (another name, not one of the reader's
+    /// A return: read with the return reader schema.
+    Return,
+    /// A record of another type (another name, not one of the readers'
     /// aliases): not read, quarantined as `unknown_record_type`. Avro's
     /// resolution would otherwise try it field by field and refuse it for
     /// a missing field, which says nothing of what the record is.
@@ -211,12 +256,15 @@ enum ReadPath {
 struct ReadPaths(Arc<Mutex<HashMap<i32, ReadPath>>>);
 
 impl ReadPaths {
-    fn of(&self, schema_id: i32, writer: &Schema, reader: &Schema) -> ReadPath {
+    fn of(&self, schema_id: i32, writer: &Schema, readers: &Readers) -> ReadPath {
+        let reader = &readers.sale;
         let mut known = self.0.lock().expect("read path lock");
         *known.entry(schema_id).or_insert_with(|| {
             // Avro's canonical form drops logical types: a `timestamp-micros`
             // writer would pass for a `timestamp-millis` reader.
-            if !same_record_type(writer, reader) {
+            if same_record_type(writer, &readers.returns) {
+                ReadPath::Return
+            } else if !same_record_type(writer, reader) {
                 ReadPath::OtherRecord
             } else if !same_schema_with_logical_types(writer, reader) {
                 ReadPath::Resolving
@@ -256,15 +304,18 @@ fn decode_by_path(
     path: ReadPath,
     datum: &[u8],
     writer: &Schema,
-    reader: &Schema,
+    readers: &Readers,
     schema_id: i32,
 ) -> Result<Verdict, Quarantine> {
+    let reader = &*readers.sale;
     match path {
+        ReadPath::Return => decode_return_datum(datum, writer, &readers.returns, schema_id),
         ReadPath::Direct => decode_datum_directly(datum, reader, schema_id),
         ReadPath::AsWritten => decode_datum_as_written(datum, reader, schema_id),
         ReadPath::Resolving => decode_datum(datum, writer, reader, schema_id),
         ReadPath::OtherRecord => {
-            let (theirs, ours) = (record_name(writer), record_name(reader));
+            let theirs = record_name(writer);
+            let ours = format!("{} and {}", record_name(reader), record_name(&readers.returns));
             Err(Quarantine::new(
                 Reason::UnknownRecordType,
                 format!(
@@ -301,10 +352,10 @@ async fn decode(envelope: &mut Envelope, tools: &Tools) {
         Err(q) => return envelope.reject(q),
     };
     // A decoder bug or a hostile datum must cost one record, not the stage.
-    let reader = &tools.reader;
-    let path = tools.read_paths.of(schema_id, &writer, reader);
+    let readers = &tools.readers;
+    let path = tools.read_paths.of(schema_id, &writer, readers);
     let outcome = panic_guard::per_record("decoder", &tools.ledger, Some(schema_id), || {
-        decode_by_path(path, datum, &writer, reader, schema_id)
+        decode_by_path(path, datum, &writer, readers, schema_id)
     });
     envelope.verdict = match outcome {
         Ok(Ok(verdict)) => verdict,
@@ -318,7 +369,7 @@ impl Handler<Records> for Decoder {
     fn handle(&mut self, Records(mut envelopes): Records, ctx: &mut Context<Self>) {
         let tools = Tools {
             registry: self.registry.clone(),
-            reader: self.reader.clone(),
+            readers: self.readers.clone(),
             outages: self.outages.clone(),
             escalation: self.escalation.clone(),
             ledger: self.ledger.clone(),

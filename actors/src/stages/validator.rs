@@ -1,8 +1,10 @@
 //! Stage 3, the validator: applies the domain rules of `superstore-domain`.
 //!
 //! Accepts: `Records` (acts on `Decoded` envelopes), `Flush`.
-//! Emits: the same envelopes, decoded ones now `Valid` or `Rejected` with
-//! the rule's reason code. A record whose validation panics is quarantined
+//! Emits: the same envelopes, decoded ones now `Valid` (a return:
+//! `ValidReturn`) or `Rejected` with the rule's reason code. A return's rules
+//! here are its own; those across events are the order aggregate's, in the
+//! staging transaction (`crate::staging::order_aggregate`). A record whose validation panics is quarantined
 //! as `panicked_in_stage` ([`crate::stages::panic_guard`]); the stage lives on.
 
 use crate::flow::envelope::{pass_on, Flush, Records, Verdict};
@@ -12,7 +14,7 @@ use crate::stages::dedup::Dedup;
 use crate::stages::panic_guard;
 use actix::prelude::*;
 use std::sync::Arc;
-use superstore_domain::validate;
+use superstore_domain::{validate, validate_return};
 
 pub(crate) struct Validator {
     dedup: Addr<Dedup>,
@@ -38,13 +40,29 @@ impl Supervised for Validator {}
 /// The verdict of the domain rules on a decoded record; any other verdict
 /// passes through unchanged.
 pub(crate) fn validate_verdict(verdict: Verdict, ledger: &Ledger) -> Verdict {
-    let Verdict::Decoded { event, schema_id } = verdict else { return verdict };
-    match panic_guard::per_record("validator", ledger, Some(schema_id), || validate(*event)) {
-        Ok(Ok(sale)) => Verdict::Valid { sale: Box::new(sale), schema_id },
-        Ok(Err(rejection)) => {
-            Verdict::Rejected(Quarantine { schema_id: Some(schema_id), ..rejection.into() })
+    let refused = |rejection: superstore_domain::Rejection, schema_id| {
+        Verdict::Rejected(Quarantine { schema_id: Some(schema_id), ..rejection.into() })
+    };
+    match verdict {
+        Verdict::Decoded { event, schema_id } => {
+            match panic_guard::per_record("validator", ledger, Some(schema_id), || validate(*event))
+            {
+                Ok(Ok(sale)) => Verdict::Valid { sale: Box::new(sale), schema_id },
+                Ok(Err(rejection)) => refused(rejection, schema_id),
+                Err(panicked) => Verdict::Rejected(panicked),
+            }
         }
-        Err(panicked) => Verdict::Rejected(panicked),
+        Verdict::DecodedReturn { event, schema_id } => {
+            let judged = panic_guard::per_record("validator", ledger, Some(schema_id), || {
+                validate_return(*event)
+            });
+            match judged {
+                Ok(Ok(event)) => Verdict::ValidReturn { event: Box::new(event), schema_id },
+                Ok(Err(rejection)) => refused(rejection, schema_id),
+                Err(panicked) => Verdict::Rejected(panicked),
+            }
+        }
+        other => other,
     }
 }
 

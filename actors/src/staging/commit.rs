@@ -1,11 +1,16 @@
 //! One batch, one transaction, one step per table it writes: the accepted
-//! rows ([`write_accepted`]), [`write_rejected_events`], [`write_ingest_batch`]
-//! and [`write_consumer_offsets`], called in that order by [`commit`].
+//! sales ([`write_accepted`]), the returns, judged by the order aggregate
+//! once the batch's sales are in ([`settle_returns`]), [`write_rejected_events`],
+//! [`write_ingest_batch`] and [`write_consumer_offsets`], called in that
+//! order by [`commit`]. [`release_expired`] is the same transaction without
+//! records: it quarantines the held returns whose bound has passed.
 
 use super::accepted_rows::{Accepted, Quarantined};
 use super::batch::PreparedBatch;
 use super::committed_ids::CommittedIds;
 use super::event_copies::write_accepted;
+use super::order_aggregate::{settle_returns, Around, FreshReturn, ReturnsSettled};
+use super::return_sql::{self, HeldReturnRow};
 use super::rows::TransactionMeta;
 use super::sql::{self, BatchAudit, RejectedRow};
 use super::{StoreError, Subscription};
@@ -17,19 +22,22 @@ use crate::offsets::stored_offsets;
 use diesel::pg::PgConnection;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Duration;
 
 /// The first and last offset of each partition in the batch.
 type OffsetRanges = BTreeMap<i32, (i64, i64)>;
 
-/// Accepted records with their rows, and the records to quarantine.
-type Sorted<'a> = (Vec<Accepted<'a>>, Vec<Quarantined<'a>>);
+/// Accepted sales with their rows, valid returns, and the records to quarantine.
+type Sorted<'a> = (Vec<Accepted<'a>>, Vec<FreshReturn<'a>>, Vec<Quarantined<'a>>);
 
-/// Commits `batch` inside the caller's transaction.
+/// Commits `batch` inside the caller's transaction; `hold` is how long a
+/// return may wait for its sale.
 pub(super) fn commit(
     conn: &mut PgConnection,
     subscription: &Subscription,
     batch: &PreparedBatch,
     committed: &CommittedIds,
+    hold: Duration,
 ) -> Result<BatchOutcome, StoreError> {
     let envelopes = batch.envelopes();
     let stored = lock_offsets(conn, subscription, envelopes)?;
@@ -46,15 +54,25 @@ pub(super) fn commit(
     let fresh_envelopes: Vec<&Envelope> = fresh.iter().map(|&i| &envelopes[i]).collect();
     outcome.n_in = fresh.len() as u64;
     let transaction = TransactionMeta { ingested_at: sql::transaction_time(conn)? };
-    let (accepted, mut quarantined) = sort_by_verdict(batch, &fresh)?;
+    let (accepted, returns, mut quarantined) = sort_by_verdict(batch, &fresh)?;
     outcome.duplicates =
         fresh_envelopes.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
+    let sale_orders = orders_of(&accepted);
     let written = write_accepted(conn, batch.topic(), accepted, &transaction, committed)?;
     outcome.inserted = written.inserted;
     outcome.duplicates += written.duplicates;
     outcome.staged_ids = written.staged_ids;
     quarantined.extend(written.refused);
-    let (rejected, already_quarantined) = write_rejected_events(conn, subscription, &quarantined)?;
+    let around = Around { subscription, now: transaction.ingested_at, hold };
+    let held = held_now(conn, subscription)?;
+    // Nothing held: no held return can be released, and the lookup by the
+    // batch's orders is skipped (the usual case, at every batch).
+    let sale_orders = if held == 0 { Vec::new() } else { sale_orders };
+    let returns = settle_returns(conn, &around, returns, &sale_orders)?;
+    add_returns(&mut outcome, &returns);
+    quarantined.extend(returns.refused);
+    let (rejected, already_quarantined) =
+        write_rejected_events(conn, subscription, &quarantined, &returns.refused_held)?;
     outcome.rejected = rejected;
     // Quarantined by this group before (offsets reset for a replay): not twice.
     outcome.duplicates += already_quarantined;
@@ -62,7 +80,60 @@ pub(super) fn commit(
     outcome.n_in_by_partition = count_by_partition(&fresh_envelopes);
     write_ingest_batch(conn, &subscription.group_id, &subscription.topic, &ranges, &outcome)?;
     outcome.next_offsets = write_consumer_offsets(conn, subscription, &ranges, stored)?;
+    outcome.held_now = Some(u64::try_from(held + outcome.held_change).unwrap_or_default());
     Ok(outcome)
+}
+
+/// Inside the caller's transaction: judges again the held returns whose
+/// bound has passed (staged if their sale came meanwhile, quarantined if
+/// not), with an audit row of no records when any was released.
+pub(super) fn release_expired(
+    conn: &mut PgConnection,
+    subscription: &Subscription,
+    hold: Duration,
+) -> Result<BatchOutcome, StoreError> {
+    let mut outcome = BatchOutcome::default();
+    let held = held_now(conn, subscription)?;
+    let now = sql::transaction_time(conn)?;
+    let expired_before = now - chrono::Duration::from_std(hold).unwrap_or_default();
+    let Subscription { group_id, topic, .. } = subscription;
+    if held == 0 || !return_sql::any_expired(conn, group_id, topic, expired_before)? {
+        outcome.held_now = Some(u64::try_from(held).unwrap_or_default());
+        return Ok(outcome);
+    }
+    let returns = settle_returns(conn, &Around { subscription, now, hold }, Vec::new(), &[])?;
+    add_returns(&mut outcome, &returns);
+    let (rejected, already) = write_rejected_events(conn, subscription, &[], &returns.refused_held)?;
+    outcome.rejected = rejected;
+    outcome.duplicates += already;
+    write_ingest_batch(conn, group_id, topic, &OffsetRanges::new(), &outcome)?;
+    outcome.held_now = Some(u64::try_from(held + outcome.held_change).unwrap_or_default());
+    Ok(outcome)
+}
+
+/// How many returns the group holds, before this transaction.
+fn held_now(conn: &mut PgConnection, subscription: &Subscription) -> Result<i64, StoreError> {
+    Ok(return_sql::count_held(conn, &subscription.group_id, &subscription.topic)?)
+}
+
+/// Adds what the returns came to (the refusals are written with the rest).
+fn add_returns(outcome: &mut BatchOutcome, returns: &ReturnsSettled<'_>) {
+    outcome.inserted += returns.inserted;
+    outcome.returns_inserted = returns.inserted;
+    outcome.duplicates += returns.duplicates;
+    outcome.held_change = returns.held_change;
+}
+
+/// The distinct orders of the accepted sales.
+fn orders_of(accepted: &[Accepted<'_>]) -> Vec<String> {
+    let orders: BTreeSet<&str> = accepted
+        .iter()
+        .filter_map(|(envelope, _)| match &envelope.verdict {
+            Verdict::Valid { sale, .. } => Some(sale.order_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    orders.into_iter().map(str::to_owned).collect()
 }
 
 /// The indices of the records of the batch not yet committed (at or past
@@ -107,6 +178,7 @@ fn sort_by_verdict<'a>(
 ) -> Result<Sorted<'a>, StoreError> {
     let mut quarantined = Vec::new();
     let mut accepted = Vec::new();
+    let mut returns = Vec::new();
     for &index in fresh {
         let envelope = &batch.envelopes()[index];
         match &envelope.verdict {
@@ -115,9 +187,10 @@ fn sort_by_verdict<'a>(
                 Some(Err(why)) => return Err(StoreError::Layout(why.clone())),
                 None => return Err(StoreError::Layout("a valid record has no row".into())),
             },
+            Verdict::ValidReturn { event, schema_id } => returns.push((envelope, &**event, *schema_id)),
             Verdict::Rejected(q) => quarantined.push((envelope, q.clone())),
             Verdict::Duplicate => {}
-            Verdict::Raw | Verdict::Decoded { .. } => quarantined.push((
+            Verdict::Raw | Verdict::Decoded { .. } | Verdict::DecodedReturn { .. } => quarantined.push((
                 envelope,
                 Quarantine::new(
                     QuarantineReason::Unprocessed,
@@ -127,17 +200,32 @@ fn sort_by_verdict<'a>(
             )),
         }
     }
-    Ok((accepted, quarantined))
+    Ok((accepted, returns, quarantined))
 }
 
-/// The quarantined records, into staging.rejected_events; returns how many
-/// were quarantined per reason, and how many this group had quarantined
-/// already.
+/// The quarantined records (of the batch, and held returns refused), into
+/// staging.rejected_events; returns how many were quarantined per reason,
+/// and how many this group had quarantined already.
 fn write_rejected_events(
     conn: &mut PgConnection,
     subscription: &Subscription,
     quarantined: &[Quarantined<'_>],
+    refused_held: &[(HeldReturnRow, Quarantine)],
 ) -> Result<(Vec<(QuarantineReason, u64)>, u64), StoreError> {
+    let held_rows = refused_held.iter().map(|(row, q)| RejectedRow {
+        group_id: &subscription.group_id,
+        topic: &subscription.topic,
+        topic_id: &subscription.topic_id,
+        kafka_partition: row.kafka_partition,
+        kafka_offset: row.kafka_offset,
+        message_key: row.message_key.as_deref(),
+        raw_value: row.raw_value.as_deref(),
+        kafka_timestamp: row.kafka_timestamp,
+        kafka_headers: row.kafka_headers.clone(),
+        schema_id: q.schema_id,
+        reason: q.reason.code(),
+        detail: q.detail.replace('\0', "\\0"),
+    });
     let rows: Vec<RejectedRow<'_>> = quarantined
         .iter()
         .map(|(envelope, q)| RejectedRow {
@@ -155,17 +243,21 @@ fn write_rejected_events(
             // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.
             detail: q.detail.replace('\0', "\\0"),
         })
+        .chain(held_rows)
         .collect();
     let inserted: HashSet<(i32, i64)> =
         sql::insert_rejected_events(conn, &rows)?.into_iter().collect();
     let mut by_reason: HashMap<QuarantineReason, u64> = HashMap::new();
-    for (envelope, q) in quarantined {
-        let c = envelope.coordinates;
-        if inserted.contains(&(c.partition, c.offset)) {
+    let coordinates = quarantined
+        .iter()
+        .map(|(envelope, q)| ((envelope.coordinates.partition, envelope.coordinates.offset), q))
+        .chain(refused_held.iter().map(|(row, q)| ((row.kafka_partition, row.kafka_offset), q)));
+    for (at, q) in coordinates {
+        if inserted.contains(&at) {
             *by_reason.entry(q.reason).or_default() += 1;
         }
     }
-    let already = (quarantined.len() - inserted.len()) as u64;
+    let already = (rows.len() - inserted.len()) as u64;
     Ok((by_reason.into_iter().collect(), already))
 }
 
@@ -192,6 +284,7 @@ fn write_ingest_batch(
         n_inserted: count(outcome.inserted),
         n_rejected: count(outcome.rejected.iter().map(|(_, n)| n).sum()),
         n_duplicate: count(outcome.duplicates),
+        n_held: i32::try_from(outcome.held_change).expect("a batch holds fewer than 2^31 records"),
     };
     Ok(sql::insert_ingest_batch(conn, &audit)?)
 }

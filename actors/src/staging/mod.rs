@@ -8,9 +8,12 @@
 //! The transaction holds, together ([`commit`], one function per table):
 //! - the accepted rows of `staging.sales_events`, laid out from the Diesel
 //!   table itself ([`rows`]);
+//! - the returns, judged by the order aggregate against their orders as
+//!   staged ([`order_aggregate`]): into `staging.return_events`, held in
+//!   `staging.held_returns` for a late sale, or quarantined;
 //! - the rejected rows of `staging.rejected_events`, with their raw bytes;
 //! - the audit row of `staging.ingest_batches`
-//!   (`n_in = n_inserted + n_rejected + n_duplicate`);
+//!   (`n_in = n_inserted + n_rejected + n_duplicate + n_held`);
 //! - the new `next_offset` of every partition in `staging.consumer_offsets`.
 //!
 //! Records below a partition's stored `next_offset` are already committed
@@ -30,6 +33,8 @@ pub(crate) mod copy_row_serializer;
 mod event_copies;
 pub(crate) mod failure;
 pub mod guard;
+mod order_aggregate;
+mod return_sql;
 pub mod rows;
 pub(crate) mod sql;
 pub mod writer;
@@ -42,7 +47,7 @@ use diesel::pg::PgConnection;
 use diesel::Connection;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use superstore_database::SessionTimeouts;
 
 /// Why a batch was not committed; it was rolled back whole, and is retried.
@@ -94,6 +99,8 @@ pub(crate) struct StagingStore {
     /// Filled here, once each transaction has committed.
     committed: CommittedIds,
     backend: WriterBackend,
+    /// How long a return waits for its sale.
+    hold: Duration,
 }
 
 /// The server process of the writer's session, so that a shutdown that
@@ -115,8 +122,10 @@ impl StagingStore {
         subscription: Subscription,
         committed: CommittedIds,
         backend: WriterBackend,
+        hold: Duration,
     ) -> Self {
-        StagingStore { database_url, timeouts, connection: None, subscription, committed, backend }
+        let connection = None;
+        StagingStore { database_url, timeouts, connection, subscription, committed, backend, hold }
     }
 
     fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
@@ -137,8 +146,10 @@ impl StagingStore {
     pub(crate) fn commit(&mut self, batch: &PreparedBatch) -> Result<BatchOutcome, StoreError> {
         let started = Instant::now();
         let (subscription, committed) = (self.subscription.clone(), self.committed.clone());
-        let outcome =
-            self.connection().and_then(|conn| commit_batch(conn, &subscription, batch, &committed));
+        let hold = self.hold;
+        let outcome = self
+            .connection()
+            .and_then(|conn| commit_batch(conn, &subscription, batch, &committed, hold));
         // Counted here, where the commit has happened (or has not): a batch
         // rolled back counts as an error, never as events.
         match &outcome {
@@ -152,6 +163,21 @@ impl StagingStore {
         }
         outcome
     }
+
+    /// Quarantines the held returns whose bound has passed (staging those
+    /// whose sale came meanwhile), in a transaction of its own; the outcome
+    /// says how many the group still holds.
+    pub(crate) fn release_expired(&mut self) -> Result<BatchOutcome, StoreError> {
+        let (subscription, hold) = (self.subscription.clone(), self.hold);
+        let outcome = self.connection().and_then(|conn| {
+            Ok(conn.transaction(|conn| commit::release_expired(conn, &subscription, hold))?)
+        });
+        match &outcome {
+            Ok(released) => metrics::batch_committed(&subscription.topic, released, Duration::ZERO),
+            Err(_) => self.connection = None,
+        }
+        outcome
+    }
 }
 
 /// Commits one batch in a transaction of its own; then, and only then, its
@@ -161,8 +187,10 @@ pub fn commit_batch(
     subscription: &Subscription,
     batch: &PreparedBatch,
     committed: &CommittedIds,
+    hold: Duration,
 ) -> Result<BatchOutcome, StoreError> {
-    let outcome = conn.transaction(|conn| commit::commit(conn, subscription, batch, committed))?;
+    let outcome =
+        conn.transaction(|conn| commit::commit(conn, subscription, batch, committed, hold))?;
     committed.committed(outcome.staged_ids.iter().copied());
     Ok(outcome)
 }
@@ -175,6 +203,7 @@ pub fn commit_in_open_transaction(
     subscription: &Subscription,
     batch: &PreparedBatch,
     committed: &CommittedIds,
+    hold: Duration,
 ) -> Result<BatchOutcome, StoreError> {
-    commit::commit(conn, subscription, batch, committed)
+    commit::commit(conn, subscription, batch, committed, hold)
 }

@@ -101,6 +101,8 @@ pub(crate) struct BatchAudit<'a> {
     pub(crate) n_inserted: i32,
     pub(crate) n_rejected: i32,
     pub(crate) n_duplicate: i32,
+    /// Returns held by the batch, less those it released.
+    pub(crate) n_held: i32,
 }
 
 pub(crate) fn insert_ingest_batch(

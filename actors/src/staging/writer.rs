@@ -4,6 +4,10 @@
 //! transaction, one batch at a time, in order ([`Committer`]). The next
 //! batch gathers while the previous one commits.
 //!
+//! Every second, between batches, the committer also has the store release
+//! the held returns whose bound has passed ([`StagingStore::release_expired`]):
+//! on an idle topic no batch would.
+//!
 //! Accepts: `Records`, `Flush` (commits the open batch, then answers).
 //! Emits: nothing downstream; tells the ledger what each commit settled.
 //! A failed commit (PostgreSQL away, a serialization failure) is retried
@@ -112,7 +116,12 @@ enum Job {
     Commit(Arc<PreparedBatch>),
     /// Answered once every batch sent before it has committed.
     Barrier(oneshot::Sender<()>),
+    /// Quarantines the held returns past their bound.
+    ReleaseExpired,
 }
+
+/// How often the committer looks for held returns past their bound.
+const RELEASE_EVERY: Duration = Duration::from_secs(1);
 
 /// Commits the closed batches one at a time, in the order they closed, on
 /// a thread of its own: the writer gathers (and builds the rows of) the next
@@ -142,12 +151,22 @@ impl Committer {
                     Job::Barrier(done) => {
                         let _ = done.send(());
                     }
+                    Job::ReleaseExpired => self.release_expired(),
                 }
             }
             // The writer is gone, and its thread with it.
             Arbiter::current().stop();
         });
         jobs
+    }
+
+    /// Releases the held returns past their bound; a failure waits for the
+    /// next tick (the returns stay held, nothing is lost).
+    fn release_expired(&mut self) {
+        match self.store.release_expired() {
+            Ok(outcome) => self.ledger.committed_batch(&outcome),
+            Err(e) => tracing::warn!(error = %e, "cannot release the held returns; will retry"),
+        }
     }
 
     /// Commits `batch`, retrying under the supervision policy; a commit
@@ -184,6 +203,14 @@ impl Actor for Writer {
         if let Some(committer) = self.committer.take() {
             self.jobs = Some(committer.spawn());
         }
+        // Skipped while batches queue: each batch's commit releases too.
+        let tick = |writer: &mut Self, _: &mut Context<Self>| {
+            if let Some(jobs) = &writer.jobs {
+                let _ = jobs.try_send(Job::ReleaseExpired);
+            }
+        };
+        tick(self, ctx);
+        ctx.run_interval(RELEASE_EVERY, tick);
     }
 }
 

@@ -13,6 +13,30 @@ pub mod staging {
     }
 
     diesel::table! {
+        staging.held_returns (group_id, topic, kafka_partition, kafka_offset) {
+            event_id -> Uuid,
+            group_id -> Text,
+            topic -> Text,
+            topic_id -> Nullable<Text>,
+            kafka_partition -> Int4,
+            kafka_offset -> Int8,
+            message_key -> Nullable<Bytea>,
+            raw_value -> Nullable<Bytea>,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
+            schema_id -> Int4,
+            event_time -> Timestamptz,
+            order_id -> Text,
+            product_id -> Text,
+            quantity -> Int4,
+            refund -> Numeric,
+            reason -> Text,
+            return_date -> Date,
+            held_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
         staging.ingest_batches (batch_id) {
             batch_id -> Int8,
             group_id -> Text,
@@ -23,6 +47,7 @@ pub mod staging {
             n_rejected -> Int4,
             n_duplicate -> Int4,
             committed_at -> Timestamptz,
+            n_held -> Int4,
         }
     }
 
@@ -43,6 +68,26 @@ pub mod staging {
             kafka_timestamp -> Nullable<Timestamptz>,
             kafka_headers -> Jsonb,
             dlq_published_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        staging.return_events (event_id) {
+            event_id -> Uuid,
+            event_time -> Timestamptz,
+            order_id -> Text,
+            product_id -> Text,
+            quantity -> Int4,
+            refund -> Numeric,
+            reason -> Text,
+            return_date -> Date,
+            schema_id -> Int4,
+            kafka_topic -> Text,
+            kafka_partition -> Int4,
+            kafka_offset -> Int8,
+            kafka_timestamp -> Nullable<Timestamptz>,
+            kafka_headers -> Jsonb,
+            ingested_at -> Timestamptz,
         }
     }
 
@@ -84,8 +129,10 @@ pub mod staging {
 
     diesel::allow_tables_to_appear_in_same_query!(
         consumer_offsets,
+        held_returns,
         ingest_batches,
         rejected_events,
+        return_events,
         sales_events,
     );
 }

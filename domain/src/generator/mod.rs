@@ -13,8 +13,10 @@ mod catalogue;
 mod customers;
 mod invalid;
 mod places;
+mod returns;
 
 pub use invalid::BREAKABLE_RULES;
+pub use returns::{count_returns, LogEvent, LogGenerator, BREAKABLE_RETURN_RULES};
 
 use crate::enums::{PaymentMethod, ShipMode};
 use crate::money::{Discount, Money, Quantity};
@@ -42,7 +44,11 @@ pub struct GeneratorConfig {
     /// ⌊count × ratio⌋ of them.
     pub duplicate_ratio: f64,
     /// Share of the events that break a domain rule: exactly ⌊count × ratio⌋.
+    /// The same share of returns breaks a return rule (drawn, not exact).
     pub invalid_ratio: f64,
+    /// Share of the orders that get a return ([`LogGenerator`]; drawn per
+    /// order from the seed). Returns come on top of `count`.
+    pub return_ratio: f64,
     /// When the first order is placed.
     pub start: DateTime<Utc>,
     /// The schema version the events are shaped for: from 2 on they carry
@@ -82,6 +88,7 @@ impl GeneratorConfig {
             count,
             duplicate_ratio: 0.0,
             invalid_ratio: 0.0,
+            return_ratio: 0.0,
             start: NaiveDate::from_ymd_opt(2025, 1, 2)
                 .and_then(|d| d.and_hms_opt(8, 0, 0))
                 .expect("valid start")
@@ -98,6 +105,10 @@ impl GeneratorConfig {
             if !(0.0..1.0).contains(&value) {
                 return Err(GeneratorConfigError::RatioOutOfRange { name, value });
             }
+        }
+        if !(0.0..=1.0).contains(&self.return_ratio) {
+            let value = self.return_ratio;
+            return Err(GeneratorConfigError::RatioOutOfRange { name: "return ratio", value });
         }
         if crate::sale_schema(self.schema_version).is_none() {
             return Err(GeneratorConfigError::UnknownSchemaVersion(self.schema_version));
