@@ -5,6 +5,10 @@
 //! With `--dry-run` it checks every line and prints the events as JSON lines
 //! instead of publishing them. With `--metrics-addr` it serves `/metrics`
 //! while it publishes (an import is a short batch job: off by default).
+//!
+//! With `--returns`, the files are the workbook's Returns sheet as CSV: each
+//! returned order becomes one return per line of the order as staged, so
+//! the orders are imported (and run) first.
 
 use super::failure::Failure;
 use super::kafka_access::{self, KafkaArgs};
@@ -16,7 +20,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use superstore_actors::import::{write_report, Format, ImportFile, ImportSource, RefusedLine};
+use superstore_actors::import::{
+    write_report, Format, ImportFile, ImportSource, RefusedLine, ReturnsFile,
+};
 use superstore_actors::kafka;
 use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::publish::producer::idempotent_producer;
@@ -52,6 +58,12 @@ pub struct ImportArgs {
     /// Read and check every line, print the events as JSON lines, publish nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The files are the Returns sheet as CSV (columns "Order ID" and "Returned", others
+    /// ignored): each returned order becomes one return per line of the order, whole quantity
+    /// and sales, read from staging (DATABASE_URL): import and run the orders first. Ids follow
+    /// from the order and product, so importing the sheet again stages nothing new.
+    #[arg(long)]
+    pub returns: bool,
     /// Partitions of the topic, if this run creates it.
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
@@ -97,6 +109,9 @@ fn import_files(args: &ImportArgs) -> Result<Vec<ImportFile>, Failure> {
 }
 
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
+    if args.returns {
+        return import_returns(&args);
+    }
     let files = import_files(&args)?;
     let source = ImportSource::open(files).map_err(|e| {
         Failure::Refused(format!("{e}\nNothing was published. Fix the file, then import it again"))
@@ -106,6 +121,98 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let lines =
         if args.dry_run { preview(&source)? } else { publish_lines(&args, source.clone())? };
     conclude(&args, &source, lines, started.elapsed())
+}
+
+/// The Returns sheet: reads it with the lines of its orders, then publishes
+/// (or, with --dry-run, prints) the returns and reports the refused lines.
+fn import_returns(args: &ImportArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (endpoints, _) = kafka_access::resolve(&args.kafka)?;
+    let pool = super::database_access::pool(&endpoints.database_url, 1)?;
+    let mut conn = pool.get().context("connect to PostgreSQL")?;
+    let mut sheets = Vec::new();
+    for path in &args.files {
+        let sheet = ReturnsFile::read(path, &mut conn).map_err(|e| {
+            Failure::Refused(format!(
+                "{e}\nNothing was published. Fix the file, then import it again"
+            ))
+        })?;
+        sheets.push((path.clone(), Arc::new(sheet)));
+    }
+    drop(conn);
+    let mut refused = Vec::new();
+    for (path, sheet) in sheets {
+        let returns = sheet.returns().len();
+        if args.dry_run {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for event in sheet.returns() {
+                serde_json::to_writer(&mut out, event)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        } else if returns > 0 {
+            publish_returns(args, sheet.clone())?;
+        }
+        let summary = format!(
+            "{} {} into {} in {:.1} s: {} lines read, {} returned orders, {returns} returns {}, \
+             {} refused",
+            if args.dry_run { "checked" } else { "imported" },
+            path.display(),
+            args.topic,
+            started.elapsed().as_secs_f64(),
+            sheet.lines,
+            sheet.returned_orders,
+            if args.dry_run { "to publish (dry run: nothing published)" } else { "published" },
+            sheet.refused().len(),
+        );
+        if args.dry_run {
+            eprintln!("{summary}");
+        } else {
+            println!("{summary}");
+        }
+        refused.extend(sheet.refused().iter().cloned());
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let dataset = args.files.first().map(|p| ImportFile::default_dataset(p));
+    Err(refusals(args, dataset.as_deref().unwrap_or("returns"), &refused)?.into())
+}
+
+/// Publishes the returns of a sheet.
+fn publish_returns(args: &ImportArgs, source: Arc<ReturnsFile>) -> anyhow::Result<()> {
+    let (endpoints, settings) = kafka_access::resolve(&args.kafka)?;
+    kafka_access::check(&settings)?;
+    let bootstrap = settings.bootstrap().to_owned();
+    let registry_url = endpoints.schema_registry_url;
+    actix::System::new().block_on(async move {
+        let schema_id = registry_access::register_sale_schema(
+            &registry_url,
+            &args.topic,
+            LATEST_SCHEMA_VERSION,
+        )
+        .await?;
+        let return_schema_id =
+            Some(registry_access::register_return_schema(&registry_url, &args.topic).await?);
+        kafka::ensure_topic(&settings, &args.topic, args.partitions)
+            .await
+            .map_err(|e| Failure::kafka(&bootstrap, e))?;
+        let producer = idempotent_producer(&settings).context("create the Kafka producer")?;
+        let plan = PublishPlan {
+            topic: args.topic.clone(),
+            schema_id,
+            return_schema_id,
+            schema_version: LATEST_SCHEMA_VERSION,
+            rate: None,
+        };
+        let progress = ProgressBar::hidden();
+        match publish(plan, source, producer, progress, RestartPolicy::default()).await {
+            Ok(_) => Ok(()),
+            Err(PublishError::GaveUp(gave_up)) => Err(Failure::GaveUp(gave_up).into()),
+            Err(other) => Err(anyhow::Error::new(other).context("publishing the returns failed")),
+        }
+    })
 }
 
 /// Publishes every line; how many lines were read.
@@ -205,15 +312,13 @@ fn conclude(
     if refused.is_empty() {
         return Ok(());
     }
-    Err(refusals(args, source, &refused)?.into())
+    let dataset = source.files().first().map_or("import", |f| f.dataset.as_str());
+    Err(refusals(args, dataset, &refused)?.into())
 }
 
-/// Shows the refused lines, writes them to a report; the failure to exit with.
-fn refusals(
-    args: &ImportArgs,
-    source: &ImportSource,
-    refused: &[RefusedLine],
-) -> anyhow::Result<Failure> {
+/// Shows the refused lines, writes them to a report named after `dataset`;
+/// the failure to exit with.
+fn refusals(args: &ImportArgs, dataset: &str, refused: &[RefusedLine]) -> anyhow::Result<Failure> {
     for line in refused.iter().take(SHOWN_REFUSALS) {
         eprintln!("refused: {line}");
     }
@@ -221,7 +326,6 @@ fn refusals(
         eprintln!("refused: … and {} more, in the report", refused.len() - SHOWN_REFUSALS);
     }
     let dir = args.rejects_dir.clone().unwrap_or_else(default_rejects_dir);
-    let dataset = source.files().first().map_or("import", |f| f.dataset.as_str());
     let report = write_report(&dir, dataset, refused)
         .with_context(|| format!("write the rejected-lines report under {}", dir.display()))?;
     Ok(Failure::PartlyRefused(format!(

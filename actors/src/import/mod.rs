@@ -12,15 +12,20 @@
 //! Every file is opened and its header checked before anything is
 //! published: a missing file, a wrong header or an unreadable Parquet
 //! footer is an [`ImportError`], and nothing is sent.
+//!
+//! The workbook's Returns sheet is read by [`ReturnsFile`]: each returned
+//! order becomes the returns of its staged lines.
 
 mod csv_lines;
 mod file_source;
 mod parquet_lines;
 pub(crate) mod refusals;
+mod returns_file;
 mod row_ids;
 
 pub use file_source::ImportSource;
 pub use refusals::{write_report, RefusedLine};
+pub use returns_file::ReturnsFile;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -134,20 +139,23 @@ pub enum ImportError {
 
 impl ImportError {
     fn wrong_header(path: &Path, found: &[String]) -> Option<Self> {
+        let missing = COLUMNS.iter().any(|c| !found.iter().any(|f| f == c));
+        missing.then(|| ImportError::wrong_columns(path, &COLUMNS, found))
+    }
+
+    /// A header of `found` columns that lacks some of `expected`.
+    fn wrong_columns(path: &Path, expected: &[&str], found: &[String]) -> Self {
         let missing: Vec<&str> =
-            COLUMNS.iter().copied().filter(|c| !found.iter().any(|f| f == c)).collect();
-        if missing.is_empty() {
-            return None;
-        }
+            expected.iter().copied().filter(|c| !found.iter().any(|f| f == c)).collect();
         let quoted =
             |names: &[&str]| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
         let found: Vec<&str> = found.iter().map(String::as_str).collect();
-        Some(ImportError::WrongHeader {
+        ImportError::WrongHeader {
             path: path.to_owned(),
             missing: quoted(&missing),
-            expected: quoted(&COLUMNS),
+            expected: quoted(expected),
             found: if found.is_empty() { "nothing".into() } else { quoted(&found) },
-        })
+        }
     }
 }
 

@@ -18,9 +18,11 @@
 
 mod cells;
 mod mapping;
+mod returns_sheet;
 
 pub use cells::Cell;
 pub use mapping::{import_event_id, sale_from_classic, ClassicLine};
+pub use returns_sheet::{import_return_id, returned, returns_of_order, SoldLine, RETURNS_COLUMNS};
 
 use std::fmt;
 
@@ -71,6 +73,8 @@ pub enum LineReason {
     /// The line maps to a sale that breaks a domain rule (the rule's code is
     /// in the detail).
     BreaksDomainRule,
+    /// A line of the Returns sheet names an order with no staged sale.
+    UnknownOrder,
 }
 
 impl LineReason {
@@ -84,6 +88,7 @@ impl LineReason {
             LineReason::UnknownLabel => "unknown_label",
             LineReason::DuplicateRowId => "duplicate_row_id",
             LineReason::BreaksDomainRule => "breaks_domain_rule",
+            LineReason::UnknownOrder => "unknown_order",
         }
     }
 }
