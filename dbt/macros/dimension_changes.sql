@@ -65,13 +65,20 @@
 
 {#
     The order dates a mart recomputes, as a query: those of the facts of its
-    claimed batches, and those the dimensions it groups by noted for them.
+    claimed batches (with returns: of the returns too, by their order's
+    date), and those the dimensions it groups by noted for them.
 #}
-{% macro order_dates_to_recompute(dimensions) -%}
+{% macro order_dates_to_recompute(dimensions, with_returns=false) -%}
     select facts.order_date_key
     from {{ ref('fct_sales') }} as facts
     where facts.ingested_at = any(array(select committed_at from claimed_batches))
     union
+    {%- if with_returns %}
+    select returns.order_date_key
+    from {{ ref('fct_returns') }} as returns
+    where returns.ingested_at = any(array(select committed_at from claimed_batches))
+    union
+    {%- endif %}
     select changes.order_date
     from {{ dimension_changes() }} as changes
     where changes.dimension in ('{{ dimensions | join("', '") }}')

@@ -44,9 +44,10 @@
         {{ log(core ~ " holds labels and four-decimal amounts already: nothing to drop", info=true) }}
     {%- else -%}
         {%- set dropped = [] -%}
-        {%- for schema, table in [(core, 'fct_sales'), (core, 'dim_customer'), (core, 'dim_product'),
-                (core, 'dim_location'), (core, 'dim_date'), (marts, 'daily_sales'),
-                (marts, 'category_profit_pivot'), (marts, 'customer_summary')] -%}
+        {%- for schema, table in [(core, 'fct_sales'), (core, 'fct_returns'), (core, 'dim_customer'),
+                (core, 'dim_product'), (core, 'dim_location'), (core, 'dim_date'),
+                (marts, 'daily_sales'), (marts, 'category_profit_pivot'), (marts, 'customer_summary'),
+                (marts, 'return_rates')] -%}
             {%- set relation = adapter.get_relation(database=target.database, schema=schema, identifier=table) -%}
             {%- if relation is not none -%}
                 {%- do adapter.drop_relation(relation) -%}

@@ -21,9 +21,11 @@ CORE_AND_MARTS = [
     ("core", "dim_location"),
     ("core", "dim_date"),
     ("core", "fct_sales"),
+    ("core", "fct_returns"),
     ("marts", "daily_sales"),
     ("marts", "category_profit_pivot"),
     ("marts", "customer_summary"),
+    ("marts", "return_rates"),
 ]
 FULL_REFRESH_SUFFIX = "full_refresh"
 UPGRADE_SUFFIX = "upgrade"
@@ -46,8 +48,10 @@ def failed_tests() -> set[str]:
 
 
 def ingest(topic: str, count: int, start_date: str) -> None:
+    """Sales from `start_date` on, and returns of a tenth of their orders."""
     seed = random.randrange(1, 2**40)
-    run_superstore("generate", "--count", str(count), "--seed", str(seed), "--topic", topic, "--start-date", start_date)
+    dates = ("--start-date", start_date, "--return-ratio", "0.1")
+    run_superstore("generate", "--count", str(count), "--seed", str(seed), "--topic", topic, *dates)
     run_until_idle(topic)
 
 
@@ -128,6 +132,8 @@ def test_incremental_builds_equal_a_full_refresh_row_for_row(endpoints, db, topi
     dbt("build")
     assert scalar(db, "select count(*) from core.fct_sales") == scalar(db, "select count(*) from staging.sales_events")
     assert scalar(db, "select count(*) from core.fct_sales") >= facts_before + 3001
+    returns = scalar(db, "select count(*) from staging.return_events")
+    assert returns > 0 and scalar(db, "select count(*) from core.fct_returns") == returns, "every staged return is a fact"
 
     # 6. A full refresh into schemas of its own (core_full_refresh, …).
     dbt("build", "--full-refresh", suffix=FULL_REFRESH_SUFFIX)
@@ -219,6 +225,15 @@ def test_the_upgrade_operation_drops_only_a_core_built_before_labels(endpoints, 
     assert scalar(db, scale) == 4, "rebuilt with four decimals"
     assert scalar(db, f"select count(*) from core_{UPGRADE_SUFFIX}.fct_sales") == \
         scalar(db, "select count(*) from staging.sales_events"), "rebuilt whole from staging"
+
+    # A daily_sales built before returns (no net_sales) is dropped, and rebuilt with them.
+    dbt("run-operation", "drop_marts_built_before_returns", suffix=UPGRADE_SUFFIX)
+    assert scalar(db, tables, f"marts_{UPGRADE_SUFFIX}", "daily_sales") == 1, "a current daily_sales is kept"
+    db.execute(f"alter table marts_{UPGRADE_SUFFIX}.daily_sales drop column net_sales")
+    dbt("run-operation", "drop_marts_built_before_returns", suffix=UPGRADE_SUFFIX)
+    assert scalar(db, tables, f"marts_{UPGRADE_SUFFIX}", "daily_sales") == 0, "an old daily_sales is dropped"
+    dbt("build", "--exclude-resource-type", "test", suffix=UPGRADE_SUFFIX)
+    assert scalar(db, f"select sum(sales) - sum(refunds) - sum(net_sales) from marts_{UPGRADE_SUFFIX}.daily_sales") == 0
 
 
 def test_source_freshness_and_docs_generate(endpoints):

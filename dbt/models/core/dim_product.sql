@@ -2,7 +2,7 @@
     unique_key='product_key',
     pre_hook="{{ note_dimension_changes(
         business_key=['product_id'],
-        mart_attributes=['category'],
+        mart_attributes=['category', 'sub_category'],
     ) }}",
 ) }}
 

@@ -6,6 +6,7 @@
         {'columns': ['ingested_at']},
         {'columns': ['order_date_key']},
         {'columns': ['customer_key']},
+        {'columns': ['order_id']},
     ],
 ) }}
 
@@ -15,7 +16,8 @@
 -- incremental run inserts the events of the batches it has not built yet
 -- (macros/ingest_batch_watermark.sql) that it does not hold already. The
 -- indexes on ingested_at, order_date_key and customer_key let the marts find
--- the new facts and recompute the dates and customers they touch.
+-- the new facts and recompute the dates and customers they touch; the one on
+-- order_id, fct_returns find the lines its new returns return.
 --
 -- The facts take only the batches that every dimension has built (the claim
 -- follows these dependencies): batches keep committing while a scheduled
