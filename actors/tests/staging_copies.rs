@@ -4,12 +4,12 @@
 //! the same batch. A first copy that PostgreSQL refuses leaves its id free:
 //! the next copy, in the same batch or a later one, is staged.
 
+use std::time::Duration;
 use superstore_actors::flow::envelope::{Coordinates, Envelope, Verdict};
 use superstore_actors::flow::outcomes::BatchOutcome;
 use superstore_actors::staging::batch::PreparedBatch;
 use superstore_actors::staging::committed_ids::CommittedIds;
 use superstore_actors::staging::{self, Subscription};
-use std::time::Duration;
 use superstore_database::connect;
 use superstore_domain::generator::{GeneratorConfig, SaleGenerator};
 use superstore_domain::{validate, SaleEvent};

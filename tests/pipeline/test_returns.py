@@ -180,3 +180,41 @@ def test_a_return_held_past_the_bound_is_quarantined_then_replayed_once_its_sale
     assert [str(r[0]) for r in db.execute("select event_id from staging.return_events where kafka_topic = %s", (topic,))] == [
         early["event_id"]
     ]
+
+
+def test_the_returns_sheet_imports_each_returned_order_whole_and_again_changes_nothing(db, topic, tmp_path):
+    seed = fresh_seed()
+    run_superstore("generate", "--count", "60", "--seed", str(seed), "--topic", topic)
+    run_until_idle(topic)
+    sales = [e for e in preview(60, seed)]
+    orders = list(dict.fromkeys(e["order_id"] for e in sales))
+    returned, kept = orders[:3], orders[3]
+    sheet = tmp_path / "Returns.csv"
+    lines = ["Returned,Order ID,Region"] + [f"Yes,{o},West" for o in returned]
+    lines += [f"No,{kept},East", "Yes,US-0000-UNKNOWN-1,West", f"Maybe,{orders[4]},West", f"Yes,{returned[0]},West"]
+    sheet.write_text("\n".join(lines) + "\n")
+    expected = {}
+    for sale in sales:
+        if sale["order_id"] in returned:
+            key = (sale["order_id"], sale["product"]["product_id"])
+            units, refund = expected.get(key, (0, Decimal(0)))
+            expected[key] = (units + sale["quantity"], refund + Decimal(sale["sales"]))
+
+    imported = run_superstore("import", "--returns", str(sheet), "--topic", topic, "--rejects-dir", str(tmp_path), check=False)
+    assert imported.returncode != 0, "refused lines make the exit code say so"
+    assert f"7 lines read, 3 returned orders, {len(expected)} returns published, 2 refused" in imported.stdout, imported.stdout
+    assert "line 6: unknown_order: order US-0000-UNKNOWN-1 has no staged sale" in imported.stderr, imported.stderr
+    assert "line 7: unknown_label" in imported.stderr, imported.stderr
+    summary = run_until_idle(topic)
+    assert f"consumed {len(expected)}, accepted {len(expected)}, rejected 0, duplicates 0" in summary, summary
+    staged = {
+        (order, product): (units, refund)
+        for order, product, units, refund in db.execute(
+            "select order_id, product_id, quantity, refund from staging.return_events where kafka_topic = %s", (topic,)
+        )
+    }
+    assert staged == expected, "each product of a returned order, whole"
+
+    run_superstore("import", "--returns", str(sheet), "--topic", topic, "--rejects-dir", str(tmp_path), check=False)
+    summary = run_until_idle(topic)
+    assert f"accepted 0, rejected 0, duplicates {len(expected)}" in summary, "importing again stages nothing new"

@@ -22,7 +22,9 @@ use superstore_actors::observability::endpoint::MetricsAddr;
 use superstore_actors::publish::producer::idempotent_producer;
 use superstore_actors::publish::{publish, PublishError, PublishPlan, PublishReport};
 use superstore_actors::supervision::RestartPolicy;
-use superstore_domain::generator::{count_returns, GeneratorConfig, LogEvent, LogGenerator, Provenance};
+use superstore_domain::generator::{
+    count_returns, GeneratorConfig, LogEvent, LogGenerator, Provenance,
+};
 use superstore_domain::{sale_schema, SaleEvent, LATEST_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, clap::Args)]

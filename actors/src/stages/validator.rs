@@ -4,8 +4,9 @@
 //! Emits: the same envelopes, decoded ones now `Valid` (a return:
 //! `ValidReturn`) or `Rejected` with the rule's reason code. A return's rules
 //! here are its own; those across events are the order aggregate's, in the
-//! staging transaction (`crate::staging::order_aggregate`). A record whose validation panics is quarantined
-//! as `panicked_in_stage` ([`crate::stages::panic_guard`]); the stage lives on.
+//! staging transaction (`crate::staging::order_aggregate`). A record whose
+//! validation panics is quarantined as `panicked_in_stage`
+//! ([`crate::stages::panic_guard`]); the stage lives on.
 
 use crate::flow::envelope::{pass_on, Flush, Records, Verdict};
 use crate::flow::ledger::Ledger;

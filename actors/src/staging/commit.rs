@@ -103,7 +103,8 @@ pub(super) fn release_expired(
     }
     let returns = settle_returns(conn, &Around { subscription, now, hold }, Vec::new(), &[])?;
     add_returns(&mut outcome, &returns);
-    let (rejected, already) = write_rejected_events(conn, subscription, &[], &returns.refused_held)?;
+    let (rejected, already) =
+        write_rejected_events(conn, subscription, &[], &returns.refused_held)?;
     outcome.rejected = rejected;
     outcome.duplicates += already;
     write_ingest_batch(conn, group_id, topic, &OffsetRanges::new(), &outcome)?;
@@ -187,17 +188,20 @@ fn sort_by_verdict<'a>(
                 Some(Err(why)) => return Err(StoreError::Layout(why.clone())),
                 None => return Err(StoreError::Layout("a valid record has no row".into())),
             },
-            Verdict::ValidReturn { event, schema_id } => returns.push((envelope, &**event, *schema_id)),
+            Verdict::ValidReturn { event, schema_id } => {
+                returns.push((envelope, &**event, *schema_id))
+            }
             Verdict::Rejected(q) => quarantined.push((envelope, q.clone())),
             Verdict::Duplicate => {}
-            Verdict::Raw | Verdict::Decoded { .. } | Verdict::DecodedReturn { .. } => quarantined.push((
-                envelope,
-                Quarantine::new(
-                    QuarantineReason::Unprocessed,
-                    "reached the writer unprocessed",
-                    None,
-                ),
-            )),
+            Verdict::Raw | Verdict::Decoded { .. } | Verdict::DecodedReturn { .. } => quarantined
+                .push((
+                    envelope,
+                    Quarantine::new(
+                        QuarantineReason::Unprocessed,
+                        "reached the writer unprocessed",
+                        None,
+                    ),
+                )),
         }
     }
     Ok((accepted, returns, quarantined))

@@ -170,7 +170,7 @@ impl StagingStore {
     pub(crate) fn release_expired(&mut self) -> Result<BatchOutcome, StoreError> {
         let (subscription, hold) = (self.subscription.clone(), self.hold);
         let outcome = self.connection().and_then(|conn| {
-            Ok(conn.transaction(|conn| commit::release_expired(conn, &subscription, hold))?)
+            conn.transaction(|conn| commit::release_expired(conn, &subscription, hold))
         });
         match &outcome {
             Ok(released) => metrics::batch_committed(&subscription.topic, released, Duration::ZERO),

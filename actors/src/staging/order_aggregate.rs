@@ -79,92 +79,125 @@ pub(super) fn settle_returns<'a>(
     let Subscription { group_id, topic, .. } = around.subscription;
     let expired_before = around.now - chrono::Duration::from_std(around.hold).unwrap_or_default();
     let released = return_sql::take_held(conn, group_id, topic, sale_orders, expired_before)?;
-    let mut settled = ReturnsSettled::default();
     if fresh.is_empty() && released.is_empty() {
-        return Ok(settled);
+        return Ok(ReturnsSettled::default());
     }
     let fresh_ids: Vec<Uuid> = fresh.iter().map(|(_, event, _)| event.event_id).collect();
     let all_ids: Vec<Uuid> =
         fresh_ids.iter().copied().chain(released.iter().map(|row| row.event_id)).collect();
-    let staged: HashSet<Uuid> = return_sql::staged_return_ids(conn, &all_ids)?.into_iter().collect();
-    let held_before: HashSet<Uuid> =
-        return_sql::held_return_ids(conn, group_id, topic, &fresh_ids)?.into_iter().collect();
     let orders: BTreeSet<String> = fresh
         .iter()
         .map(|(_, event, _)| event.order_id.clone())
         .chain(released.iter().map(|row| row.order_id.clone()))
         .collect();
-    let mut ledgers = load_ledgers(conn, &orders.into_iter().collect::<Vec<_>>())?;
-    let mut seen = HashSet::new();
-    let (mut staged_rows, mut to_hold) = (Vec::new(), Vec::new());
-
+    let mut judging = Judging {
+        around,
+        expired_before,
+        staged: return_sql::staged_return_ids(conn, &all_ids)?.into_iter().collect(),
+        held_before: return_sql::held_return_ids(conn, group_id, topic, &fresh_ids)?
+            .into_iter()
+            .collect(),
+        ledgers: load_ledgers(conn, &orders.into_iter().collect::<Vec<_>>())?,
+        seen: HashSet::new(),
+        staged_rows: Vec::new(),
+        to_hold: Vec::new(),
+        settled: ReturnsSettled::default(),
+    };
     // The held ones first: they came before anything in this batch.
     for row in released {
-        let event = match held_event(&row) {
-            Ok(event) => event,
-            Err(rejection) => {
-                settled.held_change -= 1;
-                let quarantine = Quarantine::new(
-                    rejection.reason.into(),
-                    rejection.detail,
-                    Some(row.schema_id),
-                );
-                settled.refused_held.push((row, quarantine));
-                continue;
-            }
-        };
-        if staged.contains(&event.event_id) || !seen.insert(event.event_id) {
-            settled.held_change -= 1;
-            settled.duplicates += 1;
-            continue;
-        }
-        match judge(&mut ledgers, &event) {
-            Ok(()) => {
-                settled.held_change -= 1;
-                staged_rows.push(row_of_held(&row, &event, around.now));
-            }
-            Err(rejection)
-                if rejection.reason == RejectReason::ReturnWithoutSale
-                    && row.held_at >= expired_before =>
-            {
-                to_hold.push(row);
-            }
-            Err(rejection) => {
-                settled.held_change -= 1;
-                let quarantine = held_too_long(rejection, &row, around);
-                settled.refused_held.push((row, quarantine));
-            }
-        }
+        judging.held(row);
     }
-
-    for (envelope, event, schema_id) in fresh {
-        let id = event.event_id;
-        if staged.contains(&id) || held_before.contains(&id) || !seen.insert(id) {
-            settled.duplicates += 1;
-            continue;
-        }
-        match judge(&mut ledgers, event) {
-            Ok(()) => staged_rows.push(row_of_fresh(around, envelope, event, schema_id)),
-            Err(rejection)
-                if rejection.reason == RejectReason::ReturnWithoutSale && !around.hold.is_zero() =>
-            {
-                settled.held_change += 1;
-                to_hold.push(held_of_fresh(around, envelope, event, schema_id));
-            }
-            Err(rejection) => {
-                let quarantine =
-                    Quarantine { schema_id: Some(schema_id), ..Quarantine::from(rejection) };
-                settled.refused.push((envelope, quarantine));
-            }
-        }
+    for candidate in fresh {
+        judging.fresh(candidate);
     }
-
+    let Judging { staged_rows, to_hold, mut settled, .. } = judging;
     let inserted = return_sql::insert_returns(conn, &staged_rows)?;
     settled.inserted = inserted as u64;
     // Staged meanwhile by another group reading the same topic.
     settled.duplicates += (staged_rows.len() - inserted) as u64;
     return_sql::insert_held(conn, &to_hold)?;
     Ok(settled)
+}
+
+/// The judgement of one transaction's returns, one at a time, in order.
+struct Judging<'s, 'a> {
+    around: &'s Around<'s>,
+    expired_before: DateTime<Utc>,
+    /// Ids staged before this transaction.
+    staged: HashSet<Uuid>,
+    /// Ids of the batch's returns the group held before this transaction.
+    held_before: HashSet<Uuid>,
+    /// The ledgers of the orders judged, each accepted return folded in.
+    ledgers: HashMap<String, OrderLedger>,
+    /// Ids staged or held by this transaction.
+    seen: HashSet<Uuid>,
+    staged_rows: Vec<ReturnRow>,
+    to_hold: Vec<HeldReturnRow>,
+    settled: ReturnsSettled<'a>,
+}
+
+impl<'a> Judging<'_, 'a> {
+    /// A held return taken out: staged, held again, refused or a duplicate.
+    fn held(&mut self, row: HeldReturnRow) {
+        let event = match held_event(&row) {
+            Ok(event) => event,
+            Err(rejection) => {
+                let quarantine =
+                    Quarantine::new(rejection.reason.into(), rejection.detail, Some(row.schema_id));
+                return self.refuse_held(row, quarantine);
+            }
+        };
+        if self.staged.contains(&event.event_id) || !self.seen.insert(event.event_id) {
+            self.settled.held_change -= 1;
+            self.settled.duplicates += 1;
+            return;
+        }
+        match judge(&mut self.ledgers, &event) {
+            Ok(()) => {
+                self.settled.held_change -= 1;
+                self.staged_rows.push(row_of_held(&row, &event, self.around.now));
+            }
+            Err(rejection)
+                if rejection.reason == RejectReason::ReturnWithoutSale
+                    && row.held_at >= self.expired_before =>
+            {
+                self.to_hold.push(row);
+            }
+            Err(rejection) => {
+                let quarantine = held_too_long(rejection, &row, self.around);
+                self.refuse_held(row, quarantine);
+            }
+        }
+    }
+
+    fn refuse_held(&mut self, row: HeldReturnRow, quarantine: Quarantine) {
+        self.settled.held_change -= 1;
+        self.settled.refused_held.push((row, quarantine));
+    }
+
+    /// A valid return of the batch: staged, held, refused or a duplicate.
+    fn fresh(&mut self, (envelope, event, schema_id): FreshReturn<'a>) {
+        let id = event.event_id;
+        if self.staged.contains(&id) || self.held_before.contains(&id) || !self.seen.insert(id) {
+            self.settled.duplicates += 1;
+            return;
+        }
+        match judge(&mut self.ledgers, event) {
+            Ok(()) => self.staged_rows.push(row_of_fresh(self.around, envelope, event, schema_id)),
+            Err(rejection)
+                if rejection.reason == RejectReason::ReturnWithoutSale
+                    && !self.around.hold.is_zero() =>
+            {
+                self.settled.held_change += 1;
+                self.to_hold.push(held_of_fresh(self.around, envelope, event, schema_id));
+            }
+            Err(rejection) => {
+                let quarantine =
+                    Quarantine { schema_id: Some(schema_id), ..Quarantine::from(rejection) };
+                self.settled.refused.push((envelope, quarantine));
+            }
+        }
+    }
 }
 
 /// The ledgers of `orders`, folded from their staged sales and returns.

@@ -148,9 +148,7 @@ pub(crate) fn take_held(
             .filter(held_returns::group_id.eq(group_id))
             .filter(held_returns::topic.eq(topic))
             .filter(
-                held_returns::order_id
-                    .eq_any(orders)
-                    .or(held_returns::held_at.lt(expired_before)),
+                held_returns::order_id.eq_any(orders).or(held_returns::held_at.lt(expired_before)),
             ),
     )
     .returning(HeldReturnRow::as_returning())

@@ -13,10 +13,10 @@ mod catalogue;
 mod customers;
 mod invalid;
 mod places;
-mod returns;
+mod generated_returns;
 
 pub use invalid::BREAKABLE_RULES;
-pub use returns::{count_returns, LogEvent, LogGenerator, BREAKABLE_RETURN_RULES};
+pub use generated_returns::{count_returns, LogEvent, LogGenerator, BREAKABLE_RETURN_RULES};
 
 use crate::enums::{PaymentMethod, ShipMode};
 use crate::money::{Discount, Money, Quantity};
