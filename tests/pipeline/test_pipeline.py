@@ -2,6 +2,7 @@
 staging out, exactly once, with every refused record quarantined."""
 
 import random
+import re
 import signal
 import subprocess
 import time
@@ -80,8 +81,13 @@ def test_running_again_after_idle_inserts_nothing_and_moves_no_offset(endpoints,
 
 
 def test_kill_nine_three_times_loses_and_doubles_nothing(endpoints, db, topic):
+    # Sales, and returns of 5% of their orders, each a few records after its order.
     count = 50_000
-    run_superstore("generate", "--count", str(count), "--seed", str(fresh_seed()), "--topic", topic)
+    published = run_superstore(
+        "generate", "--count", str(count), "--seed", str(fresh_seed()), "--topic", topic, "--return-ratio", "0.05"
+    ).stdout
+    returns = int(re.search(r"and (\d+) returns, 0 of them invalid", published).group(1))
+    assert returns > 500, published
     staged = lambda: scalar(db, "select count(*) from staging.sales_events where kafka_topic = %s", topic)  # noqa: E731
     kills = 0
     # Small batches and a short linger make many commit points to die between;
@@ -107,5 +113,8 @@ def test_kill_nine_three_times_loses_and_doubles_nothing(endpoints, db, topic):
     run_until_idle(topic)
     assert staged() == count
     assert scalar(db, "select count(distinct event_id) from staging.sales_events where kafka_topic = %s", topic) == count
-    assert scalar(db, "select sum(n_in) from staging.ingest_batches where topic = %s", topic) == count, "no record was processed twice"
+    assert scalar(db, "select count(*) from staging.return_events where kafka_topic = %s", topic) == returns
+    n_in = scalar(db, "select sum(n_in) from staging.ingest_batches where topic = %s", topic)
+    assert n_in == count + returns, "no record was processed twice"
+    assert scalar(db, "select count(*) from staging.rejected_events where topic = %s", topic) == 0, "no return was refused"
     assert stored_offsets(db, topic) == end_offsets(endpoints["KAFKA_BOOTSTRAP_SERVERS"], topic)
