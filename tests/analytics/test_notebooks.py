@@ -86,6 +86,11 @@ def test_the_eda_conclusions_name_what_the_warehouse_says(executed, db):
     best_category, best_profit = db.execute(
         "select category, sum(profit) from marts.daily_sales group by category order by 2 desc limit 1").fetchone()
     assert f"{best_category} earns the most ({best_profit:,.0f} USD" in conclusions
+    most_returned = db.execute(
+        "select sub_category, sum(returned_order_count)::numeric / sum(order_count) from marts.return_rates"
+        " group by category, sub_category having sum(returned_order_count) > 0 order by 2 desc, 1 limit 1").fetchone()
+    if most_returned:
+        assert f"{most_returned[0]} (" in conclusions and f"{most_returned[1]:.2%}" in conclusions
 
 
 def test_model_scores_hold_finite_figures_for_the_model_and_each_baseline(executed):

@@ -143,6 +143,23 @@ def test_sales_over_time_adds_up_to_the_mart_to_the_cent(api, dashboard_charts, 
     assert agrees_to_the_cent(as_decimal(total["sales"]), sales)
 
 
+def test_return_rate_by_sub_category_is_returned_orders_over_orders_of_the_mart(api, dashboard_charts, db):
+    shown = {
+        (row["sub_category"], row["category"]): as_decimal(row["return_rate"])
+        for row in chart_rows(api, dashboard_charts["Return rate by sub-category"])
+    }
+    mart = {
+        (sub_category, category): Decimal(returned) / Decimal(orders)
+        for sub_category, category, returned, orders in db.execute(
+            "select sub_category, category, sum(returned_order_count), sum(order_count)"
+            " from marts.return_rates group by 1, 2"
+        )
+    }
+    assert shown.keys() == mart.keys()
+    for key, rate in mart.items():
+        assert abs(shown[key] - rate) < Decimal("1e-9"), (key, shown[key], rate)
+
+
 def as_decimal(value) -> Decimal:
     """The number as Superset printed it, not the binary expansion of a float."""
     return Decimal(str(value))
