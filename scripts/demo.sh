@@ -3,10 +3,11 @@
 #   1. set up (which fetches the real Superstore dataset) and bring the local stack up;
 #   2. import the real dataset (9,994 order lines, 2014-2017) from its CSV file;
 #   3. stream synthetic sale events on top (with a few duplicates and invalid
-#      ones, as real feeds have);
+#      ones, as real feeds have, and returns of 6% of the orders);
 #   4. run the pipeline until the topic is drained into staging;
 #   5. build the warehouse with the Airflow DAG (`airflow dags test`);
-#   6. print what landed: staging counts and a short mart summary over both.
+#   6. print what landed: staging counts and a short mart summary over both,
+#      net sales included.
 # Safe to run again: the import is then staged as duplicates (nothing new),
 # each run streams new synthetic events, and the warehouse builds incrementally.
 # It assumes nothing that an earlier command leaves behind: every folder it
@@ -29,7 +30,8 @@ else
   printf '\033[1;31m    Set-up could not fetch it (see its message above); run scripts/fetch-dataset.sh once online.\n    The demo goes on with synthetic events only.\033[0m\n' >&2
 fi
 printf '\033[1m==> streaming synthetic events on top: superstore generate\033[0m\n'
-"$bin" generate --count "${DEMO_EVENTS:-20000}" --duplicate-ratio 0.05 --invalid-ratio 0.02
+"$bin" generate --count "${DEMO_EVENTS:-20000}" --duplicate-ratio 0.05 --invalid-ratio 0.02 \
+  --return-ratio 0.06
 "$bin" run --until-idle
 
 # The DAG's log goes under the stack's home, which `up` has just created;
