@@ -9,8 +9,8 @@ Steps, on a database of its own (superstore_bench) on the stack's cluster:
   4. the rows it staged are copied out in binary, then copied back in with
      one binary COPY into tables that differ by one index or column each:
      unindexed, the primary key alone, the ingested_at index alone, both,
-     staging's own shape (with its checks), that shape with a BRIN index on
-     ingested_at, that shape without kafka_headers, and that shape in COPY's
+     staging's own shape (with its checks), that shape without the order_id
+     index, with a BRIN index on ingested_at, without kafka_headers, and in COPY's
      text format, as the pipeline writes it (the PostgreSQL ceiling, and
      what each index, column and the format costs per row);
   5. the naive baseline: one INSERT per event, a commit every 3,000 (Kafka
@@ -21,7 +21,9 @@ Steps, on a database of its own (superstore_bench) on the stack's cluster:
 With --preload N, staging first holds N events (a template staged by the
 pipeline, copied by SQL with new ids), as a warehouse that has grown; with
 --curve N1,N2,..., the pipeline's figures are measured on an empty staging
-and then at each of those sizes, in one run, and printed as a curve.
+and then at each of those sizes, in one run, and printed as a curve; with
+--returns SHARE, the sale throughput with returns of SHARE of the orders is
+measured against sales alone, in the order alone, returns, returns, alone.
 Speed is measured here, never asserted; --smoke asserts only that every
 row of the table was measured.
 """
@@ -141,9 +143,11 @@ def fresh_database(env: dict, name: str = "superstore_bench") -> str:
     return url
 
 
-def generate(env: dict, topic: str, count: int, seed: int, rate: float | None = None) -> float:
+def generate(env: dict, topic: str, count: int, seed: int, rate: float | None = None,
+             returns: float = 0.0) -> float:
+    """Publishes `count` sales (and returns of a `returns` share of their orders); the rate."""
     args = [str(BIN), "generate", "--count", str(count), "--seed", str(seed), "--topic", topic,
-            "--metrics-addr", "off"]
+            "--metrics-addr", "off", "--return-ratio", str(returns)]
     if rate:
         args += ["--rate", str(rate)]
     out = run(*args, env=env)
@@ -207,6 +211,9 @@ COPY_SHAPES = {
     "both_indexes": ("*", "(like staging.sales_events); alter table bench.rows add primary key"
                           " (event_id); create index on bench.rows (ingested_at)"),
     "staging_shape": ("*", "(like staging.sales_events including all)"),
+    "without_order_id": ("*", "(like staging.sales_events including all excluding indexes);"
+                              " alter table bench.rows add primary key (event_id);"
+                              " create index on bench.rows (ingested_at)"),
     "staging_brin": ("*", "(like staging.sales_events including all excluding indexes);"
                           " alter table bench.rows add primary key (event_id);"
                           " create index on bench.rows using brin (ingested_at)"),
@@ -399,6 +406,9 @@ def main() -> None:
                         help="stage N events first, then measure")
     parser.add_argument("--curve", metavar="N1,N2,...",
                         help="the pipeline's figures on an empty staging, then at these sizes")
+    parser.add_argument("--returns", type=float, metavar="SHARE",
+                        help="sale throughput with returns of SHARE of the orders, against"
+                             " sales alone before and after")
     args = parser.parse_args()
     n = 12_000 if args.smoke else args.events
     env = stack_env()
@@ -407,6 +417,9 @@ def main() -> None:
     if args.curve:
         sizes = [int(size) for size in args.curve.split(",")]
         print_curve(curve(env, url, n, sizes, stamp), os.getloadavg()[0])
+        return
+    if args.returns is not None:
+        print_returns(with_returns(env, url, n, args.returns, stamp), os.getloadavg()[0])
         return
     preloaded = preload(env, url, args.preload or (8_000 if args.smoke else 0), stamp)
     topic = f"bench.sales.{stamp}"
@@ -457,6 +470,41 @@ def curve(env: dict, url: str, n: int, sizes: list, stamp: int) -> list:
         print(f"curve: {n:,} events with {before:,} staged", flush=True)
         points.append((before, pipeline(env, url, topic, n)))
     return points
+
+
+def with_returns(env: dict, url: str, n: int, share: float, stamp: int) -> list:
+    """The pipeline on `n` sales alone (A) and with returns of `share` of their orders
+    (B), in the order A B B A: staging grows with each run, and the pipeline slows
+    as it grows, so both kinds sit at the same sizes on average. (label, sales/s,
+    events/s) of each, in the order they ran."""
+    runs = []
+    for number, returns in enumerate((0.0, share, share, 0.0)):
+        topic = f"bench.returns.{number}.{stamp}"
+        generate(env, topic, n, seed=stamp % 991 + number, returns=returns)
+        figures = pipeline(env, url, topic, n)
+        with psycopg.connect(url) as db:
+            staged_returns = db.execute(
+                "select count(*) from staging.return_events where kafka_topic = %s",
+                (topic,)).fetchone()[0]
+        events = figures["steady"]
+        sales = events * n / (n + staged_returns)
+        label = f"{staged_returns:,} returns" if returns else "sales alone"
+        print(f"returns: {n:,} sales, {label}", flush=True)
+        runs.append((label, sales, events))
+    return runs
+
+
+def print_returns(runs: list, load: float) -> None:
+    alone = (runs[0][1] + runs[3][1]) / 2
+    mixed = (runs[1][1] + runs[2][1]) / 2
+    print(f"{'run':>22} {'sales/s':>10} {'events/s':>10} {'sales/s ÷ alone':>16}")
+    for label, sales, events in runs:
+        print(f"{label:>22} {sales:>10,.0f} {events:>10,.0f} {sales / alone:>16.2f}")
+    print(f"sales/s with returns ÷ sales alone (means of each pair): {mixed / alone:.2f};"
+          f" the two runs of sales alone are {abs(runs[0][1] - runs[3][1]) / alone:.2f} apart,"
+          f" and those with returns {abs(runs[1][1] - runs[2][1]) / mixed:.2f}")
+    print(f"goal: sale throughput unchanged within that noise; load average at the end:"
+          f" {load:.2f}")
 
 
 def print_curve(points: list, load: float) -> None:
@@ -533,8 +581,10 @@ def copy_rows(copies: dict) -> list:
          "random keys"),
         ("  cost of the ingested_at btree (µs/row)", us["ingested_at_btree"] - us["unindexed"],
          ""),
-        ("  cost of the checks (µs/row)", us["staging_shape"] - us["both_indexes"],
-         "staging's shape against both indexes alone"),
+        ("  cost of the checks (µs/row)", us["without_order_id"] - us["both_indexes"],
+         "staging's shape without the order_id index, against both indexes alone"),
+        ("  cost of the order_id btree (µs/row)", us["staging_shape"] - us["without_order_id"],
+         "the order aggregate's lookup of an order's lines"),
         ("  cost of kafka_headers, empty jsonb (µs/row)",
          us["staging_shape"] - us["without_headers"], "staging's shape without it"),
         ("  staging's shape with BRIN on ingested_at (µs/row)", us["staging_brin"],

@@ -8,8 +8,11 @@
 # figures; asserts nothing but, with --smoke (a tiny run, part of
 # scripts/test.sh), that every figure was measured.
 # With --preload N, staging holds N events first; --curve N1,N2,... prints
-# the pipeline's figures on an empty staging and at each size, in one run.
+# the pipeline's figures on an empty staging and at each size, in one run;
+# --returns SHARE, the sale throughput with returns of SHARE of the orders
+# against sales alone (in the order alone, returns, returns, alone).
 # Usage: scripts/bench.sh [--events N] [--smoke] [--preload N] [--curve N1,N2,...]
+#                         [--returns SHARE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/superstore

@@ -57,17 +57,16 @@ pub(super) fn commit(
     let (accepted, returns, mut quarantined) = sort_by_verdict(batch, &fresh)?;
     outcome.duplicates =
         fresh_envelopes.iter().filter(|e| matches!(e.verdict, Verdict::Duplicate)).count() as u64;
-    let sale_orders = orders_of(&accepted);
+    let held = held_now(conn, subscription)?;
+    // Nothing held: no held return can be released, and the lookup by the
+    // batch's orders is skipped (the usual case, at every batch).
+    let sale_orders = if held == 0 { Vec::new() } else { orders_of(&accepted) };
     let written = write_accepted(conn, batch.topic(), accepted, &transaction, committed)?;
     outcome.inserted = written.inserted;
     outcome.duplicates += written.duplicates;
     outcome.staged_ids = written.staged_ids;
     quarantined.extend(written.refused);
-    let around = Around { subscription, now: transaction.ingested_at, hold };
-    let held = held_now(conn, subscription)?;
-    // Nothing held: no held return can be released, and the lookup by the
-    // batch's orders is skipped (the usual case, at every batch).
-    let sale_orders = if held == 0 { Vec::new() } else { sale_orders };
+    let around = Around { subscription, now: transaction.ingested_at, hold, held };
     let returns = settle_returns(conn, &around, returns, &sale_orders)?;
     add_returns(&mut outcome, &returns);
     quarantined.extend(returns.refused);
@@ -101,7 +100,8 @@ pub(super) fn release_expired(
         outcome.held_now = Some(u64::try_from(held).unwrap_or_default());
         return Ok(outcome);
     }
-    let returns = settle_returns(conn, &Around { subscription, now, hold }, Vec::new(), &[])?;
+    let around = Around { subscription, now, hold, held };
+    let returns = settle_returns(conn, &around, Vec::new(), &[])?;
     add_returns(&mut outcome, &returns);
     let (rejected, already) =
         write_rejected_events(conn, subscription, &[], &returns.refused_held)?;

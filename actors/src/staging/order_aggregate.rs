@@ -65,6 +65,9 @@ pub(super) struct Around<'s> {
     pub(super) now: DateTime<Utc>,
     /// How long a return waits for its sale; zero refuses it at once.
     pub(super) hold: Duration,
+    /// How many returns the group held before this transaction: with none,
+    /// the statements about held returns are skipped.
+    pub(super) held: i64,
 }
 
 /// Judges the batch's valid returns (in batch order), and the held returns
@@ -78,26 +81,32 @@ pub(super) fn settle_returns<'a>(
 ) -> Result<ReturnsSettled<'a>, StoreError> {
     let Subscription { group_id, topic, .. } = around.subscription;
     let expired_before = around.now - chrono::Duration::from_std(around.hold).unwrap_or_default();
-    let released = return_sql::take_held(conn, group_id, topic, sale_orders, expired_before)?;
+    let released = match around.held {
+        0 => Vec::new(),
+        _ => return_sql::take_held(conn, group_id, topic, sale_orders, expired_before)?,
+    };
     if fresh.is_empty() && released.is_empty() {
         return Ok(ReturnsSettled::default());
     }
     let fresh_ids: Vec<Uuid> = fresh.iter().map(|(_, event, _)| event.event_id).collect();
-    let all_ids: Vec<Uuid> =
-        fresh_ids.iter().copied().chain(released.iter().map(|row| row.event_id)).collect();
+    let held_before = match around.held {
+        0 => HashSet::new(),
+        _ => return_sql::held_return_ids(conn, group_id, topic, &fresh_ids)?.into_iter().collect(),
+    };
     let orders: BTreeSet<String> = fresh
         .iter()
         .map(|(_, event, _)| event.order_id.clone())
         .chain(released.iter().map(|row| row.order_id.clone()))
         .collect();
+    // A staged copy of a return is of the same order: the order's returns,
+    // read for its ledger, say which returns are staged already.
+    let (ledgers, staged) = load_ledgers(conn, &orders.into_iter().collect::<Vec<_>>())?;
     let mut judging = Judging {
         around,
         expired_before,
-        staged: return_sql::staged_return_ids(conn, &all_ids)?.into_iter().collect(),
-        held_before: return_sql::held_return_ids(conn, group_id, topic, &fresh_ids)?
-            .into_iter()
-            .collect(),
-        ledgers: load_ledgers(conn, &orders.into_iter().collect::<Vec<_>>())?,
+        staged,
+        held_before,
+        ledgers,
         seen: HashSet::new(),
         staged_rows: Vec::new(),
         to_hold: Vec::new(),
@@ -123,7 +132,7 @@ pub(super) fn settle_returns<'a>(
 struct Judging<'s, 'a> {
     around: &'s Around<'s>,
     expired_before: DateTime<Utc>,
-    /// Ids staged before this transaction.
+    /// Ids of the judged orders' returns staged before this transaction.
     staged: HashSet<Uuid>,
     /// Ids of the batch's returns the group held before this transaction.
     held_before: HashSet<Uuid>,
@@ -200,11 +209,12 @@ impl<'a> Judging<'_, 'a> {
     }
 }
 
-/// The ledgers of `orders`, folded from their staged sales and returns.
+/// The ledgers of `orders`, folded from their staged sales and returns,
+/// and the ids of those returns.
 fn load_ledgers(
     conn: &mut PgConnection,
     orders: &[String],
-) -> Result<HashMap<String, OrderLedger>, StoreError> {
+) -> Result<(HashMap<String, OrderLedger>, HashSet<Uuid>), StoreError> {
     let mut ledgers: HashMap<String, OrderLedger> = HashMap::new();
     for (order, product, order_date, quantity, sales) in return_sql::sold_lines(conn, orders)? {
         ledgers.entry(order).or_default().record_sale(
@@ -214,10 +224,12 @@ fn load_ledgers(
             sales,
         );
     }
-    for (order, product, quantity, refund) in return_sql::returned_lines(conn, orders)? {
+    let mut staged = HashSet::new();
+    for (id, order, product, quantity, refund) in return_sql::returned_lines(conn, orders)? {
         ledgers.entry(order).or_default().record_return(&product, i64::from(quantity), refund);
+        staged.insert(id);
     }
-    Ok(ledgers)
+    Ok((ledgers, staged))
 }
 
 /// Judges `event` against its order's ledger, folding it in if accepted.

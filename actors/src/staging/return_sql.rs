@@ -62,8 +62,8 @@ pub(crate) struct HeldReturnRow {
 /// A staged sale line of an order: (order, product, order date, units, sales).
 pub(crate) type SoldLine = (String, String, NaiveDate, i32, Decimal);
 
-/// A staged return of an order: (order, product, units, refund).
-pub(crate) type ReturnedLine = (String, String, i32, Decimal);
+/// A staged return of an order: (its id, order, product, units, refund).
+pub(crate) type ReturnedLine = (Uuid, String, String, i32, Decimal);
 
 /// The staged sale lines of `orders`.
 pub(crate) fn sold_lines(conn: &mut PgConnection, orders: &[String]) -> QueryResult<Vec<SoldLine>> {
@@ -87,19 +87,12 @@ pub(crate) fn returned_lines(
     return_events::table
         .filter(return_events::order_id.eq_any(orders))
         .select((
+            return_events::event_id,
             return_events::order_id,
             return_events::product_id,
             return_events::quantity,
             return_events::refund,
         ))
-        .load(conn)
-}
-
-/// Which of `ids` are staged returns already.
-pub(crate) fn staged_return_ids(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
-    return_events::table
-        .filter(return_events::event_id.eq_any(ids))
-        .select(return_events::event_id)
         .load(conn)
 }
 
