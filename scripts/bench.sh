@@ -10,7 +10,7 @@
 # With --preload N, staging holds N events first; --curve N1,N2,... prints
 # the pipeline's figures on an empty staging and at each size, in one run;
 # --returns SHARE, the sale throughput with returns of SHARE of the orders
-# against sales alone (in the order alone, returns, returns, alone).
+# against sales alone (four runs of each, A B B A A B B A, on an emptied staging).
 # Usage: scripts/bench.sh [--events N] [--smoke] [--preload N] [--curve N1,N2,...]
 #                         [--returns SHARE]
 set -euo pipefail

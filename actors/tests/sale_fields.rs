@@ -3,7 +3,9 @@
 //! and everything else derives from them. These tests fail, naming the field
 //! and the place, when one of the four forgot it, for every released schema
 //! version. (The migration is seen through the Diesel schema that CI checks
-//! against it, `scripts/schema.sh --check`.)
+//! against it, `scripts/schema.sh --check`.) The return's fields are held to
+//! the same places: `schemas/return/vN.avsc`, `ReturnEvent`, the columns of
+//! `staging.return_events` and `staging.held_returns`, and dbt's sources.
 
 use apache_avro::schema::{RecordSchema, Schema};
 use chrono::DateTime;
@@ -12,8 +14,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use superstore_actors::staging::rows::{RecordMeta, StagedRow, TransactionMeta};
 use superstore_database::column_names;
-use superstore_database::schema::staging::sales_events;
-use superstore_domain::SaleEvent;
+use superstore_database::schema::staging::{held_returns, return_events, sales_events};
+use superstore_domain::{ReturnEvent, SaleEvent};
 use yaml_rust2::YamlLoader;
 
 fn repository() -> PathBuf {
@@ -22,9 +24,14 @@ fn repository() -> PathBuf {
 
 /// Every `schemas/sale/v*.avsc`, as (file name, parsed schema).
 fn released_schemas() -> Vec<(String, Schema)> {
-    let dir = repository().join("schemas/sale");
+    released("sale")
+}
+
+/// Every `schemas/<event>/v*.avsc`, as (file name, parsed schema).
+fn released(event: &str) -> Vec<(String, Schema)> {
+    let dir = repository().join("schemas").join(event);
     let mut found: Vec<(String, Schema)> = std::fs::read_dir(&dir)
-        .expect("schemas/sale is readable")
+        .expect("the schemas' folder is readable")
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "avsc"))
         .map(|path| {
@@ -57,6 +64,11 @@ fn schema_fields(schema: &Schema) -> Vec<(String, Option<Value>)> {
 /// The leaf fields of the domain's event, nested structs flattened, with
 /// their values in a blank event (where later versions' defaults live).
 fn domain_fields() -> Vec<(String, Value)> {
+    leaf_fields(serde_json::to_value(SaleEvent::default()).unwrap())
+}
+
+/// The leaf fields of an event as serde writes it, nested structs flattened.
+fn leaf_fields(event: Value) -> Vec<(String, Value)> {
     fn flatten(value: Value, into: &mut Vec<(String, Value)>) {
         let Value::Object(fields) = value else { return };
         for (name, field) in fields {
@@ -67,7 +79,7 @@ fn domain_fields() -> Vec<(String, Value)> {
         }
     }
     let mut fields = Vec::new();
-    flatten(serde_json::to_value(SaleEvent::default()).unwrap(), &mut fields);
+    flatten(event, &mut fields);
     fields
 }
 
@@ -77,16 +89,21 @@ fn staging_columns() -> BTreeSet<&'static str> {
 
 /// The columns `dbt/models/staging/_sources.yml` declares for sales_events.
 fn dbt_source_columns() -> BTreeSet<String> {
+    dbt_columns_of("sales_events")
+}
+
+/// The columns `dbt/models/staging/_sources.yml` declares for `table`.
+fn dbt_columns_of(table: &str) -> BTreeSet<String> {
     let path = repository().join("dbt/models/staging/_sources.yml");
     let text = std::fs::read_to_string(&path).expect("dbt sources are readable");
     let docs = YamlLoader::load_from_str(&text).expect("dbt sources are YAML");
     let sources = docs[0]["sources"].as_vec().expect("a list of sources");
     let tables = sources.iter().flat_map(|s| s["tables"].as_vec().cloned().unwrap_or_default());
-    let sales_events = tables
+    let declared = tables
         .into_iter()
-        .find(|t| t["name"].as_str() == Some("sales_events"))
-        .expect("_sources.yml declares sales_events");
-    let columns = sales_events["columns"].as_vec().cloned().unwrap_or_default();
+        .find(|t| t["name"].as_str() == Some(table))
+        .unwrap_or_else(|| panic!("_sources.yml declares {table}"));
+    let columns = declared["columns"].as_vec().cloned().unwrap_or_default();
     columns.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
 }
 
@@ -167,4 +184,41 @@ fn every_staging_column_is_declared_in_dbt_sources() {
     );
     let unknown: Vec<_> = declared.iter().filter(|c| !columns.contains(c.as_str())).collect();
     assert!(unknown.is_empty(), "_sources.yml declares columns staging lacks: {unknown:?}");
+}
+
+#[test]
+fn every_return_field_has_its_columns_its_domain_field_and_its_dbt_source_column() {
+    let staged: BTreeSet<&str> = column_names::<return_events::table>().into_iter().collect();
+    let held: BTreeSet<&str> = column_names::<held_returns::table>().into_iter().collect();
+    let domain: BTreeSet<String> =
+        leaf_fields(serde_json::to_value(ReturnEvent::default()).unwrap())
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+    let mut forgotten = Vec::new();
+    for (file, schema) in released("return") {
+        for (field, _) in schema_fields(&schema) {
+            for (table, columns) in [("return_events", &staged), ("held_returns", &held)] {
+                if !columns.contains(field.as_str()) {
+                    forgotten.push(format!(
+                        "schemas/return/{file}: field `{field}` has no column in staging.{table}"
+                    ));
+                }
+            }
+            if !domain.contains(&field) {
+                forgotten.push(format!(
+                    "schemas/return/{file}: field `{field}` has no field in ReturnEvent"
+                ));
+            }
+        }
+    }
+    let dbt = dbt_columns_of("return_events");
+    for column in &staged {
+        if !dbt.contains(*column) {
+            forgotten.push(format!(
+                "staging.return_events.{column} is not declared in dbt/models/staging/_sources.yml"
+            ));
+        }
+    }
+    assert!(forgotten.is_empty(), "forgotten fields:\n{}", forgotten.join("\n"));
 }

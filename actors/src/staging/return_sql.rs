@@ -65,6 +65,17 @@ pub(crate) type SoldLine = (String, String, NaiveDate, i32, Decimal);
 /// A staged return of an order: (its id, order, product, units, refund).
 pub(crate) type ReturnedLine = (Uuid, String, String, i32, Decimal);
 
+/// Plans this transaction's statements for their actual parameters. Diesel
+/// prepares and caches the lookups by `order_id = ANY($1)`, and after five
+/// runs PostgreSQL may settle on a generic plan that cannot know how many
+/// orders the array holds: on `return_events` that was a sequential scan, 5 ms
+/// of every batch with returns (`scripts/bench.sh --returns`). Planning each
+/// lookup costs a fraction of that; `LOCAL`, it ends with the transaction.
+pub(crate) fn plan_for_actual_parameters(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("set local plan_cache_mode = force_custom_plan").execute(conn)?;
+    Ok(())
+}
+
 /// The staged sale lines of `orders`.
 pub(crate) fn sold_lines(conn: &mut PgConnection, orders: &[String]) -> QueryResult<Vec<SoldLine>> {
     sales_events::table
