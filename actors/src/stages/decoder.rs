@@ -211,20 +211,23 @@ fn to_event(value: Value, shape: &Schema, schema_id: i32) -> Result<Verdict, Qua
 }
 
 /// Decodes one return datum with its writer schema into the return
-/// reader's shape (resolving only when the writer is another version).
+/// reader's shape, resolving it when `resolving` (the writer is another
+/// version: [`ReadPath::Return`] decides it once per schema id, since
+/// comparing the schemas costs more than decoding a return).
 pub fn decode_return_datum(
     datum: &[u8],
     writer: &Schema,
     reader: &Schema,
     schema_id: i32,
+    resolving: bool,
 ) -> Result<Verdict, Quarantine> {
     let refuse = |reason, detail: String| Quarantine::new(reason, detail, Some(schema_id));
     let written = read_datum(datum, writer, schema_id)?;
-    let value = if same_schema_with_logical_types(writer, reader) {
-        written
-    } else {
+    let value = if resolving {
         resolve_to_reader(written, writer, reader)
             .map_err(|e| refuse(Reason::UnresolvableSchema, e.to_string()))?
+    } else {
+        written
     };
     let event = return_from_avro(value, reader)
         .map_err(|e| Quarantine { schema_id: Some(schema_id), ..Rejection::from(e).into() })?;
@@ -242,8 +245,12 @@ enum ReadPath {
     AsWritten,
     /// Another version: resolved into the reader schema.
     Resolving,
-    /// A return: read with the return reader schema.
-    Return,
+    /// A return: read with the return reader schema, resolved into it when
+    /// written with another version.
+    Return {
+        /// Whether the writer schema differs from the reader's.
+        resolving: bool,
+    },
     /// A record of another type (another name, not one of the readers'
     /// aliases): not read, quarantined as `unknown_record_type`. Avro's
     /// resolution would otherwise try it field by field and refuse it for
@@ -263,7 +270,9 @@ impl ReadPaths {
             // Avro's canonical form drops logical types: a `timestamp-micros`
             // writer would pass for a `timestamp-millis` reader.
             if same_record_type(writer, &readers.returns) {
-                ReadPath::Return
+                ReadPath::Return {
+                    resolving: !same_schema_with_logical_types(writer, &readers.returns),
+                }
             } else if !same_record_type(writer, reader) {
                 ReadPath::OtherRecord
             } else if !same_schema_with_logical_types(writer, reader) {
@@ -309,7 +318,9 @@ fn decode_by_path(
 ) -> Result<Verdict, Quarantine> {
     let reader = &*readers.sale;
     match path {
-        ReadPath::Return => decode_return_datum(datum, writer, &readers.returns, schema_id),
+        ReadPath::Return { resolving } => {
+            decode_return_datum(datum, writer, &readers.returns, schema_id, resolving)
+        }
         ReadPath::Direct => decode_datum_directly(datum, reader, schema_id),
         ReadPath::AsWritten => decode_datum_as_written(datum, reader, schema_id),
         ReadPath::Resolving => decode_datum(datum, writer, reader, schema_id),

@@ -98,7 +98,7 @@ pub(super) fn settle_returns<'a>(
         .map(|(_, event, _)| event.order_id.clone())
         .chain(released.iter().map(|row| row.order_id.clone()))
         .collect();
-    return_sql::plan_for_actual_parameters(conn)?;
+    return_sql::find_rows_by_index(conn)?;
     // A staged copy of a return is of the same order: the order's returns,
     // read for its ledger, say which returns are staged already.
     let (ledgers, staged) = load_ledgers(conn, &orders.into_iter().collect::<Vec<_>>())?;

@@ -4,6 +4,7 @@
 //! the batch's transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -65,15 +66,24 @@ pub(crate) type SoldLine = (String, String, NaiveDate, i32, Decimal);
 /// A staged return of an order: (its id, order, product, units, refund).
 pub(crate) type ReturnedLine = (Uuid, String, String, i32, Decimal);
 
-/// Plans this transaction's statements for their actual parameters. Diesel
-/// prepares and caches the lookups by `order_id = ANY($1)`, and after five
-/// runs PostgreSQL may settle on a generic plan that cannot know how many
-/// orders the array holds: on `return_events` that was a sequential scan, 5 ms
-/// of every batch with returns (`scripts/bench.sh --returns`). Planning each
-/// lookup costs a fraction of that; `LOCAL`, it ends with the transaction.
-pub(crate) fn plan_for_actual_parameters(conn: &mut PgConnection) -> QueryResult<()> {
-    diesel::sql_query("set local plan_cache_mode = force_custom_plan").execute(conn)?;
-    Ok(())
+/// Has the rest of this transaction find rows through indexes. Without it,
+/// PostgreSQL planned the lookups by `order_id = ANY($1)` as sequential scans
+/// twice over (`scripts/bench.sh --returns`):
+/// - on a table it has no statistics for yet (a new staging, until autovacuum
+///   analyzes it), it reckons each of a hundred orders matches half a percent
+///   of the rows, and scanned the growing `sales_events` whole at every batch
+///   with returns: 50 ms a batch, then 180 ms, within one run of 300,000;
+/// - Diesel prepares and caches these statements, and after five runs the
+///   server may settle on a generic plan that cannot know how many orders the
+///   array holds: on `return_events`, 5 ms of every batch.
+///
+/// Every statement left in the transaction (the lookups, the inserts, the
+/// audit and the offsets) finds its rows by a key, so none needs a scan.
+/// `LOCAL`: both settings end with the transaction.
+pub(crate) fn find_rows_by_index(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "set local enable_seqscan = off; set local plan_cache_mode = force_custom_plan",
+    )
 }
 
 /// The staged sale lines of `orders`.

@@ -11,12 +11,12 @@
 
 mod catalogue;
 mod customers;
+mod generated_returns;
 mod invalid;
 mod places;
-mod generated_returns;
 
-pub use invalid::BREAKABLE_RULES;
 pub use generated_returns::{count_returns, LogEvent, LogGenerator, BREAKABLE_RETURN_RULES};
+pub use invalid::BREAKABLE_RULES;
 
 use crate::enums::{PaymentMethod, ShipMode};
 use crate::money::{Discount, Money, Quantity};
