@@ -94,14 +94,18 @@ def test_sales_and_returns_land_with_exact_counts(db, topic):
 def test_every_rule_of_the_order_aggregate_is_refused_with_its_reason(endpoints, db, topic):
     seed = fresh_seed()
     run_superstore("generate", "--count", "10", "--seed", str(seed), "--topic", topic)
-    sale = next(e for e in preview(10, seed) if e["quantity"] >= 2)
-    half = str((Decimal(sale["sales"]) / 2).quantize(Decimal("0.0001")))
+    sales = preview(10, seed)
+    sale = next(e for e in sales if e["quantity"] >= 2)
+    # A line is an order's product: a product on two lines of the order counts as one.
+    line = [e for e in sales if (e["order_id"], e["product"]["product_id"]) == (sale["order_id"], sale["product"]["product_id"])]
+    sold, line_sales = sum(e["quantity"] for e in line), sum(Decimal(e["sales"]) for e in line)
+    half = str((line_sales / 2).quantize(Decimal("0.0001")))
     first = return_of(sale, 1, half)
     cases = {
         "staged": first,
         "duplicate": dict(first),
-        "return_exceeds_sold": return_of(sale, sale["quantity"], "0.01"),
-        "refund_exceeds_sales": return_of(sale, 1, str(Decimal(sale["sales"]) - Decimal(half) + Decimal("0.01"))),
+        "return_exceeds_sold": return_of(sale, sold, "0.01"),
+        "refund_exceeds_sales": return_of(sale, 1, str(line_sales - Decimal(half) + Decimal("0.01"))),
         "return_before_order": return_of(sale, 1, "0.01", days_after=-1),
         "return_without_sale": {**return_of(sale, 1, "0.01"), "product_id": "OFF-NO-00000000"},
         "unknown order": {**return_of(sale, 1, "0.01"), "order_id": f"US-0000-{uuid.uuid4().hex[:8]}"},
