@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from support.superstore import ROOT, end_offsets, preview, run_superstore, superstore_binary
+from support.superstore import ROOT, end_offsets, preview, run_superstore, scalar, superstore_binary
 from support.faults import isolated_database
 from support.observing import (
     assert_counters_equal_the_audit_tables,
@@ -33,15 +33,24 @@ def test_live_run_counters_equal_the_audit_tables_and_lag_reaches_zero(endpoints
     run = start_run(topic, address)
     try:
         wait_for("the pipeline to be ready", lambda: ready(address), timeout=60)
-        seed, ratios = random.randrange(1, 2**40), ("--duplicate-ratio", "0.05", "--invalid-ratio", "0.02")
+        seed = random.randrange(1, 2**40)
+        ratios = ("--duplicate-ratio", "0.05", "--invalid-ratio", "0.02", "--return-ratio", "0.05")
         run_superstore("generate", "--count", "20000", "--seed", str(seed), "--topic", topic, *ratios)
-        metrics = wait_for("20000 consumed and no lag", lambda: drained(address, 20_000), timeout=120)
+        expected = preview(20_000, seed, *ratios)
+        returns = [e for e in expected if e["record"] == "return"]
+        staged_returns = sum(1 for e in returns if e["provenance"] == "fresh")
+        total, refused_returns = len(expected), len(returns) - staged_returns
+        metrics = wait_for(f"{total} consumed and no lag", lambda: drained(address, total), timeout=120)
 
         sums = assert_counters_equal_the_audit_tables(metrics, db, topic, endpoints["KAFKA_BOOTSTRAP_SERVERS"])
-        assert (sums["n_in"], sums["inserted"], sums["rejected"], sums["duplicates"]) == (20_000, 18_600, 400, 1_000)
+        assert (sums["n_in"], sums["inserted"], sums["rejected"], sums["duplicates"]) == (
+            total, 18_600 + staged_returns, 400 + refused_returns, 1_000)
+        staged = scalar(db, "select count(*) from staging.return_events where kafka_topic = %s", topic)
+        assert metrics.value("superstore_returns_staged_total", topic=topic) == staged == staged_returns > 0
+        assert metrics.value("superstore_returns_held", topic=topic) == 0
         rejected = metrics.by("superstore_events_rejected_total", "reason", topic=topic)
-        broken = Counter(e["broken_rule"] for e in preview(20_000, seed, *ratios) if e["provenance"] == "invalid")
-        assert {r: n for r, n in rejected.items() if n} == broken, "each invalid event counted under its rule"
+        broken = Counter(e["broken_rule"] for e in expected if e["provenance"] == "invalid")
+        assert {r: n for r, n in rejected.items() if n} == broken, "each invalid sale and return counted under its rule"
         assert metrics.types["superstore_batch_commit_seconds"] == "histogram"
         assert metrics.value("superstore_actor_restarts_total") == 0
         assert {s["actor"] for s, _ in metrics.select("superstore_actor_restarts_total")} == {
