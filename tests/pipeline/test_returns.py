@@ -51,6 +51,18 @@ def return_of(sale: dict, quantity: int, refund: str, days_after: int = 3) -> di
     }
 
 
+def return_before_its_sale(endpoints: dict, topic: str) -> tuple[int, dict]:
+    """Publishes a return of the first line of a seed's sales, before them: the seed, and the return."""
+    seed = fresh_seed()
+    early = return_of(preview(5, seed)[0], 1, "0.01")
+    produce_returns(endpoints, topic, [early])
+    return seed, early
+
+
+def staged_return_ids(db, topic: str) -> list[str]:
+    return [str(r[0]) for r in db.execute("select event_id from staging.return_events where kafka_topic = %s", (topic,))]
+
+
 def audit(db, topic: str) -> tuple:
     return db.execute(
         "select sum(n_in), sum(n_inserted), sum(n_rejected), sum(n_duplicate), sum(n_held) "
@@ -61,7 +73,10 @@ def audit(db, topic: str) -> tuple:
 
 def test_sales_and_returns_land_with_exact_counts(db, topic):
     seed = fresh_seed()
-    ratios = ("--return-ratio", "0.1", "--invalid-ratio", "0.05")
+    # Invalid returns are drawn per return (the sales' share is exact): at 0.3, a run of
+    # some 170 returns breaks each return rule, in turn, for any seed (the odds of fewer
+    # than seven invalid returns are below one in 10^12).
+    ratios = ("--return-ratio", "0.1", "--invalid-ratio", "0.3")
     published = run_superstore("generate", "--count", "4000", "--seed", str(seed), "--topic", topic, *ratios).stdout
     expected = preview(4000, seed, *ratios)
     returns = [e for e in expected if e["record"] == "return"]
@@ -77,7 +92,8 @@ def test_sales_and_returns_land_with_exact_counts(db, topic):
     assert staged == valid_returns
     reasons = sorted(r[0] for r in db.execute("select reason from staging.rejected_events where topic = %s", (topic,)))
     assert reasons == broken, "each invalid sale and return is refused for the rule it breaks"
-    assert {"return_exceeds_sold", "refund_exceeds_sales", "return_before_order"} <= set(reasons)
+    assert {"return_exceeds_sold", "refund_exceeds_sales", "return_before_order", "non_positive_refund",
+            "return_date_after_event_time"} <= set(reasons)
     assert audit(db, topic) == (consumed, accepted, len(broken), 0, 0)
     over_returned = scalar(
         db,
@@ -132,10 +148,7 @@ def test_every_rule_of_the_order_aggregate_is_refused_with_its_reason(endpoints,
 
 
 def test_a_return_before_its_sale_is_held_then_staged_when_the_sale_comes(endpoints, db, topic):
-    seed = fresh_seed()
-    sale = preview(5, seed)[0]
-    early = return_of(sale, 1, "0.01")
-    produce_returns(endpoints, topic, [early])
+    seed, early = return_before_its_sale(endpoints, topic)
     started = time.monotonic()
     run = subprocess.Popen(
         [superstore_binary(), "run", "--until-idle", "--topic", topic, "--return-hold-secs", "120", "--metrics-addr", "off"],
@@ -156,18 +169,13 @@ def test_a_return_before_its_sale_is_held_then_staged_when_the_sale_comes(endpoi
     assert run.returncode == 0
     assert time.monotonic() - started < 60, "the run ended with the sale, not at the bound"
     assert summary.startswith("idle: consumed 6, accepted 6, rejected 0"), summary
-    assert [str(r[0]) for r in db.execute("select event_id from staging.return_events where kafka_topic = %s", (topic,))] == [
-        early["event_id"]
-    ]
+    assert staged_return_ids(db, topic) == [early["event_id"]]
     assert scalar(db, "select count(*) from staging.held_returns where topic = %s", topic) == 0
     assert audit(db, topic) == (6, 6, 0, 0, 0)
 
 
 def test_a_return_held_past_the_bound_is_quarantined_then_replayed_once_its_sale_is_in(endpoints, db, topic):
-    seed = fresh_seed()
-    sale = preview(5, seed)[0]
-    early = return_of(sale, 1, "0.01")
-    produce_returns(endpoints, topic, [early])
+    seed, early = return_before_its_sale(endpoints, topic)
     started = time.monotonic()
     summary = run_until_idle(topic, "--return-hold-secs", "2")
     assert time.monotonic() - started >= 2, "--until-idle waits out the bound"
@@ -181,9 +189,7 @@ def test_a_return_held_past_the_bound_is_quarantined_then_replayed_once_its_sale
     replayed = run_superstore("replay", "--from-dlq", "--topic", topic, "--reason", "return_without_sale").stdout
     assert replayed.startswith("replayed 1 of 1 dead letters"), replayed
     run_until_idle(topic)
-    assert [str(r[0]) for r in db.execute("select event_id from staging.return_events where kafka_topic = %s", (topic,))] == [
-        early["event_id"]
-    ]
+    assert staged_return_ids(db, topic) == [early["event_id"]]
 
 
 def test_the_returns_sheet_imports_each_returned_order_whole_and_again_changes_nothing(db, topic, tmp_path):

@@ -31,6 +31,7 @@ def test_confluent_avro_deserializer_decodes_every_generated_event(endpoints, to
     for line in preview(count, seed, *options):
         provenance = line.pop("provenance")
         line.pop("broken_rule", None)
+        assert line.pop("record") == "sale"
         expected.setdefault(line["event_id"], (provenance, line))
 
     seen = set()

@@ -355,6 +355,16 @@ fn print_summary(ledger: &Ledger, stop_reason: StopReason, seconds: f64) {
     for (reason, n) in rejected {
         println!("  rejected {reason}: {n}");
     }
+    let returns = ledger.returns_inserted.load(Ordering::Relaxed);
+    if returns > 0 {
+        println!("  of the accepted, returns: {returns}");
+    }
+    if let Some(held) = ledger.held_returns().filter(|&held| held > 0) {
+        println!(
+            "  returns held for their sale: {held} (staged when it is, quarantined past \
+             --return-hold-secs)"
+        );
+    }
     let (records, bytes) = ledger.peak_in_flight();
     println!("  in flight at most: {records} records, {bytes} bytes");
     if let Some(report) = ledger.dead_letters.lock().expect("ledger lock").as_ref() {

@@ -93,7 +93,7 @@ impl Ledger {
     }
 
     /// Returns held for their sale as of the last commit, once known.
-    pub(crate) fn held_returns(&self) -> Option<u64> {
+    pub fn held_returns(&self) -> Option<u64> {
         *self.held_returns.lock().expect("ledger lock")
     }
 

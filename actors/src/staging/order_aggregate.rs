@@ -25,6 +25,7 @@
 use super::accepted_rows::Quarantined;
 use super::batch::record_meta;
 use super::return_sql::{self, HeldReturnRow, ReturnRow};
+use super::rows::RecordMeta;
 use super::{StoreError, Subscription};
 use crate::flow::envelope::Envelope;
 use crate::flow::headers_json::headers_to_json;
@@ -274,6 +275,23 @@ fn row_of_fresh(
     schema_id: i32,
 ) -> ReturnRow {
     let meta = record_meta(&around.subscription.topic, envelope, schema_id);
+    staged_row(event, meta, around.now)
+}
+
+fn row_of_held(row: &HeldReturnRow, event: &Return, now: DateTime<Utc>) -> ReturnRow {
+    let meta = RecordMeta {
+        schema_id: row.schema_id,
+        kafka_topic: &row.topic,
+        kafka_partition: row.kafka_partition,
+        kafka_offset: row.kafka_offset,
+        kafka_timestamp: row.kafka_timestamp,
+        kafka_headers: row.kafka_headers.clone(),
+    };
+    staged_row(event, meta, now)
+}
+
+/// The row of `event` in staging.return_events, with its record's place in Kafka.
+fn staged_row(event: &Return, meta: RecordMeta<'_>, now: DateTime<Utc>) -> ReturnRow {
     ReturnRow {
         event_id: event.event_id,
         event_time: event.event_time,
@@ -283,32 +301,12 @@ fn row_of_fresh(
         refund: event.refund.amount(),
         reason: event.reason.symbol().to_owned(),
         return_date: event.return_date,
-        schema_id,
+        schema_id: meta.schema_id,
         kafka_topic: meta.kafka_topic.to_owned(),
         kafka_partition: meta.kafka_partition,
         kafka_offset: meta.kafka_offset,
         kafka_timestamp: meta.kafka_timestamp,
         kafka_headers: meta.kafka_headers,
-        ingested_at: around.now,
-    }
-}
-
-fn row_of_held(row: &HeldReturnRow, event: &Return, now: DateTime<Utc>) -> ReturnRow {
-    ReturnRow {
-        event_id: event.event_id,
-        event_time: event.event_time,
-        order_id: event.order_id.clone(),
-        product_id: event.product_id.clone(),
-        quantity: event.quantity.0,
-        refund: event.refund.amount(),
-        reason: event.reason.symbol().to_owned(),
-        return_date: event.return_date,
-        schema_id: row.schema_id,
-        kafka_topic: row.topic.clone(),
-        kafka_partition: row.kafka_partition,
-        kafka_offset: row.kafka_offset,
-        kafka_timestamp: row.kafka_timestamp,
-        kafka_headers: row.kafka_headers.clone(),
         ingested_at: now,
     }
 }

@@ -222,6 +222,16 @@ mod tests {
     use crate::{first_broken_return_rule, OrderLedger};
     use std::collections::HashMap;
 
+    /// Folds a published sale into its order's ledger, as the pipeline would stage it.
+    fn fold_sale(ledgers: &mut HashMap<String, OrderLedger>, line: &SaleEvent) {
+        ledgers.entry(line.order_id.clone()).or_default().record_sale(
+            &line.product.product_id,
+            line.order_date,
+            i64::from(line.quantity.0),
+            line.sales.amount(),
+        );
+    }
+
     fn config(ratio: f64) -> GeneratorConfig {
         GeneratorConfig { return_ratio: ratio, ..GeneratorConfig::new(7, 2_000) }
     }
@@ -234,13 +244,7 @@ mod tests {
             match event {
                 LogEvent::Sale(sale) => {
                     sales += 1;
-                    let line = &sale.event;
-                    ledgers.entry(line.order_id.clone()).or_default().record_sale(
-                        &line.product.product_id,
-                        line.order_date,
-                        i64::from(line.quantity.0),
-                        line.sales.amount(),
-                    );
+                    fold_sale(&mut ledgers, &sale.event);
                 }
                 LogEvent::Return { event, provenance } => {
                     returns += 1;
@@ -282,15 +286,7 @@ mod tests {
         let mut broken = Vec::new();
         for event in generator {
             match event {
-                LogEvent::Sale(sale) => {
-                    let line = &sale.event;
-                    ledgers.entry(line.order_id.clone()).or_default().record_sale(
-                        &line.product.product_id,
-                        line.order_date,
-                        i64::from(line.quantity.0),
-                        line.sales.amount(),
-                    );
-                }
+                LogEvent::Sale(sale) => fold_sale(&mut ledgers, &sale.event),
                 LogEvent::Return { event, provenance: Provenance::Invalid(rule) } => {
                     let found = first_broken_return_rule(&event)
                         .and_then(|()| ledgers[&event.order_id].check_return(&event))
