@@ -19,6 +19,7 @@ use crate::flow::headers_json::headers_to_json;
 use crate::flow::outcomes::BatchOutcome;
 use crate::flow::quarantine::{Quarantine, QuarantineReason};
 use crate::offsets::stored_offsets;
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -207,6 +208,43 @@ fn sort_by_verdict<'a>(
     Ok((accepted, returns, quarantined))
 }
 
+/// What a quarantined record brought from Kafka: read from its envelope, or
+/// from the row that held it (a return refused after waiting for its sale).
+struct RecordAsRead<'a> {
+    partition: i32,
+    offset: i64,
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
+    timestamp: Option<DateTime<Utc>>,
+    headers: serde_json::Value,
+}
+
+impl<'a> From<&'a Envelope> for RecordAsRead<'a> {
+    fn from(envelope: &'a Envelope) -> Self {
+        RecordAsRead {
+            partition: envelope.coordinates.partition,
+            offset: envelope.coordinates.offset,
+            key: envelope.key.as_deref(),
+            value: envelope.payload.as_deref(),
+            timestamp: envelope.timestamp,
+            headers: headers_to_json(&envelope.headers),
+        }
+    }
+}
+
+impl<'a> From<&'a HeldReturnRow> for RecordAsRead<'a> {
+    fn from(row: &'a HeldReturnRow) -> Self {
+        RecordAsRead {
+            partition: row.kafka_partition,
+            offset: row.kafka_offset,
+            key: row.message_key.as_deref(),
+            value: row.raw_value.as_deref(),
+            timestamp: row.kafka_timestamp,
+            headers: row.kafka_headers.clone(),
+        }
+    }
+}
+
 /// The quarantined records (of the batch, and held returns refused), into
 /// staging.rejected_events; returns how many were quarantined per reason,
 /// and how many this group had quarantined already.
@@ -216,49 +254,36 @@ fn write_rejected_events(
     quarantined: &[Quarantined<'_>],
     refused_held: &[(HeldReturnRow, Quarantine)],
 ) -> Result<(Vec<(QuarantineReason, u64)>, u64), StoreError> {
-    let held_rows = refused_held.iter().map(|(row, q)| RejectedRow {
-        group_id: &subscription.group_id,
-        topic: &subscription.topic,
-        topic_id: &subscription.topic_id,
-        kafka_partition: row.kafka_partition,
-        kafka_offset: row.kafka_offset,
-        message_key: row.message_key.as_deref(),
-        raw_value: row.raw_value.as_deref(),
-        kafka_timestamp: row.kafka_timestamp,
-        kafka_headers: row.kafka_headers.clone(),
-        schema_id: q.schema_id,
-        reason: q.reason.code(),
-        detail: q.detail.replace('\0', "\\0"),
-    });
-    let rows: Vec<RejectedRow<'_>> = quarantined
+    let records = quarantined
         .iter()
-        .map(|(envelope, q)| RejectedRow {
-            group_id: &subscription.group_id,
-            topic: &subscription.topic,
-            topic_id: &subscription.topic_id,
-            kafka_partition: envelope.coordinates.partition,
-            kafka_offset: envelope.coordinates.offset,
-            message_key: envelope.key.as_deref(),
-            raw_value: envelope.payload.as_deref(),
-            kafka_timestamp: envelope.timestamp,
-            kafka_headers: headers_to_json(&envelope.headers),
-            schema_id: q.schema_id,
-            reason: q.reason.code(),
-            // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.
-            detail: q.detail.replace('\0', "\\0"),
+        .map(|(envelope, q)| (RecordAsRead::from(*envelope), q))
+        .chain(refused_held.iter().map(|(row, q)| (RecordAsRead::from(row), q)));
+    let (rows, reasons): (Vec<RejectedRow<'_>>, Vec<QuarantineReason>) = records
+        .map(|(record, q)| {
+            let row = RejectedRow {
+                group_id: &subscription.group_id,
+                topic: &subscription.topic,
+                topic_id: &subscription.topic_id,
+                kafka_partition: record.partition,
+                kafka_offset: record.offset,
+                message_key: record.key,
+                raw_value: record.value,
+                kafka_timestamp: record.timestamp,
+                kafka_headers: record.headers,
+                schema_id: q.schema_id,
+                reason: q.reason.code(),
+                // PostgreSQL text cannot hold NUL; the raw bytes keep the truth.
+                detail: q.detail.replace('\0', "\\0"),
+            };
+            (row, q.reason)
         })
-        .chain(held_rows)
-        .collect();
+        .unzip();
     let inserted: HashSet<(i32, i64)> =
         sql::insert_rejected_events(conn, &rows)?.into_iter().collect();
     let mut by_reason: HashMap<QuarantineReason, u64> = HashMap::new();
-    let coordinates = quarantined
-        .iter()
-        .map(|(envelope, q)| ((envelope.coordinates.partition, envelope.coordinates.offset), q))
-        .chain(refused_held.iter().map(|(row, q)| ((row.kafka_partition, row.kafka_offset), q)));
-    for (at, q) in coordinates {
-        if inserted.contains(&at) {
-            *by_reason.entry(q.reason).or_default() += 1;
+    for (row, reason) in rows.iter().zip(reasons) {
+        if inserted.contains(&(row.kafka_partition, row.kafka_offset)) {
+            *by_reason.entry(reason).or_default() += 1;
         }
     }
     let already = (rows.len() - inserted.len()) as u64;
